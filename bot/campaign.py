@@ -1,0 +1,47 @@
+"""The I/O shell around the pure core: read the schedule and its messages, then plan.
+
+Every command that needs the plan (validate, preview, run, status) goes through load_campaign, so they
+report the same problems in the same words.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from bot import config, plan
+from bot.messages import Message, load_message
+from bot.model import Plan, Schedule
+from bot.problems import Problem, errors
+
+
+def load_messages(schedule: Schedule) -> tuple[dict[Path, Message], list[Problem]]:
+    messages: dict[Path, Message] = {}
+    problems: list[Problem] = []
+    unreadable: set[Path] = set()  # each bad file is reported once, where it is first named
+    shown_folder = Path(config.display_path(schedule.path)).parent
+    for entry in schedule.posts:
+        if entry.message in messages or entry.message in unreadable:
+            continue
+        relative = entry.message.relative_to(schedule.path.parent)
+        shown = str(shown_folder / relative) if str(shown_folder) != "." else str(relative)
+        message, found = load_message(entry.message, shown, entry.message_position)
+        problems.extend(found)
+        if message is not None:
+            messages[entry.message] = message
+        else:
+            unreadable.add(entry.message)
+    return messages, problems
+
+
+def load_campaign(schedule_path: Path, now: datetime) -> tuple[Schedule | None, Plan | None, list[Problem]]:
+    """Schedule, plan and every problem found. The plan is None when any problem is an error."""
+    schedule, problems = config.load(schedule_path)
+    if schedule is None:
+        return None, None, problems
+    messages, message_problems = load_messages(schedule)
+    built, plan_problems = plan.build(schedule, messages, now)
+    problems = problems + message_problems + plan_problems
+    if errors(problems):
+        return schedule, None, problems
+    return schedule, built, problems

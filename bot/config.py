@@ -1,0 +1,470 @@
+"""schedule.yaml -> Schedule, with every problem reported at once, each with its file:line:col.
+
+The keys and their rules are declared in schema.py; this module reads the YAML tree against them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot import schema, yamlfile
+from bot.model import (
+    DEFAULT_NUMBERING,
+    FACEBOOK_LIMIT,
+    X_DEFAULT_LIMIT,
+    X_LONG_POST_LIMIT,
+    Account,
+    Position,
+    PostEntry,
+    Schedule,
+)
+from bot.problems import Problem
+from bot.schema import Field
+from bot.yamlfile import Node
+
+MAX_SCHEDULE_BYTES = 2 * 1024 * 1024
+ACCOUNT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+FALSE_WORDS = ("false", "False", "FALSE", "no", "No", "off", "Off")
+
+
+def display_path(path: Path) -> str:
+    """The path as a person would type it from the working folder."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
+    """Read and validate a schedule file. Returns the Schedule only when there is no error."""
+    shown = display_path(path)
+    whole_file = Position(shown)
+    try:
+        if path.is_dir():
+            return None, [Problem(whole_file, "this is a folder, not a schedule file", "name a .yaml file")]
+        if path.stat().st_size > MAX_SCHEDULE_BYTES:
+            return None, [Problem(whole_file, "the schedule file is too large to be a schedule", "")]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        hint = "run from the project folder, or pass --schedule PATH"
+        return None, [Problem(whole_file, "schedule file not found", hint)]
+    except OSError as error:
+        return None, [Problem(whole_file, f"cannot read the schedule: {error.strerror}", "")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, [Problem(Position(shown, line, 1), "the schedule is not UTF-8 text", "save it as UTF-8")]
+    if "\x00" in text:
+        return None, [Problem(whole_file, "the schedule is not a text file (it contains NUL bytes)", "")]
+
+    root, problems = yamlfile.parse(text, shown)
+    if problems:
+        return None, problems
+    reader = _Reader(path, shown)
+    schedule = reader.schedule(root)
+    problems = sorted(reader.problems, key=lambda p: (p.position.line, p.position.col))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return schedule, problems
+
+
+@dataclass
+class _Entry:
+    key: Node
+    value: Node
+
+
+class _Reader:
+    """Walks the YAML tree, collecting problems instead of stopping at the first one."""
+
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path = path
+        self.shown = shown
+        self.problems: list[Problem] = []
+        self.invalid_accounts: set[str] = set()  # defined but with errors: already reported
+        self.misspelt: set[str] = set()  # keys reported as misspelt: not reported as missing too
+
+    def error(self, position: Position, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(position, message, hint))
+
+    # -- structure -----------------------------------------------------------------------------------
+
+    def mapping(self, node: Node, fields: tuple[Field, ...], where: str) -> dict[str, _Entry]:
+        """Check a mapping's keys against `fields`: duplicates, unknown keys, missing required keys."""
+        found: dict[str, _Entry] = {}
+        allowed = [f.name for f in fields]
+        self.misspelt = set()  # about this mapping only; read by the checks that follow
+        for key, value in node.entries:
+            if key.kind != "scalar":
+                self.error(key.position, f"{where}: a key must be a plain name")
+                continue
+            if key.text in found:
+                first = found[key.text].key.position.line
+                self.error(key.position, f"{where}: '{key.text}' is given twice (first on line {first})")
+                continue
+            if key.text not in allowed:
+                hint = _suggest(key.text, allowed)
+                self.error(key.position, f"{where}: unknown key '{key.text}'", hint)
+                self.misspelt.update(difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6))
+                continue
+            found[key.text] = _Entry(key, value)
+        return found
+
+    def require(self, node: Node, found: dict[str, _Entry], fields: tuple[Field, ...], where: str) -> bool:
+        ok = True
+        for field in fields:
+            if field.required and field.name not in found and field.name not in self.misspelt:
+                self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
+                ok = False
+        return ok
+
+    def scalar(self, entry: _Entry, where: str) -> str | None:
+        node = entry.value
+        if node.kind != "scalar":
+            self.error(
+                node.position, f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}"
+            )
+            return None
+        if node.is_null or not node.text.strip():
+            self.error(entry.key.position, f"{where}: '{entry.key.text}' has no value")
+            return None
+        return node.text.strip()
+
+    def pattern(self, entry: _Entry, field: Field, where: str) -> str | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        if field.pattern and not re.match(field.pattern, text):
+            self.error(
+                entry.value.position,
+                f"{where}: '{text}' is not a valid value for '{field.name}'",
+                field.description,
+            )
+            return None
+        return text
+
+    def choice(self, entry: _Entry, field: Field, where: str) -> str | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        if text not in field.choices:
+            options = ", ".join(field.choices)
+            self.error(
+                entry.value.position,
+                f"{where}: {field.name} '{text}' is not one of: {options}",
+                _suggest(text, list(field.choices)) or field.description,
+            )
+            return None
+        return text
+
+    def timezone(self, entry: _Entry, where: str) -> ZoneInfo | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.error(
+                entry.value.position,
+                f"{where}: unknown time zone '{text}'",
+                "use an IANA name such as America/Lima, Europe/Madrid or Asia/Tokyo",
+            )
+            return None
+
+    def integer(self, entry: _Entry, field: Field, where: str, maximum: int) -> int | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        if not re.fullmatch(r"[0-9_]+", text):
+            self.error(entry.value.position, f"{where}: {field.name} must be a whole number, not '{text}'")
+            return None
+        value = int(text.replace("_", ""))
+        low = field.minimum or 0
+        if not low <= value <= maximum:
+            self.error(entry.value.position, f"{where}: {field.name} must be between {low} and {maximum}")
+            return None
+        return value
+
+    # -- the document --------------------------------------------------------------------------------
+
+    def schedule(self, root: Node | None) -> Schedule | None:
+        if root is None or root.kind != "mapping":
+            at = root.position if root is not None else Position(self.shown, 1, 1)
+            self.error(at, "the schedule must be a mapping with 'accounts' and 'posts'", _EXAMPLE_HINT)
+            return None
+        found = self.mapping(root, schema.TOP_FIELDS, "schedule")
+        self.require(root, found, schema.TOP_FIELDS, "schedule")
+        timezone = ZoneInfo(schema.DEFAULT_TIMEZONE)
+        if "timezone" in found:
+            timezone = self.timezone(found["timezone"], "schedule") or timezone
+        accounts = self.accounts(found["accounts"], timezone) if "accounts" in found else {}
+        posts = self.posts(found["posts"], accounts) if "posts" in found else []
+        return Schedule(self.path, timezone, accounts, tuple(posts))
+
+    def accounts(self, entry: _Entry, timezone: ZoneInfo) -> dict[str, Account]:
+        node = entry.value
+        if node.kind != "mapping" or not node.entries:
+            self.error(
+                node.position if node.kind != "scalar" or node.text else entry.key.position,
+                "accounts: expected one or more accounts, each 'name: {platform: ..., credentials: ...}'",
+                _EXAMPLE_HINT,
+            )
+            return {}
+        accounts: dict[str, Account] = {}
+        seen: dict[str, int] = {}
+        for key, value in node.entries:
+            name = key.text
+            if name in seen:
+                self.error(key.position, f"accounts: '{name}' is defined twice (first on line {seen[name]})")
+                continue
+            seen[name] = key.position.line
+            if key.kind != "scalar" or not ACCOUNT_NAME_PATTERN.match(name):
+                self.error(key.position, f"accounts: '{name}' is not a usable account name", _NAME_HINT)
+                continue
+            account = self.account(name, key, value, timezone)
+            if account is not None:
+                accounts[name] = account
+            else:
+                self.invalid_accounts.add(name)
+        return accounts
+
+    def account(self, name: str, key: Node, node: Node, timezone: ZoneInfo) -> Account | None:
+        where = f"account '{name}'"
+        if node.kind != "mapping":
+            self.error(node.position if not node.is_null else key.position, f"{where}: expected its settings")
+            return None
+        fields = {f.name: f for f in schema.ACCOUNT_FIELDS}
+        found = self.mapping(node, schema.ACCOUNT_FIELDS, where)
+        before = len(self.problems)
+        platform = self.choice(found["platform"], fields["platform"], where) if "platform" in found else None
+        if "platform" not in found and "platform" not in self.misspelt:
+            self.error(
+                node.position, f"{where}: missing required key 'platform'", "platform: x  or  facebook"
+            )
+        values: dict[str, Any] = {}
+        for field_name, entry in found.items():
+            field = fields[field_name]
+            if field_name == "platform":
+                continue
+            if field.platforms and platform is not None and platform not in field.platforms:
+                self.error(
+                    entry.key.position,
+                    f"{where}: '{field_name}' applies only to {', '.join(field.platforms)} accounts",
+                    f"remove it, or set platform: {field.platforms[0]}",
+                )
+                continue
+            values[field_name] = self.account_value(entry, field, where, platform)
+        for field in schema.ACCOUNT_FIELDS:
+            applies = not field.platforms or platform in field.platforms
+            missing = field.name not in found and field.name not in self.misspelt
+            if field.required and applies and missing and field.name != "platform":
+                self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
+        if len(self.problems) > before or platform is None:
+            return None
+        default_limit = X_DEFAULT_LIMIT if platform == "x" else FACEBOOK_LIMIT
+        numbering = values.get("numbering", DEFAULT_NUMBERING)
+        handle = values.get("handle")
+        return Account(
+            name=name,
+            platform=cast(Any, platform),
+            credentials=values["credentials"],
+            limit=values.get("limit", default_limit),
+            numbering=numbering,
+            timezone=values.get("timezone") or timezone,
+            handle=handle.lstrip("@") if handle else None,
+            page_id=values.get("page_id"),
+            display_name=values.get("name"),
+            plan=values.get("plan", "pay-per-use"),
+            mode=values.get("mode", "single"),
+            on_reply_refused=values.get("on_reply_refused", "series"),
+            position=key.position,
+        )
+
+    def account_value(self, entry: _Entry, field: Field, where: str, platform: str | None) -> Any:
+        if field.kind == schema.ENUM:
+            return self.choice(entry, field, where)
+        if field.kind == schema.TIMEZONE:
+            return self.timezone(entry, where)
+        if field.kind == schema.INTEGER:
+            maximum = X_LONG_POST_LIMIT if platform == "x" else FACEBOOK_LIMIT
+            return self.integer(entry, field, where, maximum)
+        if field.kind == schema.NUMBERING:
+            return self.numbering(entry, where)
+        if field.pattern:
+            return self.pattern(entry, field, where)
+        return self.scalar(entry, where)
+
+    def numbering(self, entry: _Entry, where: str) -> str | None:
+        node = entry.value
+        if node.kind == "scalar" and not node.quoted and node.text in FALSE_WORDS:
+            return None
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        try:
+            sample = text.format(i=1, n=2)
+        except (KeyError, IndexError, ValueError):
+            sample = ""
+        if "{i}" not in text or not sample:
+            self.error(
+                node.position,
+                f"{where}: numbering '{text}' must contain {{i}} and may contain {{n}}, nothing else in braces",
+                "for example '{i}/{n}' gives 1/14, 2/14, ...; or write numbering: false",
+            )
+            return None
+        return text
+
+    def posts(self, entry: _Entry, accounts: dict[str, Account]) -> list[PostEntry]:
+        node = entry.value
+        if node.kind != "sequence" or not node.items:
+            self.error(
+                node.position if node.kind != "scalar" or node.text else entry.key.position,
+                "posts: expected a list of posts, each starting with '- id: ...'",
+                _EXAMPLE_HINT,
+            )
+            return []
+        posts: list[PostEntry] = []
+        first_seen: dict[str, int] = {}
+        for item in node.items:
+            post = self.post(item, accounts)
+            if post is None:
+                continue
+            if post.id in first_seen:
+                self.error(
+                    post.position,
+                    f"post '{post.id}': the id is used twice (first on line {first_seen[post.id]})",
+                    "every post needs its own id; it is how the bot remembers what it already published",
+                )
+                continue
+            first_seen[post.id] = post.position.line
+            posts.append(post)
+        return posts
+
+    def post(self, node: Node, accounts: dict[str, Account]) -> PostEntry | None:
+        if node.kind != "mapping":
+            self.error(
+                node.position, "posts: each post must be a mapping starting with '- id: ...'", _EXAMPLE_HINT
+            )
+            return None
+        found = self.mapping(node, schema.POST_FIELDS, "post")
+        fields = {f.name: f for f in schema.POST_FIELDS}
+        post_id = self.pattern(found["id"], fields["id"], "post") if "id" in found else None
+        where = f"post '{post_id}'" if post_id else f"post at line {node.position.line}"
+        before = len(self.problems)
+        self.require(node, {k: v for k, v in found.items() if k != "id"}, schema.POST_FIELDS[1:], where)
+        if "id" not in found:
+            self.error(node.position, f"{where}: missing required key 'id'", fields["id"].description)
+        readers: dict[str, Callable[[_Entry], Any]] = {
+            "message": lambda e: self.message_path(e, where),
+            "at": lambda e: self.when(e, where),
+            "to": lambda e: self.targets(e, accounts, where),
+            "every": lambda e: self.duration(e, where),
+        }
+        values = {name: readers[name](found[name]) for name in readers if name in found}
+        if len(self.problems) > before or post_id is None:
+            return None
+        return PostEntry(
+            id=post_id,
+            message=values["message"],
+            at=values["at"],
+            to=values["to"],
+            every=values.get("every"),
+            position=found["id"].value.position,
+            message_position=found["message"].value.position,
+        )
+
+    def message_path(self, entry: _Entry, where: str) -> Path | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        folder = self.path.parent.resolve()
+        target = (folder / text).resolve()
+        if Path(text).is_absolute() or not target.is_relative_to(folder):
+            self.error(
+                entry.value.position,
+                f"{where}: message '{text}' is outside the schedule's folder",
+                "keep message files in the schedule's folder (e.g. messages/...) and give a relative path",
+            )
+            return None
+        return self.path.parent / text
+
+    def when(self, entry: _Entry, where: str) -> datetime | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        hint = (
+            "write it as YYYY-MM-DD HH:MM, e.g. 2027-07-28 09:00 (optionally :SS and an offset like -05:00)"
+        )
+        if not re.match(schema.DATETIME_PATTERN, text):
+            self.error(entry.value.position, f"{where}: '{text}' is not a date and time", hint)
+            return None
+        normal = re.sub(r"\s*(Z|[+-]\d{2}(:?\d{2})?)$", lambda m: m.group(1), text.replace("T", " ", 1))
+        normal = re.sub(r" (\d):", r" 0\1:", normal)
+        try:
+            return datetime.fromisoformat(normal)
+        except ValueError as error:
+            self.error(entry.value.position, f"{where}: '{text}' is not a real date or time ({error})", hint)
+            return None
+
+    def targets(self, entry: _Entry, accounts: dict[str, Account], where: str) -> tuple[str, ...] | None:
+        node = entry.value
+        items = [node] if node.kind == "scalar" else node.items if node.kind == "sequence" else []
+        if node.kind == "mapping" or not items or (node.kind == "scalar" and node.is_null):
+            self.error(node.position, f"{where}: 'to' must list account names, e.g. to: [cancilleria_x]")
+            return None
+        names: list[str] = []
+        for item in items:
+            if item.kind != "scalar" or item.is_null:
+                self.error(item.position, f"{where}: 'to' must hold account names only")
+                continue
+            name = item.text.strip()
+            if name in names:
+                self.error(item.position, f"{where}: account '{name}' is listed twice in 'to'")
+            elif name not in accounts and name not in self.invalid_accounts:
+                known = [*accounts, *self.invalid_accounts]
+                hint = (
+                    _suggest(name, known)
+                    or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
+                )
+                self.error(item.position, f"{where}: unknown account '{name}'", hint)
+            names.append(name)
+        return tuple(names)
+
+    def duration(self, entry: _Entry, where: str) -> timedelta | None:
+        text = self.scalar(entry, where)
+        if text is None:
+            return None
+        match = re.match(schema.DURATION_PATTERN, text)
+        if not match or not any(match.groups()):
+            self.error(
+                entry.value.position,
+                f"{where}: '{text}' is not a duration",
+                "write a number with a unit: 30m, 2h, 1h30m, 45s, 1d",
+            )
+            return None
+        amounts = [int(re.sub(r"\D", "", group)) if group else 0 for group in match.groups()]
+        days, hours, minutes, seconds = amounts
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+_EXAMPLE_HINT = "see README.md ('schedule.yaml reference') for a complete example"
+_NAME_HINT = "use letters, digits, '_', '-' or '.', e.g. cancilleria_x"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    if choices:
+        return f"expected one of: {', '.join(choices)}"
+    return ""

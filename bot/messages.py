@@ -1,0 +1,150 @@
+"""Message files -> text to publish.
+
+A message file is UTF-8 text (plain or Markdown), optionally starting with a front matter block:
+
+    ---
+    title: Mensaje por Fiestas Patrias
+    author: Canciller
+    date: 2027-07-28
+    ---
+    The text to publish...
+
+Loading normalises line endings to "\\n" and changes nothing else. The front matter is not published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import yamlfile
+from bot.model import Position
+from bot.problems import Problem
+
+MAX_MESSAGE_BYTES = 256 * 1024  # far above Facebook's 63,206 characters; anything bigger is a wrong file
+FRONT_MATTER_KEYS = ("title", "author", "date", "lang")
+
+
+@dataclass(frozen=True)
+class Message:
+    path: Path
+    display: str  # the path as messages should show it
+    text: str  # what gets published
+    first_line: int = 1  # the file line on which `text` starts
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def position_of(self, offset: int) -> Position:
+        """File position of a character offset in `text`."""
+        before = self.text[:offset]
+        line = self.first_line + before.count("\n")
+        col = offset - (before.rfind("\n") + 1) + 1
+        return Position(self.display, line, col)
+
+
+def normalise_line_endings(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_message(path: Path, display: str, at: Position) -> tuple[Message | None, list[Problem]]:
+    """Read a message file. `at` is where the schedule names it, for problems about the file as a whole."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            return None, [Problem(at, f"message {display} is a folder, not a file", "name a text file")]
+        if size > MAX_MESSAGE_BYTES:
+            return None, [
+                Problem(
+                    at,
+                    f"message {display} is too large ({size:,} bytes; the limit is {MAX_MESSAGE_BYTES:,})",
+                    "check that the schedule names the right file",
+                )
+            ]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(at, f"message file {display} does not exist", _path_hint(path))]
+    except OSError as error:
+        return None, [Problem(at, f"cannot read message file {display}: {error.strerror}", "")]
+
+    if b"\x00" in data:
+        return None, [Problem(at, f"message {display} is not a text file (it contains NUL bytes)", "")]
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        prefix = data[: error.start]
+        line = prefix.count(b"\n") + 1
+        col = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        return None, [
+            Problem(
+                Position(display, line, col),
+                f"message {display} is not valid UTF-8 text",
+                "save the file with UTF-8 encoding",
+            )
+        ]
+    text = normalise_line_endings(raw)
+    message, problems = _split_front_matter(path, display, text)
+    if message is not None and not message.text.strip():
+        return None, [Problem(at, f"message {display} is empty", "write the text to publish in the file")]
+    return message, problems
+
+
+def _path_hint(path: Path) -> str:
+    folder = path.parent
+    if folder.is_dir():
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())[:5]
+        if names:
+            return f"the path is relative to the schedule's folder; files there: {', '.join(names)}"
+    return "the path is relative to the folder of schedule.yaml"
+
+
+def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | None, list[Problem]]:
+    if not text.startswith("---\n"):
+        return Message(path, display, text), []
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        if text.endswith("\n---"):
+            end = len(text) - 4
+        else:
+            return None, [
+                Problem(
+                    Position(display, 1, 1),
+                    "the front matter that starts here has no closing '---' line",
+                    "end the front matter with a line holding only '---', or remove the first line",
+                )
+            ]
+    block = text[4 : end + 1]
+    body = text[end + 5 :]
+    first_line = text[: end + 5].count("\n") + 1
+    root, problems = yamlfile.parse(block, display)
+    # yamlfile counts lines from the start of the block, which is line 2 of the file.
+    problems = [_shift(p, 1) for p in problems]
+    meta: dict[str, str] = {}
+    if root is not None:
+        if root.kind != "mapping":
+            problems.append(
+                Problem(_shift_pos(root.position, 1), "the front matter must be 'key: value' lines")
+            )
+        else:
+            for key, value in root.entries:
+                if key.text not in FRONT_MATTER_KEYS:
+                    problems.append(
+                        Problem(
+                            _shift_pos(key.position, 1),
+                            f"unknown front matter key '{key.text}'",
+                            f"allowed keys: {', '.join(FRONT_MATTER_KEYS)}",
+                        )
+                    )
+                elif value.kind != "scalar":
+                    problems.append(Problem(_shift_pos(value.position, 1), f"'{key.text}' must be one value"))
+                else:
+                    meta[key.text] = value.text
+    if problems:
+        return None, problems
+    return Message(path, display, body, first_line, meta), []
+
+
+def _shift_pos(position: Position, lines: int) -> Position:
+    return Position(position.path, position.line + lines, position.col)
+
+
+def _shift(problem: Problem, lines: int) -> Problem:
+    return Problem(_shift_pos(problem.position, lines), problem.message, problem.hint, problem.severity)

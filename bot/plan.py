@@ -1,0 +1,181 @@
+"""Pure planner: Schedule + message texts + now -> Plan (every post, for every account, with its fragments).
+
+No files, clock or environment here: the caller passes everything in.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.measure import measure_for
+from bot.messages import Message
+from bot.model import Account, Fragment, Plan, Post, PostEntry, Schedule, Warning_
+from bot.problems import Problem
+from bot.split import TokenTooLong, split_message
+from bot.xplans import X_PLANS
+
+_SplitKey = tuple[Path, str, int, str | None]
+
+
+def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -> tuple[Plan, list[Problem]]:
+    """Plan every (post entry, account) pair. Problems are messages that cannot be split for an account."""
+    problems: list[Problem] = []
+    splits: dict[_SplitKey, tuple[str, ...] | None] = {}  # the same message for many accounts splits once
+    posts: list[Post] = []
+    for entry in schedule.posts:
+        message = messages.get(entry.message)
+        if message is None:
+            continue  # its loading problem is already reported
+        for name in entry.to:
+            account = schedule.accounts[name]
+            texts = _fragments_for(message, account, splits, problems)
+            if texts is not None:
+                posts.append(_post(entry, account, message, texts, now))
+    posts.sort(key=lambda p: (p.at, p.id, p.account.name))
+    return Plan(schedule.timezone, now, tuple(_with_limit_warnings(posts))), problems
+
+
+def _fragments_for(
+    message: Message,
+    account: Account,
+    cache: dict[_SplitKey, tuple[str, ...] | None],
+    problems: list[Problem],
+) -> tuple[str, ...] | None:
+    whole_post = account.platform == "facebook" and account.mode == "single"
+    numbering = None if whole_post else account.numbering
+    key = (message.path, account.platform if not whole_post else "facebook-single", account.limit, numbering)
+    if key in cache:
+        return cache[key]
+    measure = measure_for(account.platform)
+    texts: tuple[str, ...] | None = None
+    body = message.text.strip()
+    if whole_post:
+        length = measure(body)
+        if length > account.limit:
+            start = len(message.text) - len(message.text.lstrip())
+            problems.append(
+                Problem(
+                    message.position_of(start),
+                    f"the message is {length:,} characters; one Facebook post holds at most "
+                    f"{account.limit:,} (account '{account.name}')",
+                    "shorten the message, or set mode: series on the account to split it into several posts",
+                )
+            )
+        else:
+            texts = (body,)
+    else:
+        try:
+            texts = tuple(
+                piece.text for piece in split_message(message.text, account.limit, measure, numbering)
+            )
+        except TokenTooLong as error:
+            shown = error.token if len(error.token) <= 40 else error.token[:37] + "..."
+            problems.append(
+                Problem(
+                    message.position_of(error.offset),
+                    f"'{shown}' cannot fit in one post of account '{account.name}' "
+                    f"(limit {account.limit}{', with numbering' if numbering else ''})",
+                    "shorten or break up this word or link, or raise the account's limit",
+                )
+            )
+    cache[key] = texts
+    return texts
+
+
+def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warning_]]:
+    """Read a naive schedule time in the account's zone, warning about DST gaps and repeated hours."""
+    zone = account.timezone
+    at = naive.replace(tzinfo=zone)
+    warnings: list[Warning_] = []
+    round_trip = at.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != naive:
+        warnings.append(
+            Warning_(
+                "nonexistent-time",
+                f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks move forward); "
+                f"it is taken as {at.astimezone(zone):%H:%M %Z}",
+            )
+        )
+    elif at.utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
+        warnings.append(
+            Warning_(
+                "ambiguous-time",
+                f"{naive:%Y-%m-%d %H:%M} happens twice in {zone.key} (clocks move back); the first is used",
+            )
+        )
+    return at, warnings
+
+
+def _post(
+    entry: PostEntry, account: Account, message: Message, texts: tuple[str, ...], now: datetime
+) -> Post:
+    warnings: list[Warning_] = []
+    if entry.at.tzinfo is None:
+        at, warnings = local_time(entry.at, account)
+    else:
+        at = entry.at
+    step = entry.every or timedelta(0)
+    measure = measure_for(account.platform)
+    fragments = tuple(
+        Fragment(
+            index=i,
+            total=len(texts),
+            text=text,
+            length=measure(text),
+            limit=account.limit,
+            at=at + step * (i - 1),
+        )
+        for i, text in enumerate(texts, start=1)
+    )
+    if at < now:
+        warnings.append(
+            Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({_ago(now - at)} ago)")
+        )
+    return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position)
+
+
+def _ago(delta: timedelta) -> str:
+    if delta >= timedelta(days=2):
+        return f"{delta.days} days"
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 1:
+        return f"{hours} h"
+    return f"{int(delta.total_seconds() // 60)} min"
+
+
+def _with_limit_warnings(posts: list[Post]) -> list[Post]:
+    """Warn on the post whose fragments push an X account over its plan's per-user posting limits."""
+    by_account: dict[str, list[datetime]] = {}
+    for post in posts:
+        if post.account.platform == "x":
+            by_account.setdefault(post.account.name, []).extend(f.at for f in post.fragments)
+    result = []
+    for post in posts:
+        times = sorted(by_account.get(post.account.name, []))
+        extra = []
+        if times:
+            for limit in X_PLANS[post.account.plan].user_limits:
+                worst = max(
+                    bisect_right(times, f.at + limit.window - timedelta(microseconds=1))
+                    - bisect_right(times, f.at - timedelta(microseconds=1))
+                    for f in post.fragments
+                )
+                if worst > limit.posts:
+                    extra.append(
+                        Warning_(
+                            "plan-limit",
+                            f"{worst} posts within {_window(limit.window)} for {post.account.name}: the "
+                            f"{post.account.plan} plan allows {limit.describe()}; X will refuse the rest "
+                            "until the window resets (space them with 'every' or change 'plan')",
+                        )
+                    )
+        result.append(replace(post, warnings=post.warnings + tuple(extra)) if extra else post)
+    return result
+
+
+def _window(window: timedelta) -> str:
+    return "15 minutes" if window == timedelta(minutes=15) else "24 hours"

@@ -1,0 +1,162 @@
+"""Plan -> what a person (text) or a script (JSON) reads before approving the campaign. Changes nothing."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.measure import url_spans
+from bot.model import Plan, Post
+from bot.xplans import post_price
+
+JSON_FORMAT_VERSION = 1
+
+
+def post_cost(post: Post) -> float | None:
+    """Estimated price of publishing the post, in USD; None when the platform does not bill per post."""
+    if post.account.platform != "x":
+        return None
+    prices = [post_price(post.account.plan, bool(url_spans(f.text))) for f in post.fragments]
+    if any(price is None for price in prices):
+        return None
+    return round(sum(price for price in prices if price is not None), 4)
+
+
+def campaign_cost(posts: Iterable[Post]) -> float:
+    return round(sum(cost for post in posts if (cost := post_cost(post)) is not None), 4)
+
+
+def platform_name(platform: str) -> str:
+    return {"x": "X", "facebook": "Facebook"}.get(platform, platform)
+
+
+def account_line(post: Post) -> str:
+    account = post.account
+    where = f"@{account.handle}" if account.handle else f"page {account.page_id}"
+    name = f"{account.display_name}, " if account.display_name else ""
+    return f"{account.name} ({platform_name(account.platform)}: {name}{where})"
+
+
+def until(now: datetime, at: datetime) -> str:
+    """'in 243 days 8 h', '3 h ago'."""
+    delta = at - now
+    future = delta >= timedelta(0)
+    delta = abs(delta)
+    days, seconds = delta.days, delta.seconds
+    hours, minutes = seconds // 3600, (seconds % 3600) // 60
+    if days:
+        amount = f"{days} days {hours} h" if hours else f"{days} days"
+    elif hours:
+        amount = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    else:
+        amount = f"{minutes} min"
+    return f"in {amount}" if future else f"{amount} ago"
+
+
+def render_text(plan: Plan, schedule_name: str) -> str:
+    zone = plan.timezone
+    fragments = sum(len(p.fragments) for p in plan.posts)
+    accounts = {p.account.name for p in plan.posts}
+    lines = [
+        f"Campaign {schedule_name}: {len(plan.posts)} posts on {len(accounts)} accounts, "
+        f"{fragments} fragments. Times in {zone.key}.",
+        f"Now: {plan.now.astimezone(zone):%Y-%m-%d %H:%M %z}. Nothing is sent by this preview.",
+    ]
+    cost = campaign_cost(plan.posts)
+    if any(p.account.platform == "x" for p in plan.posts):
+        lines.append(
+            f"Estimated X cost of the campaign: US${cost:.2f} (pay-per-use prices; plans billed "
+            "monthly are not counted)."
+        )
+    warnings = sum(len(p.warnings) for p in plan.posts)
+    if warnings:
+        lines.append(f"Warnings: {warnings} (marked '!' below).")
+    day = None
+    for post in plan.posts:
+        local = post.at.astimezone(zone)
+        if local.date() != day:
+            day = local.date()
+            lines += ["", f"== {local:%A %d %B %Y} ({zone.key}) =="]
+        lines += [""] + _render_post(post, plan)
+    return "\n".join(lines) + "\n"
+
+
+def _render_post(post: Post, plan: Plan) -> list[str]:
+    zone = plan.timezone
+    local = post.at.astimezone(zone)
+    own = post.at.astimezone(post.account.timezone)
+    when = f"{local:%H:%M %z}"
+    if post.account.timezone.key != zone.key:
+        when += f" ({own:%Y-%m-%d %H:%M} {post.account.timezone.key})"
+    when += f" = {post.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, {until(plan.now, post.at)}"
+    total = len(post.fragments)
+    kind = (
+        f"thread of {total}"
+        if post.account.platform == "x" and total > 1
+        else ("1 post" if total == 1 else f"{total} posts")
+    )
+    cost = post_cost(post)
+    price = f", est. US${cost:.3f}" if cost is not None else ""
+    lines = [f"{when}", f"  {post.id} -> {account_line(post)}: {kind}{price}"]
+    for warning in post.warnings:
+        lines.append(f"  ! {warning.message}")
+    spread = len({f.at for f in post.fragments}) > 1
+    for fragment in post.fragments:
+        header = f"  [{fragment.index}/{fragment.total}] {fragment.length:,}/{fragment.limit:,}"
+        if spread:
+            header += f" at {fragment.at.astimezone(zone):%H:%M}"
+        lines.append(header)
+        for paragraph in fragment.text.split("\n"):
+            wrapped = textwrap.wrap(paragraph, width=96) or [""]
+            lines += [f"      {part}" for part in wrapped]
+    return lines
+
+
+def to_json(plan: Plan, schedule_name: str) -> dict[str, Any]:
+    """The documented JSON shape (README, 'preview --format json')."""
+    return {
+        "format": JSON_FORMAT_VERSION,
+        "schedule": schedule_name,
+        "timezone": plan.timezone.key,
+        "now": plan.now.isoformat(),
+        "posts": [_post_json(post) for post in plan.posts],
+        "summary": {
+            "posts": len(plan.posts),
+            "fragments": sum(len(p.fragments) for p in plan.posts),
+            "warnings": sum(len(p.warnings) for p in plan.posts),
+            "cost_usd": campaign_cost(plan.posts),
+        },
+    }
+
+
+def _post_json(post: Post) -> dict[str, Any]:
+    account = post.account
+    return {
+        "id": post.id,
+        "account": account.name,
+        "platform": account.platform,
+        "handle": account.handle,
+        "page_id": account.page_id,
+        "at": post.at.isoformat(),
+        "at_utc": post.at.astimezone(UTC).isoformat(),
+        "cost_usd": post_cost(post),
+        "fragments": [
+            {
+                "index": f.index,
+                "total": f.total,
+                "text": f.text,
+                "length": f.length,
+                "limit": f.limit,
+                "at": f.at.isoformat(),
+            }
+            for f in post.fragments
+        ],
+        "warnings": [{"kind": w.kind, "message": w.message} for w in post.warnings],
+    }
+
+
+def render_json(plan: Plan, schedule_name: str) -> str:
+    return json.dumps(to_json(plan, schedule_name), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,1 @@
+"""Platform adapters. Each one implements bot.publishers.base.Publisher."""

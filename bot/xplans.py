@@ -1,0 +1,46 @@
+"""X API plans: posting limits and prices (PLATFORMS.md, late 2026). Settings, not buried constants.
+
+Per-user limits on POST /2/tweets; the per-app caps are shared by every account using the same app, which
+preview cannot know without credentials, so only the per-user windows are checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class PostingLimit:
+    posts: int
+    window: timedelta
+
+    def describe(self) -> str:
+        if self.window == timedelta(minutes=15):
+            return f"{self.posts} posts per 15 minutes"
+        return f"{self.posts} posts per 24 hours"
+
+
+@dataclass(frozen=True)
+class XPlanFacts:
+    name: str
+    user_limits: tuple[PostingLimit, ...]
+    price_per_post: float | None  # USD; None: a subscription, not billed per post
+    price_per_post_with_url: float | None
+
+
+FIFTEEN_MINUTES = timedelta(minutes=15)
+DAY = timedelta(hours=24)
+
+X_PLANS = {
+    "pay-per-use": XPlanFacts("pay-per-use", (PostingLimit(100, FIFTEEN_MINUTES),), 0.015, 0.20),
+    "free": XPlanFacts("free", (PostingLimit(17, DAY),), None, None),
+    "basic": XPlanFacts("basic", (PostingLimit(100, DAY),), None, None),
+    "pro": XPlanFacts("pro", (PostingLimit(100, FIFTEEN_MINUTES),), None, None),
+}
+
+
+def post_price(plan: str, has_url: bool) -> float | None:
+    """What one post costs on this plan, or None when the plan is not billed per post."""
+    facts = X_PLANS[plan]
+    return facts.price_per_post_with_url if has_url else facts.price_per_post
