@@ -1,0 +1,359 @@
+"""Publishes one post: freeze its text, resolve unknown outcomes, send what is due, classify failures.
+
+No scheduler and no sleeping here: publish_post() does what can be done now and returns a RunOutcome that
+tells the caller (the daemon) when to call again. Every network call is bracketed by the outbox: the
+fragment is `sending` (committed) before the request and `sent` right after the answer, so a crash at any
+point leaves a record that the next run resolves by looking the text up on the platform, never by a blind
+resend.
+
+Unexpected exceptions (anything that is not a PublishError) are bugs in an adapter. When one comes out of
+publish(), the request may or may not have gone out, so the fragment is recorded `unknown` with the
+exception type: the next run looks it up (found -> sent; not found -> sent again, within max_attempts)
+instead of resending blindly. A BaseException (KeyboardInterrupt, SystemExit) is not caught at all: the
+fragment stays `sending`, exactly as after a crash, and is resolved the same way on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bot.model import Post
+from bot.outbox import FragmentRecord, Outbox
+from bot.publishers.base import (
+    AlreadyExists,
+    CredentialsError,
+    OutcomeUnknown,
+    Published,
+    Publisher,
+    PublishError,
+    Rejected,
+    ReplyRefused,
+    RetryLater,
+)
+
+logger = logging.getLogger(__name__)
+
+OutcomeKind = Literal["done", "waiting", "retry", "held", "failed", "unknown", "conflict", "stopped"]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run achieved. `next_at`: when to call again ("waiting", "retry"); None otherwise."""
+
+    kind: OutcomeKind
+    next_at: datetime | None
+    message: str
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter for RetryLater without a reset time, and an attempt limit.
+
+    The n-th retry waits min(max_delay, base * factor**(n-1)), shortened by up to `jitter` of itself
+    (a fraction drawn from `random`), so it never exceeds max_delay and never drops below (1-jitter) of it.
+    """
+
+    base: timedelta = timedelta(seconds=30)
+    factor: float = 2.0
+    max_delay: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+    jitter: float = 0.5
+    random: Callable[[], float] = field(default=random.random, compare=False)
+
+    def delay(self, attempt: int) -> timedelta:
+        """The wait after the `attempt`-th failed attempt (1-based)."""
+        exponent = max(attempt - 1, 0)
+        base_seconds = self.base.total_seconds()
+        cap = self.max_delay.total_seconds()
+        # Cap the exponent's result without computing huge floats for large attempt numbers.
+        raw = cap if exponent > 64 else min(cap, base_seconds * self.factor**exponent)
+        return timedelta(seconds=raw * (1 - self.jitter * self.random()))
+
+
+class _Lookup:
+    """The result of looking a text up on the platform: found, absent, or the lookup failed."""
+
+    def __init__(self, found: Published | None, error: str | None) -> None:
+        self.found = found
+        self.error = error
+
+
+def _look_up(publisher: Publisher, text: str) -> _Lookup:
+    try:
+        return _Lookup(publisher.find_recent(text), None)
+    except PublishError as error:
+        return _Lookup(None, f"lookup failed: {error}")
+    except Exception as error:  # a bug in the adapter: the lookup told us nothing
+        logger.exception("unexpected %s from find_recent (a bug in the publisher)", type(error).__name__)
+        return _Lookup(None, f"lookup failed with unexpected {type(error).__name__}: {error}")
+
+
+class _Run:
+    """One call of publish_post: the post, its collaborators, and the helpers that record each step."""
+
+    def __init__(
+        self,
+        post: Post,
+        outbox: Outbox,
+        publisher: Publisher,
+        now: Callable[[], datetime],
+        policy: RetryPolicy,
+        stop_requested: Callable[[], bool],
+    ) -> None:
+        self.post = post
+        self.account = post.account.name
+        self.outbox = outbox
+        self.publisher = publisher
+        self.now = now
+        self.policy = policy
+        self.stop_requested = stop_requested
+
+    def where(self, record: FragmentRecord) -> str:
+        return f"post {self.post.id} account {self.account} fragment {record.index}/{record.total}"
+
+    def finish(self, kind: OutcomeKind, message: str, next_at: datetime | None = None) -> RunOutcome:
+        self.outbox.record_outcome(self.post.id, self.account, kind, message, next_at, self.now())
+        return RunOutcome(kind, next_at, message)
+
+    def records(self) -> list[FragmentRecord]:
+        return self.outbox.fragments_of(self.post.id, self.account)
+
+    # -- steps -----------------------------------------------------------------------------------
+
+    def run(self) -> RunOutcome:
+        frozen = self.outbox.freeze(self.post, self.now())
+        if frozen.kind == "conflict":
+            message = (
+                f"message edited after publishing started: {frozen.conflict}; resume with "
+                f"`python main.py resume {self.post.id} --accept-edit` or restore the text"
+            )
+            logger.error("post %s account %s: %s", self.post.id, self.account, message)
+            return self.finish("conflict", message)
+        if frozen.kind == "replaced":
+            logger.info(
+                "post %s account %s: message changed before publishing started; new text frozen",
+                self.post.id,
+                self.account,
+            )
+        hold = self.outbox.hold_reason(self.account)
+        if hold is not None:
+            logger.error("post %s account %s held: %s", self.post.id, self.account, hold)
+            return self.finish("held", f"held: {hold}")
+        for record in self.records():
+            if record.state in ("sending", "unknown"):
+                unresolved = self.resolve(record, f"outcome of an earlier attempt unknown ({record.state})")
+                if unresolved is not None:
+                    return unresolved
+        return self.send_due()
+
+    def resolve(self, record: FragmentRecord, why: str) -> RunOutcome | None:
+        """Settle a fragment whose request may have gone out. None when settled (sent or pending again)."""
+        lookup = _look_up(self.publisher, record.text)
+        now = self.now()
+        if lookup.found is not None:
+            self.outbox.mark_sent(
+                self.post.id, self.account, record.index, lookup.found.remote_id, lookup.found.url, now
+            )
+            logger.info(
+                "%s found on the platform as %s (%s)", self.where(record), lookup.found.remote_id, why
+            )
+            return None
+        if lookup.error is None:
+            self.outbox.mark_pending(self.post.id, self.account, record.index, f"{why}; not found", now)
+            logger.info("%s not found on the platform; it will be sent again (%s)", self.where(record), why)
+            return None
+        message = (
+            f"fragment {record.index}/{record.total}: {why}, and {lookup.error}; it will be looked up "
+            "again before anything is resent"
+        )
+        self.outbox.mark_unknown(self.post.id, self.account, record.index, message, now)
+        logger.error("%s outcome unknown: %s", self.where(record), message)
+        return self.finish("unknown", message)
+
+    def send_due(self) -> RunOutcome:
+        standalone_from = self.standalone_from()
+        while True:
+            records = self.records()
+            stopped = self.blocking(records)
+            if stopped is not None:
+                return stopped
+            pending = [r for r in records if r.state == "pending"]
+            if not pending:
+                logger.info(
+                    "post %s account %s done: %d fragments sent", self.post.id, self.account, len(records)
+                )
+                return self.finish("done", f"all {len(records)} fragments sent")
+            record = pending[0]
+            if self.stop_requested():
+                logger.info("%s not sent: stop requested", self.where(record))
+                return self.finish("stopped", "stop requested; the remaining fragments are pending")
+            due = self.due_at(record)
+            now = self.now()
+            if due > now:
+                logger.info("%s waiting until %s", self.where(record), due.isoformat())
+                return self.finish("waiting", f"fragment {record.index}/{record.total} is due later", due)
+            if record.attempts >= self.policy.max_attempts:
+                return self.give_up(record, record.attempts, record.last_error or "no reason recorded")
+            reply_to = self.reply_to(records, record, standalone_from)
+            outcome = self.send(record, reply_to)
+            if outcome is not None:
+                return outcome
+            standalone_from = self.standalone_from()
+
+    def blocking(self, records: list[FragmentRecord]) -> RunOutcome | None:
+        """A fragment that stops the thread from going on: failed, missed, or still unresolved."""
+        for record in records:
+            if record.state == "failed":
+                return self.finish(
+                    "failed", f"fragment {record.index}/{record.total} failed: {record.last_error}"
+                )
+            if record.state == "missed":
+                return self.finish(
+                    "failed", f"fragment {record.index}/{record.total} missed: {record.last_error}"
+                )
+            if record.state in ("sending", "unknown"):
+                return self.finish("unknown", f"fragment {record.index}/{record.total} is {record.state}")
+        return None
+
+    def standalone_from(self) -> int | None:
+        return self.outbox.standalone_from(self.post.id, self.account)
+
+    def due_at(self, record: FragmentRecord) -> datetime:
+        """The fragment's time in the current plan (edited times apply), else the frozen one."""
+        if record.index <= len(self.post.fragments):
+            return self.post.fragments[record.index - 1].at
+        return record.at
+
+    @staticmethod
+    def reply_to(
+        records: list[FragmentRecord], record: FragmentRecord, standalone_from: int | None
+    ) -> str | None:
+        if record.index == 1 or (standalone_from is not None and record.index >= standalone_from):
+            return None
+        previous = [r for r in records if r.index < record.index and r.state == "sent"]
+        return previous[-1].remote_id if previous else None
+
+    def give_up(self, record: FragmentRecord, attempts: int, reason: str) -> RunOutcome:
+        return self.fail(record, f"gave up after {attempts} attempts: {reason}")
+
+    def fail(self, record: FragmentRecord, reason: str) -> RunOutcome:
+        message = f"fragment {record.index}/{record.total}: {reason}"
+        self.outbox.mark_failed(self.post.id, self.account, record.index, message, self.now())
+        logger.error("%s failed: %s", self.where(record), reason)
+        return self.finish("failed", message)
+
+    def send(self, record: FragmentRecord, reply_to: str | None) -> RunOutcome | None:
+        """Send one fragment and record the result. None: go on with the next pending fragment."""
+        post_id, account, index = self.post.id, self.account, record.index
+        self.outbox.mark_sending(post_id, account, index, self.now())
+        attempts = record.attempts + 1
+        try:
+            published = self.publisher.publish(record.text, reply_to)
+        except RetryLater as error:
+            return self.retry_later(record, attempts, error)
+        except OutcomeUnknown as error:
+            return self.resolve(record, f"outcome unknown: {error}")
+        except AlreadyExists as error:
+            lookup = _look_up(self.publisher, record.text)
+            if lookup.found is not None:
+                self.outbox.mark_sent(
+                    post_id, account, index, lookup.found.remote_id, lookup.found.url, self.now()
+                )
+                logger.info("%s already existed as %s", self.where(record), lookup.found.remote_id)
+                return None
+            if lookup.error is not None:
+                message = f"the platform says it already exists ({error}), and {lookup.error}"
+                self.outbox.mark_unknown(post_id, account, index, message, self.now())
+                logger.error("%s outcome unknown: %s", self.where(record), message)
+                return self.finish("unknown", message)
+            return self.fail(record, f"rejected as a duplicate, but no recent post has this text: {error}")
+        except ReplyRefused as error:
+            return self.reply_refused(record, reply_to, error)
+        except Rejected as error:
+            return self.fail(record, f"rejected by {self.publisher.platform}: {error}")
+        except CredentialsError as error:
+            variable = error.variable or "the account's credentials"
+            reason = f"fix {variable} then restart ({error})"
+            self.outbox.mark_pending(post_id, account, index, f"credentials: {error}", self.now())
+            self.outbox.hold(account, reason, self.now())
+            logger.error("%s held: %s", self.where(record), reason)
+            return self.finish("held", f"held: {reason}")
+        except PublishError as error:  # a PublishError subclass this runner does not know: do not guess
+            message = f"unclassified {type(error).__name__}: {error}; it will be looked up before any resend"
+            self.outbox.mark_unknown(post_id, account, index, message, self.now())
+            logger.error("%s outcome unknown: %s", self.where(record), message)
+            return self.finish("unknown", message)
+        except Exception as error:
+            message = (
+                f"unexpected {type(error).__name__} from the publisher (a bug): {error}; "
+                "it will be looked up before any resend"
+            )
+            self.outbox.mark_unknown(post_id, account, index, message, self.now())
+            logger.exception("%s outcome unknown: %s", self.where(record), message)
+            return self.finish("unknown", message)
+        self.outbox.mark_sent(post_id, account, index, published.remote_id, published.url, self.now())
+        logger.info(
+            "%s sent as %s (reply to %s) %s", self.where(record), published.remote_id, reply_to, published.url
+        )
+        return None
+
+    def retry_later(self, record: FragmentRecord, attempts: int, error: RetryLater) -> RunOutcome:
+        now = self.now()
+        if attempts >= self.policy.max_attempts:
+            return self.give_up(record, attempts, f"retry later: {error}")
+        retry_at = error.retry_at if error.retry_at is not None else now + self.policy.delay(attempts)
+        retry_at = max(retry_at, now)
+        self.outbox.mark_pending(self.post.id, self.account, record.index, f"retry later: {error}", now)
+        logger.info(
+            "%s not sent (%s); attempt %d of %d, retrying at %s",
+            self.where(record),
+            error,
+            attempts,
+            self.policy.max_attempts,
+            retry_at.isoformat(),
+        )
+        return self.finish("retry", f"fragment {record.index}/{record.total}: {error}", retry_at)
+
+    def reply_refused(
+        self, record: FragmentRecord, reply_to: str | None, error: ReplyRefused
+    ) -> RunOutcome | None:
+        platform = self.publisher.platform
+        if reply_to is None:  # a refused reply without a reply: nothing sensible to fall back to
+            return self.fail(record, f"rejected by {platform}: {error}")
+        if self.post.account.on_reply_refused == "stop":
+            return self.fail(
+                record,
+                f"{platform} refused the reply in the thread: {error}; to post the rest as standalone "
+                f"posts set on_reply_refused: series for account {self.account} and run "
+                f"`python main.py resume {self.post.id}`",
+            )
+        note = (
+            f"{platform} refused replies at fragment {record.index}/{record.total}; "
+            "remaining fragments posted as standalone posts"
+        )
+        now = self.now()
+        self.outbox.mark_pending(self.post.id, self.account, record.index, f"reply refused: {error}", now)
+        self.outbox.set_standalone_from(self.post.id, self.account, record.index, note, now)
+        logger.warning("%s: %s (%s)", self.where(record), note, error)
+        return None
+
+
+def publish_post(
+    post: Post,
+    outbox: Outbox,
+    publisher: Publisher,
+    now: Callable[[], datetime],
+    policy: RetryPolicy,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> RunOutcome:
+    """Publish what is due of `post` now, recording every step in `outbox`; never sleeps.
+
+    Safe to call again at any time (after a crash, a retry time, a restart): it continues where the
+    outbox says the post stopped. Two different posts may run at once in different threads.
+    """
+    return _Run(post, outbox, publisher, now, policy, stop_requested).run()
