@@ -1,0 +1,117 @@
+"""`check`: are the credentials of every account present, well-formed and accepted by the platform?
+
+Missing or malformed variables are reported without touching the network; otherwise each account asks its
+platform who it posts as (`whoami`), and the answer is compared with what schedule.yaml says.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.credentials import ConnectionSettings, Environment, malformed_variables, missing_variables
+from bot.model import Account
+from bot.publishers.base import CredentialsError, Identity, PublishError, RetryLater
+from bot.publishers.factory import make_publisher
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["ok", "warning", "problem"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking one account."""
+
+    account: Account
+    status: Status
+    identity: Identity | None  # who the credentials post as, when the platform answered
+    messages: tuple[str, ...]  # what is wrong and what to do (empty when OK)
+
+    @property
+    def ok(self) -> bool:
+        """True only for a clean OK: a warning (e.g. the credentials post as another account) is not OK."""
+        return self.status == "ok"
+
+
+def check_accounts(
+    accounts: Iterable[Account], env: Environment, settings: ConnectionSettings
+) -> list[CheckResult]:
+    """Check every account, in order. Never raises for a bad account: each problem becomes a result."""
+    return [_check(account, env, settings) for account in accounts]
+
+
+def _check(account: Account, env: Environment, settings: ConnectionSettings) -> CheckResult:
+    where = f"in {env.env_file}" if env.env_file is not None else "in the environment (no .env file was read)"
+    problems = [
+        f"{name} is not set {where}: add it (see .env.example)" for name in missing_variables(account, env)
+    ]
+    problems += [
+        f"{name} ({env.source_of(name)}) does not look like a token: it has spaces, quotes or '<' in it; "
+        "put the bare value after '='"
+        for name in malformed_variables(account, env)
+    ]
+    if problems:
+        return CheckResult(account, "problem", None, tuple(problems))
+
+    try:
+        identity = make_publisher(account, env, settings).whoami()
+    except CredentialsError as error:
+        return CheckResult(account, "problem", None, (str(error),))
+    except RetryLater as error:
+        return CheckResult(
+            account, "problem", None, (f"could not check now: {error}; run check again later",)
+        )
+    except PublishError as error:
+        return CheckResult(account, "problem", None, (str(error),))
+
+    warnings = _mismatches(account, identity)
+    logger.info("check %s: posts as %s (%s)", account.name, identity.name, identity.id)
+    return CheckResult(account, "warning" if warnings else "ok", identity, tuple(warnings))
+
+
+def _mismatches(account: Account, identity: Identity) -> list[str]:
+    if (
+        account.platform == "x"
+        and account.handle
+        and identity.handle
+        and account.handle.lstrip("@").casefold() != identity.handle.casefold()
+    ):
+        return [
+            f"schedule.yaml says @{account.handle.lstrip('@')} but these credentials post as "
+            f"@{identity.handle}: fix the handle in schedule.yaml or the tokens in .env"
+        ]
+    if account.platform == "facebook" and account.page_id and identity.id and account.page_id != identity.id:
+        return [
+            f"schedule.yaml says page {account.page_id} but the token belongs to page {identity.id} "
+            f"({identity.name}): fix page_id in schedule.yaml or the token in .env"
+        ]
+    return []
+
+
+def _as_who(account: Account, identity: Identity) -> str:
+    if identity.handle:
+        return f"@{identity.handle} ({identity.name}, id {identity.id})"
+    return f"{identity.name} (id {identity.id})"
+
+
+def format_check(results: Sequence[CheckResult]) -> str:
+    """A plain-text report: one block per account, then a summary line."""
+    lines: list[str] = []
+    for result in results:
+        account = result.account
+        head = f"{account.name} [{account.platform}, {account.label}]"
+        if result.status == "ok" and result.identity is not None:
+            lines.append(f"OK       {head}: posts as {_as_who(account, result.identity)}")
+        elif result.status == "warning" and result.identity is not None:
+            lines.append(f"WARNING  {head}: posts as {_as_who(account, result.identity)}")
+        else:
+            lines.append(f"PROBLEM  {head}")
+        lines.extend(f"         - {message}" for message in result.messages)
+    good = sum(1 for result in results if result.ok)
+    warned = sum(1 for result in results if result.status == "warning")
+    bad = sum(1 for result in results if result.status == "problem")
+    lines.append(f"{len(results)} account(s) checked: {good} OK, {warned} with warnings, {bad} with problems")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,192 @@
+"""The Facebook Page adapter (Graph API): the only module that imports facebook (facebook-sdk 3.1.0).
+
+facebook-sdk 3.1.0 is from 2018 and needs guarding (see docs PLATFORMS.md):
+- its constructor accepts only Graph versions 2.8 to 3.1 and defaults to the retired v2.8, so the configured
+  version is written into every request path (`v25.0/<page>/feed`) and never taken from the library;
+- it builds URLs on the module constant FACEBOOK_GRAPH_URL; instead of mutating that global, a transport
+  adapter on the session sends the requests to `settings.facebook_graph_url` (see transport.py);
+- it has no default timeout and never checks the HTTP status: a timeout is always set, and HTML error pages,
+  bodies without a Content-Type and transport failures are classified here;
+- it sends Python booleans as "True"/"False": parameters are only ever passed as strings.
+
+Series mode: a continuation of a message on Facebook is just another Page post, so `reply_to` is accepted
+and ignored (there are no threads on a Page feed).
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import facebook
+import requests
+
+from bot.credentials import DEFAULT_FACEBOOK_GRAPH_URL, ConnectionSettings, Environment, required_variables
+from bot.model import Account
+from bot.publishers.base import (
+    AlreadyExists,
+    CredentialsError,
+    Identity,
+    OutcomeUnknown,
+    Published,
+    PublishError,
+    Rejected,
+    RetryLater,
+)
+from bot.publishers.transport import make_session, protect_secrets, transport_error
+
+logger = logging.getLogger(__name__)
+
+THROTTLED = frozenset({4, 17, 32, 613, 80001})
+TEMPORARY = frozenset({1, 2})
+TOKEN_INVALID = frozenset({102, 190})
+DUPLICATE = 506
+POST_PERMISSION = "pages_manage_posts"
+READ_PERMISSION = "pages_read_engagement"
+RECENT_POSTS = "100"
+
+
+class FacebookPublisher:
+    """Publishes to one Facebook Page with a Page access token. Implements bot.publishers.base.Publisher."""
+
+    platform = "facebook"
+
+    def __init__(self, account: Account, env: Environment, settings: ConnectionSettings) -> None:
+        self.account = account
+        (self._variable,) = required_variables(account)  # PREFIX_PAGE_TOKEN
+        token = env.get(self._variable)
+        if token is None:
+            raise CredentialsError(
+                f"account {account.name!r}: {self._variable} is not set; add the Page access token to .env "
+                "(see .env.example)",
+                self._variable,
+            )
+        self._version = settings.facebook_graph_version
+        self._page = account.page_id or "me"  # with a Page token, "me" is the Page itself
+        session = make_session(
+            DEFAULT_FACEBOOK_GRAPH_URL, settings.facebook_graph_url, settings.timeout_seconds
+        )
+        protect_secrets(token)
+        # version left out of the constructor on purpose (it rejects every current version); set it after.
+        self._graph = facebook.GraphAPI(access_token=token, timeout=settings.timeout_seconds, session=session)
+        self._graph.version = self._version
+
+    # --- Publisher -------------------------------------------------------------------------------------
+
+    def publish(self, text: str, reply_to: str | None = None) -> Published:
+        """Post `text` on the Page. `reply_to` is ignored: a continuation is simply another Page post."""
+        result = self._request("POST", "feed", {"message": text}, writes=True)
+        post_id = str(result.get("id") or "")
+        if not post_id:
+            raise OutcomeUnknown(
+                f"Facebook: POST /{self._page}/feed answered without a post id: the post may exist; "
+                "look it up before sending again"
+            )
+        logger.info("facebook %s: posted %s", self.account.name, post_id)
+        return Published(post_id, _url(post_id))
+
+    def find_recent(self, text: str) -> Published | None:
+        result = self._request("GET", "feed", {"fields": "message,created_time", "limit": RECENT_POSTS})
+        wanted = _normalise(text)
+        for post in result.get("data") or []:
+            if isinstance(post, dict) and _normalise(str(post.get("message") or "")) == wanted:
+                post_id = str(post["id"])
+                logger.info("facebook %s: found %s among recent posts", self.account.name, post_id)
+                return Published(post_id, _url(post_id))
+        return None
+
+    def whoami(self) -> Identity:
+        """GET /{version}/me: with a Page token, "me" is the Page the token belongs to.
+
+        Asking for `me` rather than the configured page id is what lets `check` notice a token of another
+        Page (or a user token): Graph answers /{page-id} with that page's public fields for any valid token.
+        """
+        result = self._request("GET", "", {"fields": "name"}, node="me")
+        return Identity(str(result.get("id") or ""), str(result.get("name") or ""))
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _request(
+        self, method: str, edge: str, params: dict[str, str], writes: bool = False, node: str | None = None
+    ) -> Mapping[str, Any]:
+        path = f"{self._version}/{node or self._page}" + (f"/{edge}" if edge else "")
+        action = f"{method} /{path}"
+        try:
+            if method == "POST":
+                result = self._graph.request(path, post_args=params)
+            else:
+                result = self._graph.request(path, args=params)
+        except facebook.GraphAPIError as error:
+            raise self._classify_graph(error, action, writes) from None
+        except (KeyError, ValueError):
+            # No Content-Type (KeyError) or a body that says JSON but is not (ValueError): the server answered
+            # something we cannot read. A read can simply be retried; a write may have gone through.
+            logger.warning("facebook %s: %s: unreadable answer", self.account.name, action)
+            if writes:
+                raise OutcomeUnknown(
+                    f"Facebook: {action}: the answer could not be read (no Content-Type or bad JSON): "
+                    "the post may exist; look it up before sending again"
+                ) from None
+            raise RetryLater(f"Facebook: {action}: the answer could not be read; try again later") from None
+        except requests.RequestException as error:
+            failure = transport_error(error, "Facebook", action, writes)
+            logger.warning("facebook %s: %s", self.account.name, failure)
+            raise failure from None
+        if not isinstance(result, dict):
+            raise RetryLater(f"Facebook: {action}: unexpected answer; try again later")
+        return result
+
+    def _classify_graph(self, error: Exception, action: str, writes: bool) -> PublishError:
+        result = getattr(error, "result", None)
+        if not isinstance(result, dict):
+            # "Maintype was not text, image, or querystring": an HTML page, e.g. a 502 from a proxy.
+            logger.warning("facebook %s: %s: non-JSON error page", self.account.name, action)
+            return RetryLater(
+                f"Facebook: {action}: the server answered with an error page (not JSON); try later"
+            )
+        raw = result.get("error")
+        details: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        code = _as_int(details.get("code"))
+        subcode = _as_int(details.get("error_subcode"))
+        message = str(details.get("message") or getattr(error, "message", "") or "unknown error")
+        where = f"Facebook {action}: {message} (code {code}" + (f", subcode {subcode})" if subcode else ")")
+        logger.warning("facebook %s: %s", self.account.name, where)
+        if code in TOKEN_INVALID:
+            return CredentialsError(
+                f"{self._variable} was rejected by Facebook (token expired or invalid): generate a new Page "
+                f"access token with {POST_PERMISSION} and {READ_PERMISSION} (a System User token does not "
+                f"expire) and put it in .env. {where}",
+                self._variable,
+            )
+        if code == 10 or (code is not None and 200 <= code <= 299):
+            permission = POST_PERMISSION if writes else READ_PERMISSION
+            return CredentialsError(
+                f"the token in {self._variable} lacks the {permission} permission: generate a Page access "
+                f"token that has {POST_PERMISSION} and {READ_PERMISSION} and put it in .env. {where}",
+                self._variable,
+            )
+        if code == DUPLICATE:
+            return AlreadyExists(where)
+        if code in THROTTLED or code in TEMPORARY or details.get("is_transient") is True:
+            return RetryLater(where)
+        return Rejected(where)  # 100 invalid parameter, 368 blocked as abusive, and everything else
+
+
+def _as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _url(post_id: str) -> str:
+    return f"https://www.facebook.com/{post_id}"

@@ -1,0 +1,233 @@
+"""The X (API v2) adapter: the only module that imports tweepy.
+
+Posts with OAuth 1.0a user context (`create_tweet(..., user_auth=True)`); a thread is the first post and then
+each fragment as a reply to the previous one (the runner chains them through `reply_to`). tweepy's Client has
+no timeout and a fixed host: a transport adapter on its public `client.session` adds both (see transport.py).
+`wait_on_rate_limit` stays off: a 429 becomes RetryLater with the reset time, and the runner reschedules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from bot.credentials import DEFAULT_X_API_BASE_URL, ConnectionSettings, Environment, required_variables
+from bot.model import Account
+from bot.publishers.base import (
+    AlreadyExists,
+    CredentialsError,
+    Identity,
+    OutcomeUnknown,
+    Published,
+    PublishError,
+    Rejected,
+    ReplyRefused,
+    RetryLater,
+)
+from bot.publishers.transport import make_session, protect_secrets, transport_error
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE_DETAIL = "duplicate content"
+REPLY_REFUSED_DETAIL = "reply to this conversation is not allowed"
+USAGE_CAP_TITLE = "UsageCapExceeded"
+RECENT_POSTS = 100  # GET /2/users/{id}/tweets: max_results is 5..100
+
+
+class XPublisher:
+    """Publishes to one X account. Implements bot.publishers.base.Publisher."""
+
+    platform = "x"
+
+    def __init__(self, account: Account, env: Environment, settings: ConnectionSettings) -> None:
+        self.account = account
+        names = required_variables(account)  # API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_TOKEN_SECRET
+        values: list[str] = []
+        for name in names:
+            value = env.get(name)
+            if value is None:
+                raise CredentialsError(
+                    f"account {account.name!r}: {name} is not set; add it to .env (see .env.example)", name
+                )
+            values.append(value)
+        self._variables = names
+        protect_secrets(*values)
+        self._client = tweepy.Client(
+            consumer_key=values[0],
+            consumer_secret=values[1],
+            access_token=values[2],
+            access_token_secret=values[3],
+            wait_on_rate_limit=False,
+        )
+        make_session(
+            DEFAULT_X_API_BASE_URL, settings.x_api_base_url, settings.timeout_seconds, self._client.session
+        )
+        self._user_id: str | None = None
+        self._username: str | None = account.handle
+
+    # --- Publisher -------------------------------------------------------------------------------------
+
+    def publish(self, text: str, reply_to: str | None = None) -> Published:
+        try:
+            response = self._client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=True)
+        except Exception as error:
+            raise self._classify(
+                error, "POST /2/tweets", writes=True, replying=reply_to is not None
+            ) from None
+        data = response.data if isinstance(response.data, dict) else {}
+        if not data.get("id"):
+            raise OutcomeUnknown(
+                "X: POST /2/tweets answered without a post id: the post may exist; "
+                "look it up before sending again"
+            )
+        post_id = str(data["id"])
+        logger.info(
+            "x %s: posted %s%s", self.account.name, post_id, f" (reply to {reply_to})" if reply_to else ""
+        )
+        return Published(post_id, self._url(post_id))
+
+    def find_recent(self, text: str) -> Published | None:
+        user_id = self._user_id or self._me().id
+        try:
+            response = self._client.get_users_tweets(
+                user_id, max_results=RECENT_POSTS, tweet_fields=["entities", "note_tweet"], user_auth=True
+            )
+        except Exception as error:
+            raise self._classify(error, "GET /2/users/:id/tweets", writes=False) from None
+        wanted = _normalise(text)
+        for tweet in response.data or []:
+            if _tweet_matches(wanted, tweet.data):
+                logger.info("x %s: found %s among recent posts", self.account.name, tweet.id)
+                return Published(str(tweet.id), self._url(str(tweet.id)))
+        return None
+
+    def whoami(self) -> Identity:
+        return self._me()
+
+    # --- internals ---------------------------------------------------------------------------------------
+
+    def _me(self) -> Identity:
+        """GET /2/users/me; remembers the id (for find_recent) and the username (for post URLs)."""
+        try:
+            response = self._client.get_me(user_auth=True)
+        except Exception as error:
+            raise self._classify(error, "GET /2/users/me", writes=False) from None
+        user = response.data
+        self._user_id = str(user.id)
+        self._username = str(user.username)
+        return Identity(self._user_id, str(user.name), self._username)
+
+    def _url(self, post_id: str) -> str:
+        handle = self._username or self.account.handle or "i/web"
+        return f"https://x.com/{handle}/status/{post_id}"
+
+    def _classify(self, error: Exception, action: str, writes: bool, replying: bool = False) -> PublishError:
+        """Map one tweepy or requests exception to the taxonomy; anything else is re-raised as a bug."""
+        if isinstance(error, requests.RequestException):
+            result = transport_error(error, "X", action, writes)
+            logger.warning("x %s: %s", self.account.name, result)
+            return result
+        if not isinstance(error, tweepy.errors.HTTPException):
+            raise error
+        response = error.response
+        status = int(response.status_code)
+        body = _problem(response)
+        detail = str(body.get("detail") or "; ".join(str(m) for m in error.api_messages) or response.reason)
+        title = str(body.get("title") or "")
+        where = f"X {action} ({status}): {detail}"
+        logger.warning("x %s: %s %s", self.account.name, action, f"{status} {title} {detail}".strip())
+        if status == 429:
+            retry_at = _retry_at(response.headers)
+            if title == USAGE_CAP_TITLE:
+                return RetryLater(f"{where} — the monthly usage cap of this X app is exhausted", retry_at)
+            return RetryLater(where, retry_at)
+        if status >= 500:
+            return RetryLater(where)
+        if status == 401:
+            return CredentialsError(
+                f"X rejected the credentials of account {self.account.name!r} (401 Unauthorized): check "
+                f"{', '.join(self._variables[:-1])} and {self._variables[-1]} (all four must belong to the "
+                "same app and account, with read and write access)",
+                self._variables[2],
+            )
+        if status == 403:
+            lowered = detail.lower()
+            if DUPLICATE_DETAIL in lowered:
+                return AlreadyExists(where)
+            if replying and REPLY_REFUSED_DETAIL in lowered:
+                return ReplyRefused(where)
+            return Rejected(where)
+        return Rejected(where)  # 400 and any other 4xx: X refused the request, nothing was written
+
+
+def _problem(response: requests.Response) -> Mapping[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _header_time(headers: Mapping[str, str], name: str) -> datetime | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _retry_at(headers: Mapping[str, str]) -> datetime | None:
+    """The latest reset among the limits that are exhausted: 15-minute window and the 24-hour caps."""
+    candidates = [_header_time(headers, "x-rate-limit-reset")]
+    for scope in ("user", "app"):
+        if headers.get(f"x-{scope}-limit-24hour-remaining", "").strip() == "0":
+            candidates.append(_header_time(headers, f"x-{scope}-limit-24hour-reset"))
+    known = [moment for moment in candidates if moment is not None]
+    return max(known) if known else None
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _unescape(text: str) -> str:
+    """X returns post text with &, < and > HTML-escaped; undo exactly those three."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _tweet_matches(wanted: str, tweet: Mapping[str, Any]) -> bool:
+    """Does a post returned by X hold exactly `wanted`? Long posts carry their full text in note_tweet.
+
+    X replaces URLs by t.co links; each one is matched against the URL it stands for (scheme optional, as
+    X also links bare domains such as rree.gob.pe).
+    """
+    source: Mapping[str, Any] = tweet.get("note_tweet") or tweet
+    text = str(source.get("text") or "")
+    entities = source.get("entities") or {}
+    links = {
+        str(url["url"]): str(url.get("expanded_url") or url["url"])
+        for url in entities.get("urls", [])
+        if isinstance(url, dict) and url.get("url")
+    }
+    text = _normalise(_unescape(text))
+    if not links:
+        return text == wanted
+    pattern = []
+    position = 0
+    splitter = re.compile("|".join(re.escape(link) for link in sorted(links, key=len, reverse=True)))
+    for match in splitter.finditer(text):
+        pattern.append(re.escape(text[position : match.start()]))
+        expanded = re.sub(r"^https?://", "", links[match.group(0)]).rstrip("/")
+        pattern.append(f"(?:https?://)?{re.escape(expanded)}/?")
+        position = match.end()
+    pattern.append(re.escape(text[position:]))
+    return re.fullmatch("".join(pattern), wanted) is not None

@@ -1,0 +1,682 @@
+"""A real local HTTP server speaking the subset of the X API v2 and the Facebook Graph API the bot uses.
+
+The publishers are tested by driving the real tweepy and facebook-sdk against it. It checks what the real
+platforms check (OAuth 1.0a HMAC-SHA1 signatures over the original https://api.twitter.com URL, Page tokens,
+length, duplicates), answers with the platforms' error bodies, keeps every created post for assertions, and
+takes injected faults (rate limits, 5xx, dropped connections after the post was stored, slow answers, HTML
+error pages, expired tokens...).
+
+Use the `fake_api` fixture: `from tests.fakeapi import fake_api_fixture  # noqa: F401` in a test
+module, then take `fake_api` as an argument.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import importlib
+import itertools
+import json
+import re
+import threading
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.credentials import ConnectionSettings, Environment
+from bot.model import Account
+
+X_ORIGINAL_BASE = "https://api.twitter.com"
+X_LIMIT = 280
+X_LONG_LIMIT = 25_000
+FACEBOOK_LIMIT = 63_206
+MAX_SLOW_SECONDS = 5.0
+
+DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
+NOT_PERMITTED_DETAIL = "You are not permitted to perform this action."
+REPLY_REFUSED_DETAIL = (
+    "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by "
+    "the author of the post you are replying to."
+)
+INVALID_DETAIL = "One or more parameters to your request was invalid."
+
+FaultKind = Literal["respond", "commit_then_drop", "commit_then_slow", "drop"]
+PlatformName = Literal["x", "facebook"]
+
+
+def _x_weighted_length() -> Callable[[str], int]:
+    """bot.measure.x_weighted_length when that module exists (written by another engineer), else len()."""
+    try:
+        module = importlib.import_module("bot.measure")
+    except ImportError:
+        return len
+    function = getattr(module, "x_weighted_length", None)
+    return function if callable(function) else len
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _pct(value: str) -> str:
+    """RFC 5849 section 3.6 percent-encoding: everything but ALPHA, DIGIT, '-', '.', '_', '~'."""
+    return quote(value, safe="-._~")
+
+
+def oauth1_signature(
+    method: str, url: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str
+) -> str:
+    """HMAC-SHA1 signature of a request per RFC 5849 section 3.4 (url without query, params decoded)."""
+    encoded = sorted((_pct(name), _pct(value)) for name, value in params)
+    normalized = "&".join(f"{name}={value}" for name, value in encoded)
+    base_string = "&".join((method.upper(), _pct(url), _pct(normalized)))
+    key = f"{_pct(consumer_secret)}&{_pct(token_secret)}"
+    digest = hmac.new(key.encode(), base_string.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+@dataclass
+class XUser:
+    user_id: str
+    username: str
+    name: str
+    consumer_key: str
+    consumer_secret: str
+    access_token: str
+    token_secret: str
+    long_posts: bool = False
+
+
+@dataclass
+class FacebookPage:
+    page_id: str
+    name: str
+    token: str
+
+
+@dataclass(frozen=True)
+class CreatedPost:
+    platform: PlatformName
+    account: str  # X user id or Facebook page id
+    id: str
+    text: str
+    reply_to: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    platform: PlatformName
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...]
+    graph_version: str | None = None
+
+
+@dataclass
+class Fault:
+    """One injected fault, consumed by the next matching request.
+
+    kind: respond (answer with status/headers/body, store nothing); commit_then_drop (handle the
+    request, store the post, close the socket without answering); commit_then_slow (handle it, then wait
+    `delay` seconds before answering); drop (close without storing).
+    """
+
+    platform: PlatformName
+    kind: FaultKind
+    method: str | None = None
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    delay: float = 1.0
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def _json_answer(
+    status: int, payload: object, content_type: str = "application/json; charset=utf-8"
+) -> _Answer:
+    return _Answer(status, json.dumps(payload).encode(), {"Content-Type": content_type})
+
+
+def _x_problem(status: int, title: str, detail: str, headers: Mapping[str, str] | None = None) -> _Answer:
+    answer = _json_answer(
+        status,
+        {"title": title, "detail": detail, "type": "about:blank", "status": status},
+        "application/problem+json",
+    )
+    answer.headers.update(headers or {})
+    return answer
+
+
+def _graph_error(
+    code: int,
+    message: str,
+    subcode: int | None = None,
+    is_transient: bool = False,
+    status: int = 400,
+    error_type: str = "OAuthException",
+) -> _Answer:
+    error: dict[str, object] = {
+        "message": message,
+        "type": error_type,
+        "code": code,
+        "is_transient": is_transient,
+        "fbtrace_id": "AbCdEfGhIjK",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return _json_answer(status, {"error": error})
+
+
+class FakeAPI:
+    """The server and its state. Thread-safe: handlers run on their own threads."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds slept before every answer (for benchmarks)
+        self._lock = threading.Lock()
+        self._faults: deque[Fault] = deque()
+        self._posts: list[CreatedPost] = []
+        self._requests: list[RequestRecord] = []
+        self._x_users: dict[str, XUser] = {}  # by access token
+        self._pages: dict[str, FacebookPage] = {}  # by page id
+        self._ids = itertools.count(1_790_000_000_000_000_001)
+        self._measure = _x_weighted_length()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.api = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fakeapi", daemon=True
+        )
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> FakeAPI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def settings(self, timeout: float = 0.5, graph_version: str = "v25.0") -> ConnectionSettings:
+        return ConnectionSettings(
+            x_api_base_url=self.url,
+            facebook_graph_url=self.url,
+            facebook_graph_version=graph_version,
+            timeout_seconds=timeout,
+        )
+
+    # --- accounts ----------------------------------------------------------------------------------------
+
+    def add_x_user(
+        self, username: str, name: str, prefix: str, *, long_posts: bool = False
+    ) -> tuple[XUser, dict[str, str]]:
+        """Register an X account; returns it and the environment variables (PREFIX_API_KEY...) for it."""
+        n = len(self._x_users) + 1
+        user = XUser(
+            user_id=str(1_000_000 + n),
+            username=username,
+            name=name,
+            consumer_key=f"ck-{username}-{n:04d}-key",
+            consumer_secret=f"cs-{username}-{n:04d}-consumer-secret",
+            access_token=f"{1_000_000 + n}-at-{username}-token",
+            token_secret=f"ts-{username}-{n:04d}-token-secret",
+            long_posts=long_posts,
+        )
+        with self._lock:
+            self._x_users[user.access_token] = user
+        env = {
+            f"{prefix}_API_KEY": user.consumer_key,
+            f"{prefix}_API_SECRET": user.consumer_secret,
+            f"{prefix}_ACCESS_TOKEN": user.access_token,
+            f"{prefix}_ACCESS_TOKEN_SECRET": user.token_secret,
+        }
+        return user, env
+
+    def add_page(self, page_id: str, name: str, prefix: str) -> tuple[FacebookPage, dict[str, str]]:
+        """Register a Facebook Page; returns it and the environment variable PREFIX_PAGE_TOKEN for it."""
+        page = FacebookPage(page_id, name, f"EAAG-page-{page_id}-token-value")
+        with self._lock:
+            self._pages[page_id] = page
+        return page, {f"{prefix}_PAGE_TOKEN": page.token}
+
+    # --- faults ------------------------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def x_error(self, status: int, title: str, detail: str, headers: Mapping[str, str] | None = None) -> None:
+        answer = _x_problem(status, title, detail, headers)
+        self.inject(Fault("x", "respond", None, answer.status, answer.headers, answer.body))
+
+    def x_rate_limited(
+        self,
+        reset: int,
+        *,
+        user_24h_reset: int | None = None,
+        app_24h_reset: int | None = None,
+        title: str = "Too Many Requests",
+    ) -> None:
+        headers = {
+            "x-rate-limit-limit": "100",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        }
+        if user_24h_reset is not None:
+            headers |= {
+                "x-user-limit-24hour-limit": "17",
+                "x-user-limit-24hour-remaining": "0",
+                "x-user-limit-24hour-reset": str(user_24h_reset),
+            }
+        if app_24h_reset is not None:
+            headers |= {
+                "x-app-limit-24hour-limit": "17",
+                "x-app-limit-24hour-remaining": "0",
+                "x-app-limit-24hour-reset": str(app_24h_reset),
+            }
+        self.x_error(429, title, "Too Many Requests", headers)
+
+    def x_usage_cap(self) -> None:
+        self.x_error(429, "UsageCapExceeded", "Usage cap exceeded: Monthly product cap")
+
+    def x_reply_refused(self) -> None:
+        self.x_error(403, "Forbidden", REPLY_REFUSED_DETAIL)
+
+    def graph_error(
+        self,
+        code: int,
+        message: str,
+        subcode: int | None = None,
+        is_transient: bool = False,
+        status: int = 400,
+    ) -> None:
+        answer = _graph_error(code, message, subcode, is_transient, status)
+        self.inject(Fault("facebook", "respond", None, answer.status, answer.headers, answer.body))
+
+    def graph_throttled(self, code: int = 4) -> None:
+        self.graph_error(
+            code, "(#4) Application request limit reached" if code == 4 else "(#32) Rate limited"
+        )
+
+    def graph_token_expired(self) -> None:
+        self.graph_error(190, "Error validating access token: Session has expired.", subcode=463)
+
+    def server_error(self, platform: PlatformName, status: int = 503) -> None:
+        if platform == "x":
+            self.x_error(status, "Service Unavailable", "Service Unavailable")
+        else:
+            self.graph_error(
+                2, "An unexpected error has occurred. Please retry your request later.", None, True, 500
+            )
+
+    def html_502(self, platform: PlatformName) -> None:
+        body = (
+            b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+        )
+        self.inject(Fault(platform, "respond", None, 502, {"Content-Type": "text/html"}, body))
+
+    def no_content_type(self, platform: PlatformName) -> None:
+        self.inject(Fault(platform, "respond", None, 200, {}, b'{"id": "?"}'))
+
+    def inject_drop(self, platform: PlatformName, method: str | None = None) -> None:
+        """Close the connection without storing anything or answering."""
+        self.inject(Fault(platform, "drop", method))
+
+    def commit_then_drop(self, platform: PlatformName) -> None:
+        self.inject(Fault(platform, "commit_then_drop", "POST"))
+
+    def commit_then_slow(self, platform: PlatformName, delay: float = 1.0) -> None:
+        self.inject(Fault(platform, "commit_then_slow", "POST", delay=min(delay, MAX_SLOW_SECONDS)))
+
+    def _take_fault(self, platform: PlatformName, method: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.platform == platform and fault.method in (None, method):
+                    self._faults.remove(fault)
+                    return fault
+        return None
+
+    # --- assertions --------------------------------------------------------------------------------------
+
+    def posts(self, platform: PlatformName | None = None, account: str | None = None) -> list[CreatedPost]:
+        with self._lock:
+            return [
+                post
+                for post in self._posts
+                if (platform is None or post.platform == platform)
+                and (account is None or post.account == account)
+            ]
+
+    def requests(self, platform: PlatformName | None = None) -> list[RequestRecord]:
+        with self._lock:
+            return [record for record in self._requests if platform is None or record.platform == platform]
+
+    @property
+    def graph_versions(self) -> list[str | None]:
+        return [record.graph_version for record in self.requests("facebook")]
+
+    # --- request handling (called on handler threads) ----------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+        split = urlsplit(target)
+        params = parse_qsl(split.query, keep_blank_values=True)
+        if split.path.startswith("/2/"):
+            with self._lock:
+                self._requests.append(RequestRecord("x", method, split.path, tuple(params)))
+            return self._handle_x(method, split.path, params, headers, body)
+        match = re.fullmatch(r"/(v\d+\.\d+)/(.+)", split.path)
+        version = match.group(1) if match else None
+        with self._lock:
+            self._requests.append(RequestRecord("facebook", method, split.path, tuple(params), version))
+        return self._handle_graph(
+            method, match.group(2) if match else split.path.lstrip("/"), params, headers, body
+        )
+
+    # X -------------------------------------------------------------------------------------------------
+
+    def _x_user(
+        self, method: str, path: str, params: list[tuple[str, str]], headers: Mapping[str, str], body: bytes
+    ) -> XUser | None:
+        authorization = headers.get("Authorization", "")
+        if not authorization.startswith("OAuth "):
+            return None
+        oauth = {name: unquote(value) for name, value in re.findall(r'(\w+)="([^"]*)"', authorization)}
+        signature = oauth.pop("oauth_signature", "")
+        oauth.pop("realm", None)
+        if oauth.get("oauth_signature_method") != "HMAC-SHA1":
+            return None
+        with self._lock:
+            user = self._x_users.get(oauth.get("oauth_token", ""))
+        if user is None or oauth.get("oauth_consumer_key") != user.consumer_key:
+            return None
+        signed = list(oauth.items()) + params
+        if "application/x-www-form-urlencoded" in headers.get("Content-Type", ""):
+            signed += parse_qsl(body.decode(), keep_blank_values=True)
+        expected = oauth1_signature(
+            method, X_ORIGINAL_BASE + path, signed, user.consumer_secret, user.token_secret
+        )
+        return user if hmac.compare_digest(expected, signature) else None
+
+    def _handle_x(
+        self, method: str, path: str, params: list[tuple[str, str]], headers: Mapping[str, str], body: bytes
+    ) -> _Answer:
+        user = self._x_user(method, path, params, headers, body)
+        if user is None:
+            return _x_problem(401, "Unauthorized", "Unauthorized")
+        if method == "POST" and path == "/2/tweets":
+            return self._x_create(user, body)
+        if method == "GET" and path == "/2/users/me":
+            return _json_answer(
+                200, {"data": {"id": user.user_id, "name": user.name, "username": user.username}}
+            )
+        timeline = re.fullmatch(r"/2/users/(\d+)/tweets", path)
+        if method == "GET" and timeline:
+            return self._x_timeline(timeline.group(1), dict(params))
+        return _x_problem(404, "Not Found Error", f"Could not find {method} {path}")
+
+    def _x_create(self, user: XUser, body: bytes) -> _Answer:
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _x_problem(400, "Invalid Request", INVALID_DETAIL)
+        text = payload.get("text") if isinstance(payload, dict) else None
+        if not isinstance(text, str) or not text:
+            return _x_problem(400, "Invalid Request", INVALID_DETAIL)
+        reply = payload.get("reply") or {}
+        parent = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+        limit = X_LONG_LIMIT if user.long_posts else X_LIMIT
+        if self._measure(_nfc(text)) > limit:
+            return _x_problem(403, "Forbidden", NOT_PERMITTED_DETAIL)
+        with self._lock:
+            if parent is not None and not any(p.platform == "x" and p.id == parent for p in self._posts):
+                return _x_problem(400, "Invalid Request", INVALID_DETAIL)
+            if any(
+                p.platform == "x" and p.account == user.user_id and p.text == _nfc(text) for p in self._posts
+            ):
+                return _x_problem(403, "Forbidden", DUPLICATE_DETAIL)
+            post = CreatedPost("x", user.user_id, str(next(self._ids)), _nfc(text), parent, datetime.now(UTC))
+            self._posts.append(post)
+        return _json_answer(201, {"data": {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}})
+
+    def _x_timeline(self, user_id: str, params: Mapping[str, str]) -> _Answer:
+        try:
+            max_results = int(params.get("max_results", "10"))
+        except ValueError:
+            max_results = 0
+        if not 5 <= max_results <= 100:
+            return _x_problem(400, "Invalid Request", INVALID_DETAIL)
+        fields = set(params.get("tweet.fields", "").split(","))
+        posts = [p for p in self.posts("x", user_id)][::-1][:max_results]
+        data = [self._x_render(post, fields) for post in posts]
+        meta: dict[str, object] = {"result_count": len(data)}
+        if data:
+            meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+        return _json_answer(200, {"data": data, "meta": meta} if data else {"meta": meta})
+
+    def _x_render(self, post: CreatedPost, fields: set[str]) -> dict[str, Any]:
+        """A post as X returns it: &, <, > escaped and URLs replaced by t.co links (with entities)."""
+        text, urls = _shorten_urls(post.text)
+        item: dict[str, Any] = {"id": post.id, "edit_history_tweet_ids": [post.id]}
+        long_post = self._measure(post.text) > X_LIMIT
+        item["text"] = _x_escape(text[:X_LIMIT] + "…" if long_post else text)
+        if "entities" in fields and urls and not long_post:
+            item["entities"] = {"urls": urls}
+        if "note_tweet" in fields and long_post:
+            note: dict[str, Any] = {"text": _x_escape(text)}
+            if urls:
+                note["entities"] = {"urls": urls}
+            item["note_tweet"] = note
+        return item
+
+    # Graph ---------------------------------------------------------------------------------------------
+
+    def _handle_graph(
+        self, method: str, path: str, params: list[tuple[str, str]], headers: Mapping[str, str], body: bytes
+    ) -> _Answer:
+        values = dict(params)
+        if "application/x-www-form-urlencoded" in headers.get("Content-Type", ""):
+            values |= dict(parse_qsl(body.decode(), keep_blank_values=True))
+        token = values.pop("access_token", "")
+        if any(value in ("True", "False") for value in values.values()):
+            return _graph_error(100, "(#100) Invalid parameter: booleans must be sent as true or false")
+        parts = path.split("/")
+        with self._lock:
+            page = self._pages.get(parts[0])
+            if parts[0] == "me":
+                page = next((p for p in self._pages.values() if p.token == token), None)
+        if page is None and parts[0] != "me":
+            return _graph_error(100, f"(#100) Unsupported request: object '{parts[0]}' does not exist", 33)
+        if page is None or not hmac.compare_digest(page.token.encode(), token.encode()):
+            return _graph_error(190, "Invalid OAuth access token - Cannot parse access token", None)
+        if len(parts) == 1 and method == "GET":
+            return _json_answer(200, {"id": page.page_id, "name": page.name})
+        if len(parts) == 2 and parts[1] == "feed" and method == "POST":
+            return self._graph_create(page, values)
+        if len(parts) == 2 and parts[1] == "feed" and method == "GET":
+            try:
+                limit = int(values.get("limit", "25"))
+            except ValueError:
+                return _graph_error(100, "(#100) Param limit must be a number")
+            posts = self.posts("facebook", page.page_id)[::-1][:limit]
+            data = [
+                {
+                    "id": p.id,
+                    "message": p.text,
+                    "created_time": p.created_at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                }
+                for p in posts
+            ]
+            return _json_answer(200, {"data": data, "paging": {}})
+        return _graph_error(2500, "Unknown path components: /" + "/".join(parts[1:]), None, status=400)
+
+    def _graph_create(self, page: FacebookPage, values: Mapping[str, str]) -> _Answer:
+        message = values.get("message")
+        if not message:
+            return _graph_error(100, "(#100) Missing message or attachment")
+        if len(message) > FACEBOOK_LIMIT:
+            return _graph_error(100, "(#100) Message too long")
+        with self._lock:
+            if any(
+                p.platform == "facebook" and p.account == page.page_id and p.text == _nfc(message)
+                for p in self._posts
+            ):
+                return _graph_error(506, "Duplicate status message", 1455006)
+            post_id = f"{page.page_id}_{next(self._ids)}"
+            self._posts.append(
+                CreatedPost("facebook", page.page_id, post_id, _nfc(message), None, datetime.now(UTC))
+            )
+        return _json_answer(200, {"id": post_id})
+
+
+def _x_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _shorten_urls(text: str) -> tuple[str, list[dict[str, object]]]:
+    """Replace http(s) URLs by t.co links as X does; returns the new text and the url entities."""
+    urls: list[dict[str, object]] = []
+    out: list[str] = []
+    position = 0
+    for n, match in enumerate(re.finditer(r"https?://[^\s]+", text), start=1):
+        out.append(text[position : match.start()])
+        short = f"https://t.co/fake{n:06d}"
+        start = sum(len(part) for part in out)
+        expanded = match.group(0)
+        display = re.sub(r"^https?://", "", expanded)
+        urls.append(
+            {
+                "start": start,
+                "end": start + len(short),
+                "url": short,
+                "expanded_url": expanded,
+                "display_url": display,
+            }
+        )
+        out.append(short)
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out), urls
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "fakeapi/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:  # the tests read state, not logs
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        api: FakeAPI = self.server.api  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if api.latency:
+            time.sleep(api.latency)
+        platform: PlatformName = "x" if self.path.startswith("/2/") else "facebook"
+        fault = api._take_fault(platform, self.command)
+        if fault is not None and fault.kind == "drop":
+            self.close_connection = True
+            return
+        if fault is not None and fault.kind == "respond":
+            self._write(_Answer(fault.status, fault.body, dict(fault.headers)))
+            return
+        answer = api.handle(self.command, self.path, dict(self.headers.items()), body)
+        if fault is not None and fault.kind == "commit_then_drop":
+            self.close_connection = True
+            return
+        if fault is not None and fault.kind == "commit_then_slow":
+            time.sleep(fault.delay)
+        self._write(answer)
+
+    def _write(self, answer: _Answer) -> None:
+        try:
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except OSError:  # the client gave up (timeout): nothing to do
+            self.close_connection = True
+
+
+@pytest.fixture(name="fake_api")
+def fake_api_fixture() -> Iterator[FakeAPI]:
+    """A started FakeAPI, stopped after the test."""
+    api = FakeAPI().start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+# --- helpers to build the bot's inputs for the fake accounts -------------------------------------------
+
+LIMA = ZoneInfo("America/Lima")
+
+
+def x_account(
+    name: str = "cancilleria", handle: str = "CancilleriaPeru", prefix: str = "CANCILLERIA_X"
+) -> Account:
+    return Account(
+        name=name,
+        platform="x",
+        credentials=prefix,
+        limit=X_LIMIT,
+        numbering="{i}/{n}",
+        timezone=LIMA,
+        handle=handle,
+    )
+
+
+def facebook_account(
+    name: str = "cancilleria-fb",
+    page_id: str = "104",
+    prefix: str = "CANCILLERIA_FB",
+    mode: Literal["single", "series"] = "single",
+) -> Account:
+    return Account(
+        name=name,
+        platform="facebook",
+        credentials=prefix,
+        limit=FACEBOOK_LIMIT,
+        numbering=None,
+        timezone=LIMA,
+        page_id=page_id,
+        mode=mode,
+    )
+
+
+def environment(*parts: Mapping[str, str]) -> Environment:
+    values: dict[str, str] = {}
+    for part in parts:
+        values.update(part)
+    return Environment(values)
