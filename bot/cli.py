@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -48,8 +48,48 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--now", type=_aware_datetime, help="pretend the current time is this (ISO 8601)")
     validate.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
 
+    check = command("check", "verify every account's credentials against X and Facebook")
+    check.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
+
+    run = command("run", "the daemon: publish each post at its time; runs until stopped")
+    _state_dir_option(run)
+    run.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
+    run.add_argument("--dry-run", action="store_true", help="print instead of posting, with a separate outbox")
+    run.add_argument("--exit-when-done", action="store_true", help="exit 0 once every post has reached a final state")
+    run.add_argument(
+        "--catch-up",
+        type=_duration,
+        default=_duration("6h"),
+        help="publish a post missed while the daemon was down if it is at most this late (default 6h)",
+    )
+
+    status = command("status", "what went out, what is scheduled, what failed and why")
+    _state_dir_option(status)
+    status.add_argument("--format", choices=("text", "json"), default="text")
+
+    resume = command("resume", "let a held, failed or conflicting post continue")
+    _state_dir_option(resume)
+    resume.add_argument("post_id", metavar="POST_ID")
+    resume.add_argument("--account", help="only this account's post (default: every account of POST_ID)")
+    resume.add_argument(
+        "--accept-edit",
+        action="store_true",
+        help="continue a post whose message was edited after it started, with the new text",
+    )
+
     commands.add_parser("schema", help="print the JSON Schema of schedule.yaml")
     return parser
+
+
+def _state_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state-dir", type=Path, default=Path("state"), help="folder of the outbox (default: ./state)")
+
+
+def _duration(text: str) -> timedelta:
+    value = config.parse_duration(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30m, 6h or 1d")
+    return value
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -88,10 +128,10 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     now = args.now or datetime.now(UTC)
     schedule, plan, problems = campaign.load_campaign(args.schedule, now)
-    env = credentials.load_environment(args.env_file)
-    problems = problems + [Problem(p.position, p.message, "fix or remove the line") for p in env.problems]
+    env, env_problems = load_environment(args.env_file)
     if schedule is not None and not errors(problems):  # credentials matter once the files are right
         problems += credential_problems(schedule, env)
+    problems += env_problems
     if plan is not None:
         problems += plan_warnings(plan)
     report(problems, sys.stderr)
@@ -105,12 +145,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def credential_problems(schedule: Schedule, env: credentials.Environment) -> list[Problem]:
-    """Missing variables are warnings (preview needs none); a malformed value is an error."""
+def credential_problems(
+    schedule: Schedule, env: credentials.Environment, used_only: bool = True, missing_is_error: bool = False
+) -> list[Problem]:
+    """A malformed value is an error; a missing one is a warning for validate and an error for check/run."""
     problems = []
     used = {name for entry in schedule.posts for name in entry.to}
     for account in schedule.accounts.values():
-        if account.name not in used:
+        if used_only and account.name not in used:
             continue
         where = account.position if account.position.path else Position(config.display_path(schedule.path))
         missing = credentials.missing_variables(account, env)
@@ -120,7 +162,7 @@ def credential_problems(schedule: Schedule, env: credentials.Environment) -> lis
                     where,
                     f"account '{account.name}' needs {', '.join(missing)}, not set in the environment or .env",
                     "set them in .env (see .env.example) before `run`; `check` then verifies them",
-                    severity="warning",
+                    severity="error" if missing_is_error else "warning",
                 )
             )
         for name in credentials.malformed_variables(account, env):
@@ -136,9 +178,7 @@ def credential_problems(schedule: Schedule, env: credentials.Environment) -> lis
 
 def plan_warnings(plan: Plan) -> list[Problem]:
     return [
-        Problem(
-            post.source, f"post '{post.id}' to '{post.account.name}': {warning.message}", severity="warning"
-        )
+        Problem(post.source, f"post '{post.id}' to '{post.account.name}': {warning.message}", severity="warning")
         for post in plan.posts
         for warning in post.warnings
     ]
@@ -151,7 +191,61 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"preview": cmd_preview, "validate": cmd_validate, "schema": cmd_schema}
+def load_environment(env_file: Path | None) -> tuple[credentials.Environment, list[Problem]]:
+    env = credentials.load_environment(env_file)
+    return env, [Problem(p.position, p.message, "fix or remove the line") for p in env.problems]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """0: every account OK; 1: a platform refused or a mismatch; 2: invalid files or missing variables."""
+    schedule, problems = config.load(args.schedule)
+    env, env_problems = load_environment(args.env_file)
+    problems += env_problems
+    if schedule is not None and not errors(problems):
+        problems += credential_problems(schedule, env, used_only=False, missing_is_error=True)
+    if errors(problems) or schedule is None:
+        report(problems, sys.stderr)
+        return EXIT_INVALID
+    try:
+        settings = credentials.connection_settings(env)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+
+    from bot.check import check_accounts, format_check
+
+    results = check_accounts(schedule.accounts.values(), env, settings)
+    sys.stdout.write(format_check(results))
+    return EXIT_OK if all(result.ok for result in results) else EXIT_FAILURE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot import daemon
+
+    return daemon.main_run(args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from bot import status
+
+    return status.main_status(args)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from bot import status
+
+    return status.main_resume(args)
+
+
+COMMANDS = {
+    "preview": cmd_preview,
+    "validate": cmd_validate,
+    "check": cmd_check,
+    "run": cmd_run,
+    "status": cmd_status,
+    "resume": cmd_resume,
+    "schema": cmd_schema,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -131,9 +131,7 @@ class _Reader:
     def scalar(self, entry: _Entry, where: str) -> str | None:
         node = entry.value
         if node.kind != "scalar":
-            self.error(
-                node.position, f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}"
-            )
+            self.error(node.position, f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}")
             return None
         if node.is_null or not node.text.strip():
             self.error(entry.key.position, f"{where}: '{entry.key.text}' has no value")
@@ -248,9 +246,7 @@ class _Reader:
         before = len(self.problems)
         platform = self.choice(found["platform"], fields["platform"], where) if "platform" in found else None
         if "platform" not in found and "platform" not in self.misspelt:
-            self.error(
-                node.position, f"{where}: missing required key 'platform'", "platform: x  or  facebook"
-            )
+            self.error(node.position, f"{where}: missing required key 'platform'", "platform: x  or  facebook")
         values: dict[str, Any] = {}
         for field_name, entry in found.items():
             field = fields[field_name]
@@ -352,9 +348,7 @@ class _Reader:
 
     def post(self, node: Node, accounts: dict[str, Account]) -> PostEntry | None:
         if node.kind != "mapping":
-            self.error(
-                node.position, "posts: each post must be a mapping starting with '- id: ...'", _EXAMPLE_HINT
-            )
+            self.error(node.position, "posts: each post must be a mapping starting with '- id: ...'", _EXAMPLE_HINT)
             return None
         found = self.mapping(node, schema.POST_FIELDS, "post")
         fields = {f.name: f for f in schema.POST_FIELDS}
@@ -402,9 +396,7 @@ class _Reader:
         text = self.scalar(entry, where)
         if text is None:
             return None
-        hint = (
-            "write it as YYYY-MM-DD HH:MM, e.g. 2027-07-28 09:00 (optionally :SS and an offset like -05:00)"
-        )
+        hint = "write it as YYYY-MM-DD HH:MM, e.g. 2027-07-28 09:00 (optionally :SS and an offset like -05:00)"
         if not re.match(schema.DATETIME_PATTERN, text):
             self.error(entry.value.position, f"{where}: '{text}' is not a date and time", hint)
             return None
@@ -432,10 +424,7 @@ class _Reader:
                 self.error(item.position, f"{where}: account '{name}' is listed twice in 'to'")
             elif name not in accounts and name not in self.invalid_accounts:
                 known = [*accounts, *self.invalid_accounts]
-                hint = (
-                    _suggest(name, known)
-                    or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
-                )
+                hint = _suggest(name, known) or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
                 self.error(item.position, f"{where}: unknown account '{name}'", hint)
             names.append(name)
         return tuple(names)
@@ -444,21 +433,28 @@ class _Reader:
         text = self.scalar(entry, where)
         if text is None:
             return None
-        match = re.match(schema.DURATION_PATTERN, text)
-        if not match or not any(match.groups()):
+        value = parse_duration(text)
+        if value is None:
             self.error(
                 entry.value.position,
                 f"{where}: '{text}' is not a duration",
                 "write a number with a unit: 30m, 2h, 1h30m, 45s, 1d",
             )
             return None
-        amounts = [int(re.sub(r"\D", "", group)) if group else 0 for group in match.groups()]
-        days, hours, minutes, seconds = amounts
-        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        return value
 
 
 _EXAMPLE_HINT = "see README.md ('schedule.yaml reference') for a complete example"
 _NAME_HINT = "use letters, digits, '_', '-' or '.', e.g. cancilleria_x"
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """'1h30m' -> 90 minutes; None when it is not a duration."""
+    match = re.match(schema.DURATION_PATTERN, text)
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes, seconds = (int(re.sub(r"\D", "", g)) if g else 0 for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
 def _suggest(word: str, choices: list[str]) -> str:

@@ -8,6 +8,7 @@ This is the only module that imports python-dotenv.
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,7 +87,15 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
         for binding in parse_stream(io.StringIO(text))
         if binding.error
     )
-    from_file = {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+    # dotenv logs its own warning for each bad line; ours, with the line number, is reported instead.
+    dotenv_logger = logging.getLogger("dotenv.main")
+    previous = dotenv_logger.level
+    dotenv_logger.setLevel(logging.ERROR)
+    try:
+        parsed = dotenv_values(stream=io.StringIO(text))
+    finally:
+        dotenv_logger.setLevel(previous)
+    from_file = {k: v for k, v in parsed.items() if v is not None}
     return Environment({**from_file, **environ}, path, problems)
 
 

@@ -120,9 +120,7 @@ def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | 
     meta: dict[str, str] = {}
     if root is not None:
         if root.kind != "mapping":
-            problems.append(
-                Problem(_shift_pos(root.position, 1), "the front matter must be 'key: value' lines")
-            )
+            problems.append(Problem(_shift_pos(root.position, 1), "the front matter must be 'key: value' lines"))
         else:
             for key, value in root.entries:
                 if key.text not in FRONT_MATTER_KEYS:

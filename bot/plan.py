@@ -6,8 +6,8 @@ No files, clock or environment here: the caller passes everything in.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,9 +69,7 @@ def _fragments_for(
             texts = (body,)
     else:
         try:
-            texts = tuple(
-                piece.text for piece in split_message(message.text, account.limit, measure, numbering)
-            )
+            texts = tuple(piece.text for piece in split_message(message.text, account.limit, measure, numbering))
         except TokenTooLong as error:
             shown = error.token if len(error.token) <= 40 else error.token[:37] + "..."
             problems.append(
@@ -89,15 +87,15 @@ def _fragments_for(
 def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warning_]]:
     """Read a naive schedule time in the account's zone, warning about DST gaps and repeated hours."""
     zone = account.timezone
-    at = naive.replace(tzinfo=zone)
+    # The UTC round trip turns a time that does not exist (a DST gap) into the real instant after it.
+    at = naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
     warnings: list[Warning_] = []
-    round_trip = at.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
-    if round_trip != naive:
+    if at.replace(tzinfo=None) != naive:
         warnings.append(
             Warning_(
                 "nonexistent-time",
                 f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks move forward); "
-                f"it is taken as {at.astimezone(zone):%H:%M %Z}",
+                f"it is taken as {at:%H:%M %Z}",
             )
         )
     elif at.utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
@@ -110,9 +108,7 @@ def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warnin
     return at, warnings
 
 
-def _post(
-    entry: PostEntry, account: Account, message: Message, texts: tuple[str, ...], now: datetime
-) -> Post:
+def _post(entry: PostEntry, account: Account, message: Message, texts: tuple[str, ...], now: datetime) -> Post:
     warnings: list[Warning_] = []
     if entry.at.tzinfo is None:
         at, warnings = local_time(entry.at, account)
@@ -132,9 +128,7 @@ def _post(
         for i, text in enumerate(texts, start=1)
     )
     if at < now:
-        warnings.append(
-            Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({_ago(now - at)} ago)")
-        )
+        warnings.append(Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({_ago(now - at)} ago)"))
     return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position)
 
 

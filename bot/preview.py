@@ -80,7 +80,7 @@ def render_text(plan: Plan, schedule_name: str) -> str:
         if local.date() != day:
             day = local.date()
             lines += ["", f"== {local:%A %d %B %Y} ({zone.key}) =="]
-        lines += [""] + _render_post(post, plan)
+        lines += ["", *_render_post(post, plan)]
     return "\n".join(lines) + "\n"
 
 
@@ -110,8 +110,8 @@ def _render_post(post: Post, plan: Plan) -> list[str]:
             header += f" at {fragment.at.astimezone(zone):%H:%M}"
         lines.append(header)
         for paragraph in fragment.text.split("\n"):
-            wrapped = textwrap.wrap(paragraph, width=96) or [""]
-            lines += [f"      {part}" for part in wrapped]
+            wrapped = textwrap.wrap(paragraph, width=96)
+            lines += [f"      {part}" for part in wrapped] if wrapped else [""]
     return lines
 
 

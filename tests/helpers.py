@@ -11,9 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 
 
-def run_cli(
-    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python main.py ARGS` in a subprocess, with no credentials from the developer's environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CANCILLERIA_", "EMBAJADA_"))}
     clean.update(env or {})

@@ -1,0 +1,145 @@
+"""The commands as a user runs them: preview (text, JSON) and validate of the committed campaign."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from bot.measure import x_weighted_length
+from bot.schema import json_schema
+from bot.yamlfile import parse
+from tests.helpers import ROOT, run_cli
+
+NOW = "2026-11-26T12:00:00-05:00"
+SEED = (ROOT / "messages" / "mensaje-canciller-fiestas-patrias.txt").read_text(encoding="utf-8")
+
+
+def _preview_json() -> dict[str, object]:
+    result = run_cli("preview", "--format", "json", "--now", NOW)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def test_preview_json_has_the_documented_shape() -> None:
+    data = _preview_json()
+    assert data["timezone"] == "America/Lima"
+    posts = data["posts"]
+    assert isinstance(posts, list)
+    assert [(p["id"], p["account"], p["platform"]) for p in posts] == [
+        ("mensaje-fiestas-patrias", "cancilleria_fb", "facebook"),
+        ("mensaje-fiestas-patrias", "cancilleria_x", "x"),
+    ]
+    for post in posts:
+        assert datetime.fromisoformat(post["at"]) == datetime.fromisoformat("2027-07-28T08:00:00-05:00")
+        assert set(post) >= {"id", "account", "platform", "at", "fragments", "warnings"}
+        for fragment in post["fragments"]:
+            assert set(fragment) >= {"index", "total", "text", "length", "limit"}
+
+
+def test_preview_x_thread_fits_and_keeps_every_word() -> None:
+    x_post = next(p for p in _preview_json()["posts"] if p["platform"] == "x")  # type: ignore[attr-defined]
+    fragments = x_post["fragments"]
+    total = len(fragments)
+    assert 10 <= total <= 20
+    bodies = []
+    for i, fragment in enumerate(fragments, start=1):
+        assert (fragment["index"], fragment["total"], fragment["limit"]) == (i, total, 280)
+        assert fragment["length"] == x_weighted_length(fragment["text"]) <= 280
+        suffix = f" {i}/{total}"
+        assert fragment["text"].endswith(suffix)
+        bodies.append(fragment["text"][: -len(suffix)])
+    assert " ".join(bodies).split() == SEED.split()
+    assert x_post["cost_usd"] == pytest.approx(0.015 * total)
+
+
+def test_preview_facebook_is_one_post_with_the_whole_message() -> None:
+    fb_post = next(p for p in _preview_json()["posts"] if p["platform"] == "facebook")  # type: ignore[attr-defined]
+    (fragment,) = fb_post["fragments"]
+    assert fragment["text"] == SEED.strip()
+    assert fragment["limit"] == 63_206
+
+
+def test_preview_text_shows_times_lengths_and_numbering() -> None:
+    result = run_cli("preview", "--now", NOW)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "== Wednesday 28 July 2027 (America/Lima) ==" in out
+    assert "08:00 -0500 = 2027-07-28 13:00 UTC, in 243 days 20 h" in out
+    assert "mensaje-fiestas-patrias -> cancilleria_x (X: Cancillería del Perú, @CancilleriaPeru): thread of" in out
+    assert "[1/1] 3,228/63,206" in out
+    assert "Estimated X cost of the campaign: US$" in out
+
+
+def test_validate_committed_schedule_is_valid_and_names_missing_credentials() -> None:
+    result = run_cli("validate", "--now", NOW, "--env-file", "tests/data/empty.env")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("schedule.yaml: valid. 2 accounts, 1 schedule entries, 2 posts,")
+    assert "warning: account 'cancilleria_x' needs CANCILLERIA_X_API_KEY," in result.stderr
+
+
+def test_validate_reads_env_file_without_printing_values(tmp_path: Path) -> None:
+    secret = "sk-test-0123456789abcdefSECRET"
+    env = tmp_path / "creds.env"
+    env.write_text(
+        f"CANCILLERIA_X_API_KEY={secret}\nCANCILLERIA_X_API_SECRET={secret}1\n"
+        f"CANCILLERIA_X_ACCESS_TOKEN='{secret} 2'\nthis line is broken\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", "--now", NOW, "--env-file", str(env))
+    assert result.returncode == 2
+    assert secret not in result.stdout + result.stderr
+    assert f"{env}:4:1: error: this line is not NAME=value" in result.stderr
+    assert "CANCILLERIA_X_ACCESS_TOKEN is set but is not a token" in result.stderr
+    assert "needs CANCILLERIA_X_ACCESS_TOKEN_SECRET, not set" in result.stderr
+
+
+def test_preview_and_validate_do_not_import_network_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "for argv in (['preview'], ['preview', '--format', 'json'], ['validate']):\n"
+        "    main(argv)\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'apscheduler', 'requests'})\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stderr
+
+
+def test_committed_json_schema_is_generated_from_the_model() -> None:
+    committed = json.loads((ROOT / "schedule.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema()
+    result = run_cli("schema")
+    assert json.loads(result.stdout) == committed
+
+
+def _as_plain_data(node: object) -> object:
+    from bot.yamlfile import Node
+
+    assert isinstance(node, Node)
+    if node.kind == "mapping":
+        return {k.text: _as_plain_data(v) for k, v in node.entries}
+    if node.kind == "sequence":
+        return [_as_plain_data(item) for item in node.items]
+    return node.text
+
+
+def test_committed_schedule_satisfies_the_json_schema() -> None:
+    root, problems = parse((ROOT / "schedule.yaml").read_text(encoding="utf-8"), "schedule.yaml")
+    assert problems == []
+    jsonschema.validate(_as_plain_data(root), json_schema())
+
+
+def test_json_schema_rejects_what_validate_rejects() -> None:
+    text = (ROOT / "tests/data/bad/03-unknown-key.yaml").read_text(encoding="utf-8")
+    root, _ = parse(text, "x.yaml")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_as_plain_data(root), json_schema())
