@@ -36,18 +36,14 @@ class CheckResult:
         return self.status == "ok"
 
 
-def check_accounts(
-    accounts: Iterable[Account], env: Environment, settings: ConnectionSettings
-) -> list[CheckResult]:
+def check_accounts(accounts: Iterable[Account], env: Environment, settings: ConnectionSettings) -> list[CheckResult]:
     """Check every account, in order. Never raises for a bad account: each problem becomes a result."""
     return [_check(account, env, settings) for account in accounts]
 
 
 def _check(account: Account, env: Environment, settings: ConnectionSettings) -> CheckResult:
     where = f"in {env.env_file}" if env.env_file is not None else "in the environment (no .env file was read)"
-    problems = [
-        f"{name} is not set {where}: add it (see .env.example)" for name in missing_variables(account, env)
-    ]
+    problems = [f"{name} is not set {where}: add it (see .env.example)" for name in missing_variables(account, env)]
     problems += [
         f"{name} ({env.source_of(name)}) does not look like a token: it has spaces, quotes or '<' in it; "
         "put the bare value after '='"
@@ -61,9 +57,7 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
     except CredentialsError as error:
         return CheckResult(account, "problem", None, (str(error),))
     except RetryLater as error:
-        return CheckResult(
-            account, "problem", None, (f"could not check now: {error}; run check again later",)
-        )
+        return CheckResult(account, "problem", None, (f"could not check now: {error}; run check again later",))
     except PublishError as error:
         return CheckResult(account, "problem", None, (str(error),))
 

@@ -374,9 +374,9 @@ def _map_nfc_spans(text: str, nfc: str, spans: list[tuple[int, int]]) -> list[tu
         if a == 0:
             continue
         cur, nxt = text[cur_start:a], text[a:b]
-        if unicodedata.normalize("NFC", cur + nxt) == unicodedata.normalize(
-            "NFC", cur
-        ) + unicodedata.normalize("NFC", nxt):
+        if unicodedata.normalize("NFC", cur + nxt) == unicodedata.normalize("NFC", cur) + unicodedata.normalize(
+            "NFC", nxt
+        ):
             orig_starts.append(cur_start)
             pieces.append(unicodedata.normalize("NFC", cur))
             cur_start = a

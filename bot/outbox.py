@@ -291,9 +291,7 @@ class Outbox:
         digest = texts_digest([f.text for f in post.fragments])
         stamp = _iso(now)
         with self._tx() as db:
-            row = db.execute(
-                "SELECT texts_digest FROM posts WHERE post_id = ? AND account = ?", key
-            ).fetchone()
+            row = db.execute("SELECT texts_digest FROM posts WHERE post_id = ? AND account = ?", key).fetchone()
             if row is None:
                 db.execute(
                     "INSERT INTO posts (post_id, account, scheduled_at, texts_digest, created_at, updated_at)"
@@ -442,9 +440,7 @@ class Outbox:
         """The index from which the post's fragments are sent without replying, if any."""
         row = (
             self._conn()
-            .execute(
-                "SELECT standalone_from FROM posts WHERE post_id = ? AND account = ?", (post_id, account)
-            )
+            .execute("SELECT standalone_from FROM posts WHERE post_id = ? AND account = ?", (post_id, account))
             .fetchone()
         )
         return None if row is None or row[0] is None else int(row[0])
@@ -542,9 +538,7 @@ class Outbox:
             (_iso(now),),
         )
 
-    def mark_sent(
-        self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime
-    ) -> None:
+    def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
         """sending/unknown -> sent with the platform's id. Committed right after the answer."""
         stamp = _iso(now)
         self._move(
@@ -637,9 +631,7 @@ class Outbox:
 
     @staticmethod
     def _append_note(db: sqlite3.Connection, post_id: str, account: str, note: str) -> None:
-        row = db.execute(
-            "SELECT notes FROM posts WHERE post_id = ? AND account = ?", (post_id, account)
-        ).fetchone()
+        row = db.execute("SELECT notes FROM posts WHERE post_id = ? AND account = ?", (post_id, account)).fetchone()
         if row is None:
             raise OutboxError(f"post {post_id} for account {account} was never frozen")
         notes: list[str] = json.loads(row["notes"])

@@ -148,9 +148,7 @@ class _Answer:
     headers: dict[str, str]
 
 
-def _json_answer(
-    status: int, payload: object, content_type: str = "application/json; charset=utf-8"
-) -> _Answer:
+def _json_answer(status: int, payload: object, content_type: str = "application/json; charset=utf-8") -> _Answer:
     return _Answer(status, json.dumps(payload).encode(), {"Content-Type": content_type})
 
 
@@ -317,9 +315,7 @@ class FakeAPI:
         self.inject(Fault("facebook", "respond", None, answer.status, answer.headers, answer.body))
 
     def graph_throttled(self, code: int = 4) -> None:
-        self.graph_error(
-            code, "(#4) Application request limit reached" if code == 4 else "(#32) Rate limited"
-        )
+        self.graph_error(code, "(#4) Application request limit reached" if code == 4 else "(#32) Rate limited")
 
     def graph_token_expired(self) -> None:
         self.graph_error(190, "Error validating access token: Session has expired.", subcode=463)
@@ -328,14 +324,10 @@ class FakeAPI:
         if platform == "x":
             self.x_error(status, "Service Unavailable", "Service Unavailable")
         else:
-            self.graph_error(
-                2, "An unexpected error has occurred. Please retry your request later.", None, True, 500
-            )
+            self.graph_error(2, "An unexpected error has occurred. Please retry your request later.", None, True, 500)
 
     def html_502(self, platform: PlatformName) -> None:
-        body = (
-            b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
-        )
+        body = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
         self.inject(Fault(platform, "respond", None, 502, {"Content-Type": "text/html"}, body))
 
     def no_content_type(self, platform: PlatformName) -> None:
@@ -366,8 +358,7 @@ class FakeAPI:
             return [
                 post
                 for post in self._posts
-                if (platform is None or post.platform == platform)
-                and (account is None or post.account == account)
+                if (platform is None or post.platform == platform) and (account is None or post.account == account)
             ]
 
     def requests(self, platform: PlatformName | None = None) -> list[RequestRecord]:
@@ -391,9 +382,7 @@ class FakeAPI:
         version = match.group(1) if match else None
         with self._lock:
             self._requests.append(RequestRecord("facebook", method, split.path, tuple(params), version))
-        return self._handle_graph(
-            method, match.group(2) if match else split.path.lstrip("/"), params, headers, body
-        )
+        return self._handle_graph(method, match.group(2) if match else split.path.lstrip("/"), params, headers, body)
 
     # X -------------------------------------------------------------------------------------------------
 
@@ -415,9 +404,7 @@ class FakeAPI:
         signed = list(oauth.items()) + params
         if "application/x-www-form-urlencoded" in headers.get("Content-Type", ""):
             signed += parse_qsl(body.decode(), keep_blank_values=True)
-        expected = oauth1_signature(
-            method, X_ORIGINAL_BASE + path, signed, user.consumer_secret, user.token_secret
-        )
+        expected = oauth1_signature(method, X_ORIGINAL_BASE + path, signed, user.consumer_secret, user.token_secret)
         return user if hmac.compare_digest(expected, signature) else None
 
     def _handle_x(
@@ -429,9 +416,7 @@ class FakeAPI:
         if method == "POST" and path == "/2/tweets":
             return self._x_create(user, body)
         if method == "GET" and path == "/2/users/me":
-            return _json_answer(
-                200, {"data": {"id": user.user_id, "name": user.name, "username": user.username}}
-            )
+            return _json_answer(200, {"data": {"id": user.user_id, "name": user.name, "username": user.username}})
         timeline = re.fullmatch(r"/2/users/(\d+)/tweets", path)
         if method == "GET" and timeline:
             return self._x_timeline(timeline.group(1), dict(params))
@@ -453,9 +438,7 @@ class FakeAPI:
         with self._lock:
             if parent is not None and not any(p.platform == "x" and p.id == parent for p in self._posts):
                 return _x_problem(400, "Invalid Request", INVALID_DETAIL)
-            if any(
-                p.platform == "x" and p.account == user.user_id and p.text == _nfc(text) for p in self._posts
-            ):
+            if any(p.platform == "x" and p.account == user.user_id and p.text == _nfc(text) for p in self._posts):
                 return _x_problem(403, "Forbidden", DUPLICATE_DETAIL)
             post = CreatedPost("x", user.user_id, str(next(self._ids)), _nfc(text), parent, datetime.now(UTC))
             self._posts.append(post)
@@ -540,14 +523,11 @@ class FakeAPI:
             return _graph_error(100, "(#100) Message too long")
         with self._lock:
             if any(
-                p.platform == "facebook" and p.account == page.page_id and p.text == _nfc(message)
-                for p in self._posts
+                p.platform == "facebook" and p.account == page.page_id and p.text == _nfc(message) for p in self._posts
             ):
                 return _graph_error(506, "Duplicate status message", 1455006)
             post_id = f"{page.page_id}_{next(self._ids)}"
-            self._posts.append(
-                CreatedPost("facebook", page.page_id, post_id, _nfc(message), None, datetime.now(UTC))
-            )
+            self._posts.append(CreatedPost("facebook", page.page_id, post_id, _nfc(message), None, datetime.now(UTC)))
         return _json_answer(200, {"id": post_id})
 
 
@@ -643,9 +623,7 @@ def fake_api_fixture() -> Iterator[FakeAPI]:
 LIMA = ZoneInfo("America/Lima")
 
 
-def x_account(
-    name: str = "cancilleria", handle: str = "CancilleriaPeru", prefix: str = "CANCILLERIA_X"
-) -> Account:
+def x_account(name: str = "cancilleria", handle: str = "CancilleriaPeru", prefix: str = "CANCILLERIA_X") -> Account:
     return Account(
         name=name,
         platform="x",

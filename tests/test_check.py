@@ -16,13 +16,8 @@ def test_all_accounts_ok_with_who_they_post_as(fake_api: FakeAPI) -> None:
     assert [r.status for r in results] == ["ok", "ok"]
     assert all(r.ok for r in results)
     report = format_check(results)
-    assert (
-        "OK       cancilleria [x, @CancilleriaPeru]: posts as @CancilleriaPeru (Cancillería del Perú"
-        in report
-    )
-    assert (
-        "OK       cancilleria-fb [facebook, page 104]: posts as Cancillería Perú (Página) (id 104)" in report
-    )
+    assert "OK       cancilleria [x, @CancilleriaPeru]: posts as @CancilleriaPeru (Cancillería del Perú" in report
+    assert "OK       cancilleria-fb [facebook, page 104]: posts as Cancillería Perú (Página) (id 104)" in report
     assert report.endswith("2 account(s) checked: 2 OK, 0 with warnings, 0 with problems\n")
     assert fake_api.posts() == []  # checking never posts
 
@@ -55,10 +50,7 @@ def test_missing_and_malformed_variables_are_reported_without_the_network(fake_a
     (result,) = check_accounts([x_account()], environment(env), fake_api.settings())
     assert result.status == "problem"
     assert any(m.startswith("CANCILLERIA_X_ACCESS_TOKEN is not set") for m in result.messages)
-    assert any(
-        m.startswith("CANCILLERIA_X_API_KEY (environment) does not look like a token")
-        for m in result.messages
-    )
+    assert any(m.startswith("CANCILLERIA_X_API_KEY (environment) does not look like a token") for m in result.messages)
     assert "quoted key" not in format_check([result])
     assert fake_api.requests() == []
 
@@ -107,7 +99,4 @@ def test_unreachable_platform_is_a_problem_to_retry(platform: str) -> None:
     account = x_account() if platform == "x" else facebook_account()
     (result,) = check_accounts([account], env, settings)
     assert result.status == "problem"
-    assert (
-        result.messages[0].startswith("could not check now:")
-        and "run check again later" in result.messages[0]
-    )
+    assert result.messages[0].startswith("could not check now:") and "run check again later" in result.messages[0]

@@ -59,8 +59,7 @@ def test_constants_match_twitter_text_v3_config() -> None:
 # default (v3) configuration in twitter-text's own test suites.
 @pytest.mark.parametrize(
     ("text", "expected"),
-    _conformance("WeightedTweetsWithDiscountedEmojiCounterTest")
-    + _conformance("UnicodeDirectionalMarkerCounterTest"),
+    _conformance("WeightedTweetsWithDiscountedEmojiCounterTest") + _conformance("UnicodeDirectionalMarkerCounterTest"),
 )
 def test_twitter_text_conformance(text: str, expected: dict[str, Any]) -> None:
     assert x_weighted_length(text) == expected["weightedLength"]

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.fakes import T0, make_account, make_post
 
 from bot.outbox import SCHEMA_VERSION, Outbox, OutboxError
+from tests.fakes import T0, make_account, make_post
 
 
 @pytest.fixture
@@ -104,9 +104,7 @@ def test_freeze_reports_conflict_once_publishing_started(outbox: Outbox, started
     result = outbox.freeze(make_post(words="Texto editado"), T0)
     assert result.kind == "conflict"
     assert result.conflict is not None and f"fragment 1 is {started}" in result.conflict
-    assert [r.text for r in outbox.fragments_of("mensaje", "x_cancilleria")] == [
-        f.text for f in original.fragments
-    ]
+    assert [r.text for r in outbox.fragments_of("mensaje", "x_cancilleria")] == [f.text for f in original.fragments]
     summary = outbox.post("mensaje", "x_cancilleria")
     assert summary is not None and summary.state == "conflict"
     # Restoring the original text clears the conflict.

@@ -22,9 +22,7 @@ def build(kind: str, api: FakeAPI) -> tuple[Publisher, str]:
         return make_publisher(x_account(), environment(env), api.settings()), "Cancillería del Perú"
     if kind == "facebook":
         _, env = api.add_page("104", "Cancillería del Perú (Page)", "CANCILLERIA_FB")
-        return make_publisher(
-            facebook_account(), environment(env), api.settings()
-        ), "Cancillería del Perú (Page)"
+        return make_publisher(facebook_account(), environment(env), api.settings()), "Cancillería del Perú (Page)"
     account = x_account()
     return make_publisher(
         account, environment({}), ConnectionSettings(), dry_run=True, stream=io.StringIO()
@@ -68,7 +66,5 @@ def test_preview_paths_do_not_import_the_platform_libraries() -> None:
         "loaded = [m for m in ('tweepy', 'facebook', 'requests') if m in sys.modules]\n"
         "print(','.join(loaded))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30)
     assert result.stdout.strip() == ""

@@ -21,9 +21,7 @@ from bot.publishers.facebook import FacebookPublisher
 from tests.fakeapi import FacebookPage, FakeAPI, environment, facebook_account, fake_api_fixture  # noqa: F401
 
 
-def make(
-    api: FakeAPI, version: str = "v25.0", timeout: float = 0.5
-) -> tuple[FacebookPublisher, FacebookPage]:
+def make(api: FakeAPI, version: str = "v25.0", timeout: float = 0.5) -> tuple[FacebookPublisher, FacebookPage]:
     page, env = api.add_page("104", "Cancillería del Perú", "CANCILLERIA_FB")
     settings = api.settings(timeout=timeout, graph_version=version)
     return FacebookPublisher(facebook_account(page_id="104"), environment(env), settings), page
@@ -154,9 +152,7 @@ def test_wrong_token_names_the_variable_and_never_shows_the_token(
         with pytest.raises(CredentialsError) as caught:
             call()
         message = str(caught.value)
-        assert message.startswith(
-            "CANCILLERIA_FB_PAGE_TOKEN was rejected by Facebook (token expired or invalid)"
-        )
+        assert message.startswith("CANCILLERIA_FB_PAGE_TOKEN was rejected by Facebook (token expired or invalid)")
         assert "put it in .env" in message
         assert caught.value.variable == "CANCILLERIA_FB_PAGE_TOKEN"
         assert wrong not in message

@@ -162,9 +162,7 @@ FAULTS: list[tuple[str, Callable[[FakeAPI], None], type[PublishError], datetime 
 ]
 
 
-@pytest.mark.parametrize(
-    ("fault", "expected", "retry_at"), [f[1:] for f in FAULTS], ids=[f[0] for f in FAULTS]
-)
+@pytest.mark.parametrize(("fault", "expected", "retry_at"), [f[1:] for f in FAULTS], ids=[f[0] for f in FAULTS])
 def test_each_fault_maps_to_one_taxonomy_class(
     fake_api: FakeAPI,
     fault: Callable[[FakeAPI], None],
@@ -211,10 +209,7 @@ def test_connection_refused_is_retry_later() -> None:
         port = probe.getsockname()[1]
     api_settings = ConnectionSettings(x_api_base_url=f"http://127.0.0.1:{port}", timeout_seconds=0.5)
     env = environment(
-        {
-            f"CANCILLERIA_X_{k}": f"value-{k}"
-            for k in ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")
-        }
+        {f"CANCILLERIA_X_{k}": f"value-{k}" for k in ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")}
     )
     publisher = XPublisher(x_account(), env, api_settings)
     with pytest.raises(RetryLater, match="before the request was sent"):

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.fakes import T0, CommitThen, FakeClock, FakePublisher, make_account, make_post
 
 from bot.model import Post
 from bot.outbox import Outbox
@@ -23,6 +22,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.runner import RetryPolicy, RunOutcome, publish_post
+from tests.fakes import T0, CommitThen, FakeClock, FakePublisher, make_account, make_post
 
 ACCOUNT = "x_cancilleria"
 POLICY = RetryPolicy(max_attempts=4, random=lambda: 0.5)
@@ -68,9 +68,7 @@ def assert_thread(publisher: FakePublisher, post: Post) -> None:
 # -- the plain path -----------------------------------------------------------------------------------
 
 
-def test_publishes_a_thread_in_order(
-    outbox: Outbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_publishes_a_thread_in_order(outbox: Outbox, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     post = make_post(3)
     publisher = FakePublisher()
     with caplog.at_level(logging.INFO, logger="bot.runner"):
@@ -129,9 +127,7 @@ def test_edit_after_publishing_started_is_a_conflict(
     assert states(outbox) == ["sent", "pending", "pending"]
 
 
-def test_accept_edit_continues_with_the_new_text_for_unsent_fragments(
-    outbox: Outbox, clock: FakeClock
-) -> None:
+def test_accept_edit_continues_with_the_new_text_for_unsent_fragments(outbox: Outbox, clock: FakeClock) -> None:
     every = timedelta(minutes=10)
     original = make_post(3, every=every)
     publisher = FakePublisher()
@@ -212,12 +208,8 @@ def test_retry_later_uses_the_platform_reset_time(outbox: Outbox, clock: FakeClo
 
 
 def test_backoff_grows_with_bounded_jitter_and_caps() -> None:
-    low = RetryPolicy(
-        base=timedelta(seconds=30), max_delay=timedelta(minutes=10), jitter=0.5, random=lambda: 0.0
-    )
-    high = RetryPolicy(
-        base=timedelta(seconds=30), max_delay=timedelta(minutes=10), jitter=0.5, random=lambda: 1.0
-    )
+    low = RetryPolicy(base=timedelta(seconds=30), max_delay=timedelta(minutes=10), jitter=0.5, random=lambda: 0.0)
+    high = RetryPolicy(base=timedelta(seconds=30), max_delay=timedelta(minutes=10), jitter=0.5, random=lambda: 1.0)
     assert [low.delay(n).total_seconds() for n in range(1, 7)] == [30, 60, 120, 240, 480, 600]
     assert [high.delay(n).total_seconds() for n in range(1, 7)] == [15, 30, 60, 120, 240, 300]
     seeded = random.Random(7)
@@ -275,9 +267,7 @@ def test_outcome_unknown_resends_are_bounded(outbox: Outbox, clock: FakeClock) -
     publisher.fail_next(*(OutcomeUnknown("connection reset") for _ in range(10)))
     outcome = run(make_post(1), outbox, publisher, clock)
     assert outcome.kind == "failed"
-    assert outcome.message.startswith(
-        "fragment 1/1: gave up after 4 attempts: outcome unknown: connection reset"
-    )
+    assert outcome.message.startswith("fragment 1/1: gave up after 4 attempts: outcome unknown: connection reset")
     assert len(publisher.publish_calls) == POLICY.max_attempts
 
 
@@ -328,9 +318,7 @@ def test_reply_refused_series_posts_the_rest_standalone(
     assert [p.reply_to for p in publisher.posts] == [None, None, None, None]
     summary = outbox.post("mensaje", ACCOUNT)
     assert summary is not None and summary.standalone_from == 2
-    assert summary.notes == (
-        "x refused replies at fragment 2/4; remaining fragments posted as standalone posts",
-    )
+    assert summary.notes == ("x refused replies at fragment 2/4; remaining fragments posted as standalone posts",)
     assert "fragment 2/4: x refused replies" in caplog.text
 
 
@@ -404,9 +392,7 @@ def test_unexpected_exception_is_recorded_unknown_then_looked_up(
 # -- crash recovery --------------------------------------------------------------------------------------
 
 
-def crash_while_sending(
-    state_dir: Path, post: Post, publisher: FakePublisher, fault: Crash | CommitThen
-) -> None:
+def crash_while_sending(state_dir: Path, post: Post, publisher: FakePublisher, fault: Crash | CommitThen) -> None:
     """Run until the process dies inside publish(), leaving fragment 1 `sending`; drop that outbox."""
     dying = Outbox.open(state_dir)
     publisher.fail_next(fault)
@@ -534,9 +520,7 @@ def chaos(seed: int, state_dir: Path) -> tuple[FakePublisher, Post, Outbox, int]
 
 
 @pytest.mark.parametrize("seed", range(60))
-def test_every_fragment_is_published_exactly_once_through_faults_and_crashes(
-    tmp_path: Path, seed: int
-) -> None:
+def test_every_fragment_is_published_exactly_once_through_faults_and_crashes(tmp_path: Path, seed: int) -> None:
     publisher, post, outbox, _ = chaos(seed, tmp_path / "state")
     counts = Counter(publisher.texts())
     assert counts == Counter(f.text for f in post.fragments), f"seed {seed}: {counts}"

@@ -28,9 +28,7 @@ class ConsolePublisher:
     def publish(self, text: str, reply_to: str | None = None) -> Published:
         remote_id = f"console-{len(self._posted) + 1}"
         where = f"reply to {reply_to}" if reply_to else "new post"
-        self.stream.write(
-            f"--- [dry run] {self.account.name} ({self.account.label}) {where} -> {remote_id}\n"
-        )
+        self.stream.write(f"--- [dry run] {self.account.name} ({self.account.label}) {where} -> {remote_id}\n")
         self.stream.write(text if text.endswith("\n") else text + "\n")
         self.stream.flush()
         self._posted.append((remote_id, _normalise(text)))

@@ -65,9 +65,7 @@ class FacebookPublisher:
             )
         self._version = settings.facebook_graph_version
         self._page = account.page_id or "me"  # with a Page token, "me" is the Page itself
-        session = make_session(
-            DEFAULT_FACEBOOK_GRAPH_URL, settings.facebook_graph_url, settings.timeout_seconds
-        )
+        session = make_session(DEFAULT_FACEBOOK_GRAPH_URL, settings.facebook_graph_url, settings.timeout_seconds)
         protect_secrets(token)
         # version left out of the constructor on purpose (it rejects every current version); set it after.
         self._graph = facebook.GraphAPI(access_token=token, timeout=settings.timeout_seconds, session=session)
@@ -143,9 +141,7 @@ class FacebookPublisher:
         if not isinstance(result, dict):
             # "Maintype was not text, image, or querystring": an HTML page, e.g. a 502 from a proxy.
             logger.warning("facebook %s: %s: non-JSON error page", self.account.name, action)
-            return RetryLater(
-                f"Facebook: {action}: the server answered with an error page (not JSON); try later"
-            )
+            return RetryLater(f"Facebook: {action}: the server answered with an error page (not JSON); try later")
         raw = result.get("error")
         details: dict[str, Any] = raw if isinstance(raw, dict) else {}
         code = _as_int(details.get("code"))

@@ -65,9 +65,7 @@ def nothing_was_sent(error: requests.RequestException) -> bool:
     """True when the failure certainly happened before the request reached the server."""
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return True
-    if isinstance(error, requests.exceptions.ConnectionError) and not isinstance(
-        error, requests.exceptions.ProxyError
-    ):
+    if isinstance(error, requests.exceptions.ConnectionError) and not isinstance(error, requests.exceptions.ProxyError):
         reason = error.args[0] if error.args else None
         if isinstance(reason, MaxRetryError):
             reason = reason.reason
@@ -75,17 +73,13 @@ def nothing_was_sent(error: requests.RequestException) -> bool:
     return False
 
 
-def transport_error(
-    error: requests.RequestException, platform: str, action: str, writes: bool
-) -> PublishError:
+def transport_error(error: requests.RequestException, platform: str, action: str, writes: bool) -> PublishError:
     """Classify a transport failure. The library's own message is left out: it can hold a URL with a token."""
     kind = type(error).__name__
     if not writes:
         return RetryLater(f"{platform}: {action} failed ({kind}); nothing was written, try again later")
     if nothing_was_sent(error):
-        return RetryLater(
-            f"{platform}: {action} failed before the request was sent ({kind}); nothing was written"
-        )
+        return RetryLater(f"{platform}: {action} failed before the request was sent ({kind}); nothing was written")
     return OutcomeUnknown(
         f"{platform}: {action} was sent but no answer came back ({kind}): the post may exist; "
         "look it up before sending again"

@@ -66,9 +66,7 @@ class XPublisher:
             access_token_secret=values[3],
             wait_on_rate_limit=False,
         )
-        make_session(
-            DEFAULT_X_API_BASE_URL, settings.x_api_base_url, settings.timeout_seconds, self._client.session
-        )
+        make_session(DEFAULT_X_API_BASE_URL, settings.x_api_base_url, settings.timeout_seconds, self._client.session)
         self._user_id: str | None = None
         self._username: str | None = account.handle
 
@@ -78,19 +76,14 @@ class XPublisher:
         try:
             response = self._client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=True)
         except Exception as error:
-            raise self._classify(
-                error, "POST /2/tweets", writes=True, replying=reply_to is not None
-            ) from None
+            raise self._classify(error, "POST /2/tweets", writes=True, replying=reply_to is not None) from None
         data = response.data if isinstance(response.data, dict) else {}
         if not data.get("id"):
             raise OutcomeUnknown(
-                "X: POST /2/tweets answered without a post id: the post may exist; "
-                "look it up before sending again"
+                "X: POST /2/tweets answered without a post id: the post may exist; look it up before sending again"
             )
         post_id = str(data["id"])
-        logger.info(
-            "x %s: posted %s%s", self.account.name, post_id, f" (reply to {reply_to})" if reply_to else ""
-        )
+        logger.info("x %s: posted %s%s", self.account.name, post_id, f" (reply to {reply_to})" if reply_to else "")
         return Published(post_id, self._url(post_id))
 
     def find_recent(self, text: str) -> Published | None:
