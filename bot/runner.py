@@ -159,9 +159,7 @@ class _Run:
             self.outbox.mark_sent(
                 self.post.id, self.account, record.index, lookup.found.remote_id, lookup.found.url, now
             )
-            logger.info(
-                "%s found on the platform as %s (%s)", self.where(record), lookup.found.remote_id, why
-            )
+            logger.info("%s found on the platform as %s (%s)", self.where(record), lookup.found.remote_id, why)
             return None
         if lookup.error is None:
             self.outbox.mark_pending(self.post.id, self.account, record.index, f"{why}; not found", now)
@@ -184,9 +182,7 @@ class _Run:
                 return stopped
             pending = [r for r in records if r.state == "pending"]
             if not pending:
-                logger.info(
-                    "post %s account %s done: %d fragments sent", self.post.id, self.account, len(records)
-                )
+                logger.info("post %s account %s done: %d fragments sent", self.post.id, self.account, len(records))
                 return self.finish("done", f"all {len(records)} fragments sent")
             record = pending[0]
             if self.stop_requested():
@@ -209,13 +205,9 @@ class _Run:
         """A fragment that stops the thread from going on: failed, missed, or still unresolved."""
         for record in records:
             if record.state == "failed":
-                return self.finish(
-                    "failed", f"fragment {record.index}/{record.total} failed: {record.last_error}"
-                )
+                return self.finish("failed", f"fragment {record.index}/{record.total} failed: {record.last_error}")
             if record.state == "missed":
-                return self.finish(
-                    "failed", f"fragment {record.index}/{record.total} missed: {record.last_error}"
-                )
+                return self.finish("failed", f"fragment {record.index}/{record.total} missed: {record.last_error}")
             if record.state in ("sending", "unknown"):
                 return self.finish("unknown", f"fragment {record.index}/{record.total} is {record.state}")
         return None
@@ -230,9 +222,7 @@ class _Run:
         return record.at
 
     @staticmethod
-    def reply_to(
-        records: list[FragmentRecord], record: FragmentRecord, standalone_from: int | None
-    ) -> str | None:
+    def reply_to(records: list[FragmentRecord], record: FragmentRecord, standalone_from: int | None) -> str | None:
         if record.index == 1 or (standalone_from is not None and record.index >= standalone_from):
             return None
         previous = [r for r in records if r.index < record.index and r.state == "sent"]
@@ -261,9 +251,7 @@ class _Run:
         except AlreadyExists as error:
             lookup = _look_up(self.publisher, record.text)
             if lookup.found is not None:
-                self.outbox.mark_sent(
-                    post_id, account, index, lookup.found.remote_id, lookup.found.url, self.now()
-                )
+                self.outbox.mark_sent(post_id, account, index, lookup.found.remote_id, lookup.found.url, self.now())
                 logger.info("%s already existed as %s", self.where(record), lookup.found.remote_id)
                 return None
             if lookup.error is not None:
@@ -297,9 +285,7 @@ class _Run:
             logger.exception("%s outcome unknown: %s", self.where(record), message)
             return self.finish("unknown", message)
         self.outbox.mark_sent(post_id, account, index, published.remote_id, published.url, self.now())
-        logger.info(
-            "%s sent as %s (reply to %s) %s", self.where(record), published.remote_id, reply_to, published.url
-        )
+        logger.info("%s sent as %s (reply to %s) %s", self.where(record), published.remote_id, reply_to, published.url)
         return None
 
     def retry_later(self, record: FragmentRecord, attempts: int, error: RetryLater) -> RunOutcome:
@@ -319,9 +305,7 @@ class _Run:
         )
         return self.finish("retry", f"fragment {record.index}/{record.total}: {error}", retry_at)
 
-    def reply_refused(
-        self, record: FragmentRecord, reply_to: str | None, error: ReplyRefused
-    ) -> RunOutcome | None:
+    def reply_refused(self, record: FragmentRecord, reply_to: str | None, error: ReplyRefused) -> RunOutcome | None:
         platform = self.publisher.platform
         if reply_to is None:  # a refused reply without a reply: nothing sensible to fall back to
             return self.fail(record, f"rejected by {platform}: {error}")
