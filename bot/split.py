@@ -98,9 +98,7 @@ _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 _INITIAL = re.compile(r"[A-ZÁÉÍÓÚÑÜ]\.")
 
 
-def split_message(
-    text: str, limit: int, measure: Measure, numbering: str | None = "{i}/{n}"
-) -> tuple[Piece, ...]:
+def split_message(text: str, limit: int, measure: Measure, numbering: str | None = "{i}/{n}") -> tuple[Piece, ...]:
     """Split `text` into fragments whose `text` measures at most `limit`.
 
     With `numbering` (a format with {i} and {n}) and more than one fragment, each fragment's text
@@ -304,9 +302,7 @@ def _numbered(
         count = len(spans)
         if count == 1:
             return (_piece(text, spans[0], ""),)
-        pieces = tuple(
-            _piece(text, span, " " + numbering.format(i=i, n=count)) for i, span in enumerate(spans, 1)
-        )
+        pieces = tuple(_piece(text, span, " " + numbering.format(i=i, n=count)) for i, span in enumerate(spans, 1))
         enough_room = measure(_widest_label(numbering, count, measure)) <= measure(suffix)
         if enough_room and all(measure(piece.text) <= limit for piece in pieces):
             return pieces

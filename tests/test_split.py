@@ -287,9 +287,7 @@ def test_real_message() -> None:
     assert "".join(p.body + gap for p, gap in zip(pieces, [*gaps, ""], strict=True)) == text.strip()
     # Where a fragment ends tells which kinds of break it had within reach; none better went unused.
     room = 280 - measure(f" {n}/{n}")
-    marks = [
-        {m.end() for m in pattern.finditer(text)} for pattern in (_PARAGRAPH_END, _SENTENCE_END, _CLAUSE_END)
-    ]
+    marks = [{m.end() for m in pattern.finditer(text)} for pattern in (_PARAGRAPH_END, _SENTENCE_END, _CLAUSE_END)]
     paragraph_ends = 0
     for piece in pieces[:-1]:
         # Breaks that leave the fragment at least 2/3 full (the text is Latin: one char, one unit).
