@@ -14,16 +14,6 @@ from bot.outbox import SCHEMA_VERSION, Outbox, OutboxError
 from tests.fakes import T0, make_account, make_post
 
 
-@pytest.fixture
-def state_dir(tmp_path: Path) -> Path:
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def outbox(state_dir: Path) -> Outbox:
-    return Outbox.open(state_dir)
-
-
 def states(outbox: Outbox, post_id: str = "mensaje", account: str = "x_cancilleria") -> list[str]:
     return [r.state for r in outbox.fragments_of(post_id, account)]
 

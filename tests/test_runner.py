@@ -33,16 +33,6 @@ class Crash(BaseException):
 
 
 @pytest.fixture
-def state_dir(tmp_path: Path) -> Path:
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def outbox(state_dir: Path) -> Outbox:
-    return Outbox.open(state_dir)
-
-
-@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(T0)
 
