@@ -226,7 +226,11 @@ def main_resume(args: argparse.Namespace) -> int:
         cli.report(problems, sys.stderr)
         return cli.EXIT_INVALID
     planned = {p.account.name: p for p in plan.posts if p.id == args.post_id}
-    outbox = _open(args.state_dir)
+    try:
+        outbox = _open(args.state_dir)
+    except OutboxError as error:  # e.g. an outbox written by a newer version of the bot
+        print(f"error: {error}", file=sys.stderr)
+        return cli.EXIT_FAILURE
     recorded = {s.account: s for s in outbox.posts() if s.post_id == args.post_id} if outbox else {}
     names = sorted(set(planned) | set(recorded))
     if args.account is not None:
