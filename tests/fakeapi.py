@@ -121,6 +121,7 @@ class RequestRecord:
     path: str
     params: tuple[tuple[str, str], ...]
     graph_version: str | None = None
+    received_at: float = 0.0  # time.time() when the request line arrived, before any injected latency
 
 
 @dataclass
@@ -371,17 +372,19 @@ class FakeAPI:
 
     # --- request handling (called on handler threads) ----------------------------------------------------
 
-    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+    def handle(
+        self, method: str, target: str, headers: Mapping[str, str], body: bytes, received_at: float = 0.0
+    ) -> _Answer:
         split = urlsplit(target)
         params = parse_qsl(split.query, keep_blank_values=True)
         if split.path.startswith("/2/"):
             with self._lock:
-                self._requests.append(RequestRecord("x", method, split.path, tuple(params)))
+                self._requests.append(RequestRecord("x", method, split.path, tuple(params), None, received_at))
             return self._handle_x(method, split.path, params, headers, body)
         match = re.fullmatch(r"/(v\d+\.\d+)/(.+)", split.path)
         version = match.group(1) if match else None
         with self._lock:
-            self._requests.append(RequestRecord("facebook", method, split.path, tuple(params), version))
+            self._requests.append(RequestRecord("facebook", method, split.path, tuple(params), version, received_at))
         return self._handle_graph(method, match.group(2) if match else split.path.lstrip("/"), params, headers, body)
 
     # X -------------------------------------------------------------------------------------------------
@@ -576,6 +579,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         api: FakeAPI = self.server.api  # type: ignore[attr-defined]
+        received_at = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if api.latency:
@@ -588,7 +592,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "respond":
             self._write(_Answer(fault.status, fault.body, dict(fault.headers)))
             return
-        answer = api.handle(self.command, self.path, dict(self.headers.items()), body)
+        answer = api.handle(self.command, self.path, dict(self.headers.items()), body, received_at)
         if fault is not None and fault.kind == "commit_then_drop":
             self.close_connection = True
             return
