@@ -1,16 +1,20 @@
 """Pure splitter: a message, a limit and a measure in; post-sized fragments out.
 
-Breaks happen only at whitespace, so no character is lost or altered. Among the breaks that keep a
-fragment at least ~2/3 full, the most natural one wins: paragraph end, sentence end, line break,
-clause punctuation, then any space. The measure is not additive (X counts every URL as 23; NFC can
+Breaks happen only at whitespace, so no character is lost or altered. The split is the cheapest one
+under a small cost model (see _FRAGMENT_COST): every fragment costs something, so is every break by
+how unnatural it is (paragraph end, sentence end, line break, clause punctuation, any other space),
+and so is the room a fragment leaves unused. A search over the places a fragment may start, level by
+level with a bounded beam, finds it; a fragment may end at a preferred break (paragraph to clause) once
+it is a quarter full, or as late as its room allows. The measure is not additive (X counts every URL as 23; NFC can
 shorten text), so each candidate fragment is measured whole; a galloping binary search over break
-positions keeps the number of measurements logarithmic.
+positions keeps the number of measurements per fragment start logarithmic.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -112,10 +116,15 @@ def split_message(text: str, limit: int, measure: Measure, numbering: str | None
     layout = _layout(text)
     if not layout.ends:
         return ()
-    spans = _greedy(text, layout, limit, measure, "")
-    if numbering is None or len(spans) == 1:
-        return tuple(_piece(text, span, "") for span in spans)
-    return _numbered(text, layout, limit, measure, numbering, len(spans))
+    whole = (layout.starts[0], layout.ends[-1])
+    total = measure(text[whole[0] : whole[1]])
+    if total <= limit:
+        return (_piece(text, whole, ""),)
+    if numbering is None:
+        return tuple(_piece(text, span, "") for span in _best_spans(text, layout, limit, measure, ""))
+    # Fragments hold at most `limit` each, so about total/limit of them are needed: a guess from below
+    # (labels and dropped spaces only shift it a little) saves a first split without labels.
+    return _numbered(text, layout, limit, measure, numbering, max(2, 9 * total // (10 * limit)))
 
 
 def _check_numbering(numbering: str) -> None:
@@ -218,18 +227,92 @@ def _punctuation_rank(before: str, after: str) -> _Rank:
     return _Rank.SPACE
 
 
-def _greedy(text: str, layout: _Layout, limit: int, measure: Measure, suffix: str) -> list[tuple[int, int]]:
-    """Spans of the fragments, each as long as its preferred break allows. `suffix` is the label room."""
+# The cost model, in points. A fragment costs _FRAGMENT_COST (a longer thread is slower to read and X bills
+# per post); a fragment that is not the last adds the cost of the break it ends at, plus _UNUSED_ROOM_COST
+# times the share of its room it leaves empty. So a thread takes one more fragment rather than end two
+# of them mid-phrase, and a sentence end is worth leaving some room unused.
+_FRAGMENT_COST = 12.0
+_BREAK_COST = {_Rank.PARAGRAPH: 0.0, _Rank.SENTENCE: 4.0, _Rank.LINE: 6.0, _Rank.CLAUSE: 9.0, _Rank.SPACE: 27.0}
+_UNUSED_ROOM_COST = 12.0
+_CHOICES_PER_RANK = 4  # of the breaks of one rank a fragment may end at, the furthest few are tried
+_BEAM = 16  # places a fragment may start that are explored per fragment count
+_MIN_FILL = 4  # a preferred break may end a fragment once the body takes 1/_MIN_FILL of the room
+
+
+@dataclass(frozen=True)
+class _Start:
+    """A place where a fragment may start, reached by a chain of fragments costing `cost` in all."""
+
+    cost: float
+    first: int  # index of the unit the fragment starts with
+    previous: _Start | None  # where the fragment before it started
+
+
+def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix: str) -> list[tuple[int, int]]:
+    """Spans of the fragments of the cheapest split. `suffix` is the room kept for the label.
+
+    Level by level (the k-th level: places the (k+1)-th fragment may start), only the _BEAM cheapest places
+    go on, so the work stays linear in the text however long the fragments; on any text with at most
+    _BEAM choices per level the answer is exactly the cheapest.
+    """
     label_cost = measure(suffix) if suffix else 0
-    # A fragment is full enough once its body takes 2/3 of the room the label leaves.
-    full = label_cost + -(-2 * (limit - label_cost) // 3)
+    room = max(limit - label_cost, 1)
+    least = label_cost + -(-room // _MIN_FILL)
+    rank_of = _ranks(layout)
+    units = len(layout.ends)
+    expanded: dict[int, float] = {}  # the cheapest cost with which each start was already explored
+    finished: _Start | None = None  # cost of a whole split; `previous` starts its last fragment
+    level = [_Start(0.0, 0, None)]
+    while level:
+        following: dict[int, _Start] = {}
+        for start in sorted(level, key=lambda s: (s.cost, s.first))[:_BEAM]:
+            if expanded.get(start.first, math.inf) <= start.cost or (finished and finished.cost <= start.cost):
+                continue  # costs only grow along a chain: this one cannot win
+            expanded[start.first] = start.cost
+            cost = _Costs(text, layout, start.first, measure, suffix)
+            if cost(start.first) > limit:
+                raise TokenTooLong(text[cost.start : layout.ends[start.first]], cost.start)
+            last = _last_fitting(layout.ends, start.first, cost, limit)
+            if last == units - 1:  # the rest fits: one more fragment ends the split
+                if finished is None or start.cost + _FRAGMENT_COST < finished.cost:
+                    finished = _Start(start.cost + _FRAGMENT_COST, units, start)
+                continue
+            for end in _candidate_ends(layout, start.first, last, cost, least):
+                unused = (room - (cost(end) - label_cost)) / room
+                total = start.cost + _FRAGMENT_COST + _BREAK_COST[rank_of[end]] + _UNUSED_ROOM_COST * unused
+                known = following.get(end + 1)
+                if known is None or total < known.cost:
+                    following[end + 1] = _Start(total, end + 1, start)
+        level = list(following.values())
+    assert finished is not None  # every chain advances, and the last fragment always fits
     spans: list[tuple[int, int]] = []
-    first = 0
-    while first < len(layout.ends):
-        last = _fragment_end(text, layout, first, _Costs(text, layout, first, measure, suffix), limit, full)
-        spans.append((layout.starts[first], layout.ends[last]))
-        first = last + 1
-    return spans
+    step = finished
+    while step.previous is not None:
+        spans.append((layout.starts[step.previous.first], layout.ends[step.first - 1]))
+        step = step.previous
+    return spans[::-1]
+
+
+def _ranks(layout: _Layout) -> list[_Rank]:
+    """The rank of the break after each unit (the last unit's is unused)."""
+    ranks = [_Rank.SPACE] * len(layout.ends)
+    for rank, positions in zip(_Rank, layout.breaks, strict=True):
+        for position in positions:
+            ranks[position] = rank
+    return ranks
+
+
+def _candidate_ends(layout: _Layout, first: int, last: int, cost: _Costs, least: int) -> set[int]:
+    """Where the fragment from unit `first` may end: as late as it fits, or at a preferred break once full enough."""
+    ends = {last}
+    for positions in layout.breaks[: _Rank.CLAUSE + 1]:
+        low, high = bisect_left(positions, first), bisect_right(positions, last)
+        # Of breaks of one rank, the furthest leave the least room unused: a few of them give the
+        # program its choices, and bound the work when a fragment holds thousands of sentences.
+        ends.update(
+            position for position in positions[max(low, high - _CHOICES_PER_RANK) : high] if cost(position) >= least
+        )
+    return ends
 
 
 class _Costs:
@@ -244,20 +327,6 @@ class _Costs:
         if b not in self._known:
             self._known[b] = self._measure(self._text[self.start : self._ends[b]] + self._suffix)
         return self._known[b]
-
-
-def _fragment_end(text: str, layout: _Layout, first: int, cost: _Costs, limit: int, full: int) -> int:
-    """Index of the last unit of the fragment starting at unit `first`."""
-    if cost(first) > limit:
-        raise TokenTooLong(text[cost.start : layout.ends[first]], cost.start)
-    last = _last_fitting(layout.ends, first, cost, limit)
-    if last == len(layout.ends) - 1 or cost(last) < full:
-        return last  # the rest fits, or the next unit is too big to leave a choice
-    for positions in layout.breaks:  # best rank first; within a rank, the furthest break
-        i = bisect_right(positions, last) - 1
-        if i >= 0 and positions[i] >= first and cost(positions[i]) >= full:
-            return positions[i]
-    return last  # unreachable: `last` itself is a break of some rank that is full enough
 
 
 def _last_fitting(ends: list[int], low: int, cost: _Costs, limit: int) -> int:
@@ -292,13 +361,12 @@ def _last_fitting(ends: list[int], low: int, cost: _Costs, limit: int) -> int:
 
 
 def _numbered(
-    text: str, layout: _Layout, limit: int, measure: Measure, numbering: str, count: int
+    text: str, layout: _Layout, limit: int, measure: Measure, numbering: str, reserved: int
 ) -> tuple[Piece, ...]:
-    """Split again with room for the widest label until the number of fragments stops changing."""
-    reserved = count
+    """Split with room for the widest label of `reserved` fragments, again until the count stops changing."""
     for _ in range(_MAX_ROUNDS):
         suffix = _widest_label(numbering, reserved, measure)
-        spans = _greedy(text, layout, limit, measure, suffix)
+        spans = _best_spans(text, layout, limit, measure, suffix)
         count = len(spans)
         if count == 1:
             return (_piece(text, spans[0], ""),)

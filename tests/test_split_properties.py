@@ -14,6 +14,7 @@ from typing import cast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import split
 from bot.split import Piece, TokenTooLong, split_message
 
 Measure = Callable[[str], int]
@@ -156,10 +157,20 @@ def test_pieces_fit_and_rebuild_the_text(text: str, limit: int, numbering: str |
     assert split_message(text, limit, MEASURE, numbering) == pieces
 
 
+_PREFERRED_END = re.compile(r"[.?!…,;:—–-][\"”’»)\]']*$")
+
+
+def _preferred(before: str, gap: str, after: str) -> bool:
+    """A paragraph, sentence, line or clause end, as the spec ranks them (any other space is not)."""
+    return (
+        "\n" in gap or "\u2029" in gap or bool(_PREFERRED_END.search(before)) or after.lstrip(OPENERS[:-3])[:1] in "¿¡"
+    )
+
+
 @settings(max_examples=200, deadline=None)
 @given(texts(), LIMITS, NUMBERINGS)
-def test_fragments_are_full(text: str, limit: int, numbering: str | None) -> None:
-    """A non-last fragment is at least 2/3 full, or the next word (or what is glued to it) did not fit."""
+def test_fragments_end_well_or_are_full(text: str, limit: int, numbering: str | None) -> None:
+    """A non-last fragment ends at a preferred break once a quarter full, or the next word could not fit."""
     try:
         pieces = split_message(text, limit, MEASURE, numbering)
     except TokenTooLong:
@@ -167,7 +178,7 @@ def test_fragments_are_full(text: str, limit: int, numbering: str | None) -> Non
     label = _label(numbering, len(pieces))
     room = limit - MEASURE(label)
     for piece, gap, after in zip(pieces, _gaps(text, pieces), pieces[1:], strict=False):
-        if MEASURE(piece.body + label) - MEASURE(label) >= math.ceil(2 * room / 3):
+        if _preferred(piece.body, gap, after.body) and MEASURE(piece.body + label) - MEASURE(label) >= room / 4:
             continue
         first_gap = re.search(r"\s+", after.body)
         next_word = after.body if first_gap is None else after.body[: first_gap.start()]
@@ -176,3 +187,73 @@ def test_fragments_are_full(text: str, limit: int, numbering: str | None) -> Non
             assert first_gap is not None
             rest = after.body[first_gap.end() :]
             assert not _allowed_break(next_word, first_gap.group(), rest), (piece.body, next_word)
+
+
+def _rank_cost(before: str, gap: str, after: str) -> float:
+    """The cost of a break in the cost model of bot.split, ranked here from the text itself."""
+    if len((gap + "x").splitlines()) > 2 or "\u2029" in gap:
+        return split._BREAK_COST[split._Rank.PARAGRAPH]
+    if re.search(r"[.?!…][\"”’»)\]']*$", before):
+        return split._BREAK_COST[split._Rank.SENTENCE]
+    if "\n" in gap:
+        return split._BREAK_COST[split._Rank.LINE]
+    if _preferred(before, gap, after):
+        return split._BREAK_COST[split._Rank.CLAUSE]
+    return split._BREAK_COST[split._Rank.SPACE]
+
+
+def _cheapest_by_brute_force(text: str, limit: int) -> float:
+    """The least cost over every split at allowed breaks that bot.split may choose (no numbering)."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    gaps = [
+        k
+        for k in range(len(words) - 1)
+        if _allowed_break(text[: words[k][1]], text[words[k][1] : words[k + 1][0]], text[words[k + 1][0] :])
+    ]
+    best = math.inf
+    for chosen in itertools.chain.from_iterable(itertools.combinations(gaps, r) for r in range(len(gaps) + 1)):
+        bounds = [
+            (0 if i == 0 else chosen[i - 1] + 1, chosen[i] if i < len(chosen) else len(words) - 1)
+            for i in range(len(chosen) + 1)
+        ]
+        bodies = [text[words[a][0] : words[b][1]] for a, b in bounds]
+        if any(MEASURE(body) > limit for body in bodies):
+            continue
+        cost = split._FRAGMENT_COST * len(bodies)
+        for (a, b), body in zip(bounds[:-1], bodies, strict=False):
+            gap, after = text[words[b][1] : words[b + 1][0]], text[words[b + 1][0] :]
+            later = next((k for k in gaps if k > b), len(words) - 1)
+            as_far_as_fits = MEASURE(text[words[a][0] : words[later][1]]) > limit
+            preferred = _preferred(body, gap, after) and MEASURE(body) >= limit / split._MIN_FILL
+            if not (preferred or as_far_as_fits):
+                break  # bot.split never ends a fragment there
+            cost += _rank_cost(body, gap, after) + split._UNUSED_ROOM_COST * (limit - MEASURE(body)) / limit
+        else:
+            best = min(best, cost)
+    return best
+
+
+def _cost_of(text: str, pieces: tuple[Piece, ...], limit: int) -> float:
+    cost = split._FRAGMENT_COST * len(pieces)
+    for piece, gap, after in zip(pieces, _gaps(text, pieces), pieces[1:], strict=False):
+        unused = (limit - MEASURE(piece.body)) / limit
+        cost += _rank_cost(piece.body, gap, after.body) + split._UNUSED_ROOM_COST * unused
+    return cost
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(words(), min_size=2, max_size=9),
+    st.lists(st.sampled_from(SEPARATORS), min_size=9, max_size=9),
+    st.integers(12, 60),
+)
+def test_split_is_the_cheapest(items: list[str], seps: list[str], limit: int) -> None:
+    """On short texts, an exhaustive search over every split finds none cheaper than split_message's."""
+    text = "".join(w + s for w, s in zip(items, seps, strict=False)).strip()
+    try:
+        pieces = split_message(text, limit, MEASURE, None)
+    except TokenTooLong:
+        return
+    if len(pieces) < 2:
+        return
+    assert math.isclose(_cost_of(text, pieces, limit), _cheapest_by_brute_force(text, limit)), [p.body for p in pieces]
