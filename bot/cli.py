@@ -41,8 +41,21 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     preview = command("preview", "dry run: show what will be posted, where and when; sends nothing")
-    preview.add_argument("--format", choices=("text", "json"), default="text")
+    preview.add_argument(
+        "--format",
+        choices=("text", "json", "html"),
+        help="text (default; html with --open), json, or html: one page to approve the campaign",
+    )
     preview.add_argument("--now", type=_aware_datetime, help="pretend the current time is this (ISO 8601)")
+    preview.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    preview.add_argument(
+        "--open", action="store_true", help="open the HTML page in a browser (without --output: a temporary file)"
+    )
+    preview.add_argument(
+        "--state-dir",
+        type=Path,
+        help="HTML: show what the outbox in this folder recorded (default: ./state if it holds one, as `status`)",
+    )
 
     validate = command("validate", "check the schedule, the messages and the credential variables")
     validate.add_argument("--now", type=_aware_datetime, help="pretend the current time is this (ISO 8601)")
@@ -114,14 +127,46 @@ def report(problems: Sequence[Problem], stream: TextIO) -> None:
 def cmd_preview(args: argparse.Namespace) -> int:
     from bot import preview
 
+    fmt = args.format or ("html" if args.open else "text")
+    if fmt != "html" and (args.open or args.state_dir is not None):
+        print("error: --open and --state-dir go with --format html", file=sys.stderr)
+        return EXIT_INVALID
     now = args.now or datetime.now(UTC)
-    _, plan, problems = campaign.load_campaign(args.schedule, now)
-    if plan is None:
+    schedule, plan, problems = campaign.load_campaign(args.schedule, now)
+    if plan is None or schedule is None:
         report(problems, sys.stderr)
         return EXIT_INVALID
     name = config.display_path(args.schedule)
-    render = preview.render_json if args.format == "json" else preview.render_text
-    sys.stdout.write(render(plan, name))
+    if fmt != "html":
+        output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name)
+        return _preview_output(args.output, output, plan, open_it=False)
+    from bot.html import command
+    from bot.outbox import OutboxError
+
+    try:
+        page = command.build_page(schedule, plan, name, args.state_dir, now)
+    except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    path = command.temporary_file() if args.open and args.output is None else args.output  # --open needs a file
+    return _preview_output(path, page, plan, open_it=args.open)
+
+
+def _preview_output(path: Path | None, output: str, plan: Plan, open_it: bool) -> int:
+    """stdout, or --output FILE with a one-line receipt on stderr; then --open."""
+    if path is None:
+        sys.stdout.write(output)
+        return EXIT_OK
+    from bot.html import command
+
+    problem = command.write_page(path, output)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    fragments = sum(len(p.fragments) for p in plan.posts)
+    print(f"wrote {path} ({fragments} fragments, {len(plan.posts)} posts)", file=sys.stderr)
+    if open_it and (note := command.open_in_browser(path)) is not None:
+        print(note, file=sys.stderr)
     return EXIT_OK
 
 

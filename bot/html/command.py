@@ -1,0 +1,67 @@
+"""The I/O around the page for `preview --format html`: the outbox (read, never created), files, a browser."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from bot import campaign
+from bot.html.page import render_html
+from bot.html.state import read_outbox
+from bot.model import Plan, Schedule
+from bot.outbox import Outbox
+
+DEFAULT_STATE_DIR = Path("state")  # the same default as `status --state-dir`
+
+
+def build_page(schedule: Schedule, plan: Plan, schedule_name: str, state_dir: Path | None, now: datetime) -> str:
+    """The page, with the state recorded in `state_dir` if it holds an outbox. Raises OutboxError."""
+    folder = DEFAULT_STATE_DIR if state_dir is None else state_dir
+    try:
+        outbox: Outbox | None = Outbox.open(folder, create=False)
+    except FileNotFoundError:  # nothing published from there yet: the page is the plan alone
+        outbox = None
+    try:
+        view = read_outbox(plan, outbox, str(folder), now)
+    finally:
+        if outbox is not None:
+            outbox.close()
+    return render_html(plan, schedule_name, view, message_langs(schedule))
+
+
+def message_langs(schedule: Schedule) -> dict[Path, str]:
+    """Each message file's front matter `lang`, for the lang attribute of its text (the plan does not keep it)."""
+    messages, _ = campaign.load_messages(schedule)
+    return {path: message.meta["lang"] for path, message in messages.items() if message.meta.get("lang")}
+
+
+def temporary_file() -> Path:
+    """A new, empty .html file in the temporary folder; it is left there for the browser to read."""
+    handle, name = tempfile.mkstemp(prefix="preview-", suffix=".html")
+    os.close(handle)
+    return Path(name)
+
+
+def write_page(path: Path, page: str) -> str | None:
+    """Write the page; the reason when it cannot be written. The folder must exist: a typo is not created."""
+    if not path.parent.is_dir():
+        return f"cannot write {path}: the folder {path.parent} does not exist"
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as error:
+        return f"cannot write {path}: {error.strerror or error}"
+    return None
+
+
+def open_in_browser(path: Path) -> str | None:
+    """Open the written page in the default browser; a note when there is none (never an error)."""
+    import webbrowser  # only when asked: it is not needed by any other command
+
+    uri = path.resolve().as_uri()
+    try:
+        opened = webbrowser.open(uri)
+    except webbrowser.Error:
+        opened = False
+    return None if opened else f"note: no web browser found; open {uri} yourself"
