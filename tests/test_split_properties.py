@@ -189,55 +189,40 @@ def test_fragments_end_well_or_are_full(text: str, limit: int, numbering: str | 
             assert not _allowed_break(next_word, first_gap.group(), rest), (piece.body, next_word)
 
 
-def _rank_cost(before: str, gap: str, after: str) -> float:
-    """The cost of a break in the cost model of bot.split, ranked here from the text itself."""
-    if len((gap + "x").splitlines()) > 2 or "\u2029" in gap:
-        return split._BREAK_COST[split._Rank.PARAGRAPH]
-    if re.search(r"[.?!…][\"”’»)\]']*$", before):
-        return split._BREAK_COST[split._Rank.SENTENCE]
-    if "\n" in gap:
-        return split._BREAK_COST[split._Rank.LINE]
-    if _preferred(before, gap, after):
-        return split._BREAK_COST[split._Rank.CLAUSE]
-    return split._BREAK_COST[split._Rank.SPACE]
-
-
 def _cheapest_by_brute_force(text: str, limit: int) -> float:
-    """The least cost over every split at allowed breaks that bot.split may choose (no numbering)."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
-    gaps = [
-        k
-        for k in range(len(words) - 1)
-        if _allowed_break(text[: words[k][1]], text[words[k][1] : words[k + 1][0]], text[words[k + 1][0] :])
-    ]
+    """The least cost over every split that bot.split may choose (no numbering), found by trying them all.
+
+    The places a break may go and their ranks come from the splitter's own layout (the rules are tested above);
+    what this checks is the search.
+    """
+    layout = split._layout(text)
+    ranks = split._ranks(layout)
+    units = len(layout.ends)
     best = math.inf
-    for chosen in itertools.chain.from_iterable(itertools.combinations(gaps, r) for r in range(len(gaps) + 1)):
-        bounds = [
-            (0 if i == 0 else chosen[i - 1] + 1, chosen[i] if i < len(chosen) else len(words) - 1)
-            for i in range(len(chosen) + 1)
-        ]
-        bodies = [text[words[a][0] : words[b][1]] for a, b in bounds]
+    for chosen in itertools.chain.from_iterable(itertools.combinations(range(units - 1), r) for r in range(units)):
+        bounds = list(zip((0, *(end + 1 for end in chosen)), (*chosen, units - 1), strict=True))
+        bodies = [text[layout.starts[a] : layout.ends[b]] for a, b in bounds]
         if any(MEASURE(body) > limit for body in bodies):
             continue
         cost = split._FRAGMENT_COST * len(bodies)
         for (a, b), body in zip(bounds[:-1], bodies, strict=False):
-            gap, after = text[words[b][1] : words[b + 1][0]], text[words[b + 1][0] :]
-            later = next((k for k in gaps if k > b), len(words) - 1)
-            as_far_as_fits = MEASURE(text[words[a][0] : words[later][1]]) > limit
-            preferred = _preferred(body, gap, after) and MEASURE(body) >= limit / split._MIN_FILL
+            as_far_as_fits = MEASURE(text[layout.starts[a] : layout.ends[b + 1]]) > limit
+            preferred = ranks[b] <= split._Rank.CLAUSE and MEASURE(body) >= limit / split._MIN_FILL
             if not (preferred or as_far_as_fits):
                 break  # bot.split never ends a fragment there
-            cost += _rank_cost(body, gap, after) + split._UNUSED_ROOM_COST * (limit - MEASURE(body)) / limit
+            cost += split._BREAK_COST[ranks[b]] + split._UNUSED_ROOM_COST * (limit - MEASURE(body)) / limit
         else:
             best = min(best, cost)
     return best
 
 
 def _cost_of(text: str, pieces: tuple[Piece, ...], limit: int) -> float:
+    layout = split._layout(text)
+    ranks = split._ranks(layout)
     cost = split._FRAGMENT_COST * len(pieces)
-    for piece, gap, after in zip(pieces, _gaps(text, pieces), pieces[1:], strict=False):
-        unused = (limit - MEASURE(piece.body)) / limit
-        cost += _rank_cost(piece.body, gap, after.body) + split._UNUSED_ROOM_COST * unused
+    for piece in pieces[:-1]:
+        rank = ranks[layout.ends.index(piece.end)]
+        cost += split._BREAK_COST[rank] + split._UNUSED_ROOM_COST * (limit - MEASURE(piece.body)) / limit
     return cost
 
 
