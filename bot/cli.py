@@ -196,29 +196,44 @@ def credential_problems(
     """A malformed value is an error; a missing one is a warning for validate and an error for check/run."""
     problems = []
     used = {name for entry in schedule.posts for name in entry.to}
+    unread = env.unread()  # variables of .env lines already reported as broken are not reported as missing too
     for account in schedule.accounts.values():
         if used_only and account.name not in used:
             continue
         where = account.position if account.position.path else Position(config.display_path(schedule.path))
-        missing = credentials.missing_variables(account, env)
+        missing = [] if unread is None else [n for n in credentials.missing_variables(account, env) if n not in unread]
         if missing:
             problems.append(
                 Problem(
                     where,
                     f"account '{account.name}' needs {', '.join(missing)}, not set in the environment or .env",
-                    "set them in .env (see .env.example) before `run`; `check` then verifies them",
+                    _misspelt_hint(missing, env)
+                    or "set them in .env (see .env.example) before `run`; `check` then verifies them",
                     severity="error" if missing_is_error else "warning",
                 )
             )
         for name in credentials.malformed_variables(account, env):
+            reason = credentials.token_problem(env.get(name))
+            hint = f"copy the value again into {env.source_of(name)}, without spaces or surrounding quotes"
+            if env.get(name) in credentials.EXAMPLE_VALUES:
+                hint = f"put the real value in {env.source_of(name)} (README.md, 'Credentials', says where to find it)"
             problems.append(
                 Problem(
-                    where,
-                    f"account '{account.name}': {name} is set but is not a token (spaces or quotes in it)",
-                    f"copy the value again into {env.source_of(name)}, without spaces or surrounding quotes",
+                    env.position_of(name) or where,
+                    f"account '{account.name}': {name} is set but is not a token ({reason})",
+                    hint,
                 )
             )
     return problems
+
+
+def _misspelt_hint(missing: list[str], env: credentials.Environment) -> str:
+    """When the .env sets a variable under a near name (case, '-' for '_'), say where."""
+    for name in missing:
+        for written, (line, _) in env.places.items():
+            if written != name and written.upper().replace("-", "_").replace(".", "_") == name:
+                return f"line {line} of {env.env_file} sets '{written}': names are case-sensitive and use '_'"
+    return ""
 
 
 def plan_warnings(plan: Plan) -> list[Problem]:
@@ -238,12 +253,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def load_environment(env_file: Path | None) -> tuple[credentials.Environment, list[Problem]]:
     env = credentials.load_environment(env_file)
-    return env, [Problem(p.position, p.message, "fix or remove the line") for p in env.problems]
+    found = [*env.problems, *credentials.setting_problems(env)]
+    return env, [Problem(p.position, p.message, p.hint) for p in found]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """0: every account OK; 1: a platform refused or a mismatch; 2: invalid files or missing variables."""
-    schedule, problems = config.load(args.schedule)
+    schedule, _, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))  # messages are files too
     env, env_problems = load_environment(args.env_file)
     problems += env_problems
     if schedule is not None and not errors(problems):

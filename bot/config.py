@@ -31,7 +31,9 @@ from bot.schema import Field
 from bot.yamlfile import Node
 
 MAX_SCHEDULE_BYTES = 2 * 1024 * 1024
-ACCOUNT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+ACCOUNT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_EVERY = timedelta(days=7)
+YEARS = (2000, 2099)  # a time outside is a typo (2207 for 2027), and near year 9999 it would overflow
 FALSE_WORDS = ("false", "False", "FALSE", "no", "No", "off", "Off")
 
 
@@ -48,24 +50,33 @@ def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
     """Read and validate a schedule file. Returns the Schedule only when there is no error."""
     shown = display_path(path)
     whole_file = Position(shown)
+    name_a_file = "check that --schedule names the schedule (a .yaml text file of a few kilobytes)"
     try:
         if path.is_dir():
             return None, [Problem(whole_file, "this is a folder, not a schedule file", "name a .yaml file")]
-        if path.stat().st_size > MAX_SCHEDULE_BYTES:
-            return None, [Problem(whole_file, "the schedule file is too large to be a schedule", "")]
-        data = path.read_bytes()
+        if path.exists() and not path.is_file():
+            return None, [Problem(whole_file, "this is not a regular file (a device, pipe or socket)", name_a_file)]
+        with path.open("rb") as stream:  # at most one byte over the limit, whatever stat() said
+            data = stream.read(MAX_SCHEDULE_BYTES + 1)
     except FileNotFoundError:
         hint = "run from the project folder, or pass --schedule PATH"
         return None, [Problem(whole_file, "schedule file not found", hint)]
     except OSError as error:
-        return None, [Problem(whole_file, f"cannot read the schedule: {error.strerror}", "")]
+        return None, [Problem(whole_file, f"cannot read the schedule: {error.strerror}", name_a_file)]
+    if len(data) > MAX_SCHEDULE_BYTES:
+        message = f"the file is larger than {MAX_SCHEDULE_BYTES:,} bytes: too large to be a schedule"
+        return None, [Problem(whole_file, message, name_a_file)]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(Position(shown, 1, 1), "the schedule is UTF-16 text, not UTF-8", "save it as UTF-8")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return None, [Problem(Position(shown, line, 1), "the schedule is not UTF-8 text", "save it as UTF-8")]
     if "\x00" in text:
-        return None, [Problem(whole_file, "the schedule is not a text file (it contains NUL bytes)", "")]
+        at = text.index("\x00")
+        where = Position(shown, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
+        return None, [Problem(where, "the schedule is not a text file (it contains NUL bytes)", name_a_file)]
 
     root, problems = yamlfile.parse(text, shown)
     if problems:
@@ -106,15 +117,19 @@ class _Reader:
         self.misspelt = set()  # about this mapping only; read by the checks that follow
         for key, value in node.entries:
             if key.kind != "scalar":
-                self.error(key.position, f"{where}: a key must be a plain name")
+                self.error(key.position, f"{where}: a key must be a plain name", "keys are words such as 'id' or 'at'")
                 continue
             if key.text in found:
                 first = found[key.text].key.position.line
-                self.error(key.position, f"{where}: '{key.text}' is given twice (first on line {first})")
+                self.error(
+                    key.position,
+                    f"{where}: '{_show(key.text)}' is given twice (first on line {first})",
+                    "keep only one of them",
+                )
                 continue
             if key.text not in allowed:
                 hint = _suggest(key.text, allowed)
-                self.error(key.position, f"{where}: unknown key '{key.text}'", hint)
+                self.error(key.position, f"{where}: unknown key '{_show(key.text)}'", hint)
                 self.misspelt.update(difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6))
                 continue
             found[key.text] = _Entry(key, value)
@@ -131,10 +146,18 @@ class _Reader:
     def scalar(self, entry: _Entry, where: str) -> str | None:
         node = entry.value
         if node.kind != "scalar":
-            self.error(node.position, f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}")
+            self.error(
+                node.position,
+                f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}",
+                f"write one value after '{entry.key.text}:', without brackets or '-' items",
+            )
             return None
         if node.is_null or not node.text.strip():
-            self.error(entry.key.position, f"{where}: '{entry.key.text}' has no value")
+            self.error(
+                entry.key.position,
+                f"{where}: '{entry.key.text}' has no value",
+                f"write its value after '{entry.key.text}:', or remove the line",
+            )
             return None
         return node.text.strip()
 
@@ -145,8 +168,8 @@ class _Reader:
         if field.pattern and not re.match(field.pattern, text):
             self.error(
                 entry.value.position,
-                f"{where}: '{text}' is not a valid value for '{field.name}'",
-                field.description,
+                f"{where}: '{_show(text)}' is not a valid value for '{field.name}'",
+                _PATTERN_HINTS.get(field.name, field.description),
             )
             return None
         return text
@@ -159,7 +182,7 @@ class _Reader:
             options = ", ".join(field.choices)
             self.error(
                 entry.value.position,
-                f"{where}: {field.name} '{text}' is not one of: {options}",
+                f"{where}: {field.name} '{_show(text)}' is not one of: {options}",
                 _suggest(text, list(field.choices)) or field.description,
             )
             return None
@@ -171,10 +194,10 @@ class _Reader:
             return None
         try:
             return ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder of zones
             self.error(
                 entry.value.position,
-                f"{where}: unknown time zone '{text}'",
+                f"{where}: unknown time zone '{_show(text)}'",
                 "use an IANA name such as America/Lima, Europe/Madrid or Asia/Tokyo",
             )
             return None
@@ -184,12 +207,20 @@ class _Reader:
         if text is None:
             return None
         if not re.fullmatch(r"[0-9_]+", text):
-            self.error(entry.value.position, f"{where}: {field.name} must be a whole number, not '{text}'")
+            self.error(
+                entry.value.position,
+                f"{where}: {field.name} must be a whole number, not '{_show(text)}'",
+                f"write digits only, e.g. {field.name}: {field.default or X_DEFAULT_LIMIT}",
+            )
             return None
         value = int(text.replace("_", ""))
         low = field.minimum or 0
         if not low <= value <= maximum:
-            self.error(entry.value.position, f"{where}: {field.name} must be between {low} and {maximum}")
+            self.error(
+                entry.value.position,
+                f"{where}: {field.name} must be between {low} and {maximum}",
+                field.description,
+            )
             return None
         return value
 
@@ -222,12 +253,22 @@ class _Reader:
         seen: dict[str, int] = {}
         for key, value in node.entries:
             name = key.text
+            if key.kind != "scalar":
+                self.error(
+                    key.position, f"accounts: an account name must be a plain name, not {key.describe()}", _NAME_HINT
+                )
+                continue
             if name in seen:
-                self.error(key.position, f"accounts: '{name}' is defined twice (first on line {seen[name]})")
+                self.error(
+                    key.position,
+                    f"accounts: '{_show(name)}' is defined twice (first on line {seen[name]})",
+                    "give each account its own name, or remove the duplicate",
+                )
                 continue
             seen[name] = key.position.line
-            if key.kind != "scalar" or not ACCOUNT_NAME_PATTERN.match(name):
-                self.error(key.position, f"accounts: '{name}' is not a usable account name", _NAME_HINT)
+            if not ACCOUNT_NAME_PATTERN.fullmatch(name):
+                self.error(key.position, f"accounts: '{_show(name)}' is not a usable account name", _NAME_HINT)
+                self.invalid_accounts.add(name)  # posts naming it are not reported again
                 continue
             account = self.account(name, key, value, timezone)
             if account is not None:
@@ -239,7 +280,11 @@ class _Reader:
     def account(self, name: str, key: Node, node: Node, timezone: ZoneInfo) -> Account | None:
         where = f"account '{name}'"
         if node.kind != "mapping":
-            self.error(node.position if not node.is_null else key.position, f"{where}: expected its settings")
+            self.error(
+                node.position if not node.is_null else key.position,
+                f"{where}: expected its settings",
+                "write them below it, indented: platform, credentials and handle (X) or page_id (Facebook)",
+            )
             return None
         fields = {f.name: f for f in schema.ACCOUNT_FIELDS}
         found = self.mapping(node, schema.ACCOUNT_FIELDS, where)
@@ -314,7 +359,7 @@ class _Reader:
         if "{i}" not in text or not sample:
             self.error(
                 node.position,
-                f"{where}: numbering '{text}' must contain {{i}} and may contain {{n}}, nothing else in braces",
+                f"{where}: numbering '{_show(text)}' must contain {{i}} and may contain {{n}}, nothing else in braces",
                 "for example '{i}/{n}' gives 1/14, 2/14, ...; or write numbering: false",
             )
             return None
@@ -381,14 +426,24 @@ class _Reader:
         text = self.scalar(entry, where)
         if text is None:
             return None
+        keep_inside = "keep message files in the schedule's folder (e.g. messages/...) and give a relative path"
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            self.error(
+                entry.value.position,
+                f"{where}: message '{_show(text)}' has a control character in its name",
+                "write the path of a text file, e.g. messages/mensaje.txt",
+            )
+            return None
         folder = self.path.parent.resolve()
         target = (folder / text).resolve()
         if Path(text).is_absolute() or not target.is_relative_to(folder):
-            self.error(
-                entry.value.position,
-                f"{where}: message '{text}' is outside the schedule's folder",
-                "keep message files in the schedule's folder (e.g. messages/...) and give a relative path",
-            )
+            written = os.path.normpath(folder / text)
+            if not Path(text).is_absolute() and Path(written).is_relative_to(folder):
+                message = f"{where}: message '{_show(text)}' is a link to a file outside the schedule's folder"
+                hint = "copy the file into the schedule's folder instead of linking to it"
+            else:
+                message, hint = f"{where}: message '{_show(text)}' is outside the schedule's folder", keep_inside
+            self.error(entry.value.position, message, hint)
             return None
         return self.path.parent / text
 
@@ -398,34 +453,60 @@ class _Reader:
             return None
         hint = "write it as YYYY-MM-DD HH:MM, e.g. 2027-07-28 09:00 (optionally :SS and an offset like -05:00)"
         if not re.match(schema.DATETIME_PATTERN, text):
-            self.error(entry.value.position, f"{where}: '{text}' is not a date and time", hint)
+            self.error(entry.value.position, f"{where}: '{_show(text)}' is not a date and time", hint)
+            return None
+        offset = re.search(r"([+-])(\d{2}):?(\d{2})?$", text)
+        widest = 14 * 60 if offset and offset[1] == "+" else 12 * 60
+        if offset and (int(offset[2]) * 60 + int(offset[3] or 0) > widest or int(offset[3] or 0) > 59):
+            self.error(
+                entry.value.position,
+                f"{where}: '{_show(text)}' has the offset {offset[0]}, which no place uses",
+                "UTC offsets go from -12:00 to +14:00; Lima is -05:00",
+            )
             return None
         normal = re.sub(r"\s*(Z|[+-]\d{2}(:?\d{2})?)$", lambda m: m.group(1), text.replace("T", " ", 1))
         normal = re.sub(r" (\d):", r" 0\1:", normal)
         try:
-            return datetime.fromisoformat(normal)
+            value = datetime.fromisoformat(normal)
         except ValueError as error:
-            self.error(entry.value.position, f"{where}: '{text}' is not a real date or time ({error})", hint)
+            self.error(entry.value.position, f"{where}: '{_show(text)}' is not a real date or time ({error})", hint)
             return None
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            self.error(
+                entry.value.position,
+                f"{where}: '{_show(text)}' is out of range: the year must be between {YEARS[0]} and {YEARS[1]}",
+                "check the year for a typo, e.g. 2027-07-28 09:00",
+            )
+            return None
+        return value
 
     def targets(self, entry: _Entry, accounts: dict[str, Account], where: str) -> tuple[str, ...] | None:
         node = entry.value
         items = [node] if node.kind == "scalar" else node.items if node.kind == "sequence" else []
         if node.kind == "mapping" or not items or (node.kind == "scalar" and node.is_null):
-            self.error(node.position, f"{where}: 'to' must list account names, e.g. to: [cancilleria_x]")
+            self.error(node.position, f"{where}: 'to' must list account names, e.g. to: [cancilleria_x]", _TO_HINT)
             return None
         names: list[str] = []
         for item in items:
             if item.kind != "scalar" or item.is_null:
-                self.error(item.position, f"{where}: 'to' must hold account names only")
+                self.error(item.position, f"{where}: 'to' must hold account names only", _TO_HINT)
                 continue
             name = item.text.strip()
+            parts = [part.strip() for part in name.split(",")]
             if name in names:
-                self.error(item.position, f"{where}: account '{name}' is listed twice in 'to'")
+                self.error(
+                    item.position, f"{where}: account '{_show(name)}' is listed twice in 'to'", "list each account once"
+                )
+            elif len(parts) > 1 and all(part in accounts or part in self.invalid_accounts for part in parts):
+                self.error(
+                    item.position,
+                    f"{where}: 'to' is the single text '{_show(name)}', not a list of accounts",
+                    f"write the list in brackets: to: [{', '.join(parts)}]",
+                )
             elif name not in accounts and name not in self.invalid_accounts:
                 known = [*accounts, *self.invalid_accounts]
                 hint = _suggest(name, known) or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
-                self.error(item.position, f"{where}: unknown account '{name}'", hint)
+                self.error(item.position, f"{where}: unknown account '{_show(name)}'", hint)
             names.append(name)
         return tuple(names)
 
@@ -437,8 +518,15 @@ class _Reader:
         if value is None:
             self.error(
                 entry.value.position,
-                f"{where}: '{text}' is not a duration",
+                f"{where}: '{_show(text)}' is not a duration",
                 "write a number with a unit: 30m, 2h, 1h30m, 45s, 1d",
+            )
+            return None
+        if value > MAX_EVERY:
+            self.error(
+                entry.value.position,
+                f"{where}: 'every' is {_show(text)}, longer than {MAX_EVERY.days} days between two posts of a thread",
+                "space the posts by minutes or hours (e.g. every: 2m), or make separate posts with their own 'at'",
             )
             return None
         return value
@@ -446,15 +534,30 @@ class _Reader:
 
 _EXAMPLE_HINT = "see README.md ('schedule.yaml reference') for a complete example"
 _NAME_HINT = "use letters, digits, '_', '-' or '.', e.g. cancilleria_x"
+_TO_HINT = "write the names of accounts defined under 'accounts', e.g. to: [cancilleria_x, cancilleria_fb]"
+_PATTERN_HINTS = {
+    "id": "use up to 100 letters, digits, '.', '_' or '-', e.g. mensaje-fiestas-patrias",
+    "credentials": "use capital letters, digits and '_', starting with a letter, e.g. CANCILLERIA_X",
+    "handle": "an X handle is 1 to 15 letters, digits or '_' (the '@' is optional), e.g. CancilleriaPeru",
+    "page_id": 'the Page\'s numeric id, in quotes, e.g. page_id: "123456789012345" (not its name or address)',
+}
 
 
 def parse_duration(text: str) -> timedelta | None:
     """'1h30m' -> 90 minutes; None when it is not a duration."""
     match = re.match(schema.DURATION_PATTERN, text)
-    if not match or not any(match.groups()):
+    if not match or not any(match.groups()) or len(text) > 40:  # 40: no real duration has that many digits
         return None
     days, hours, minutes, seconds = (int(re.sub(r"\D", "", g)) if g else 0 for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        return None
+
+
+def _show(text: str, limit: int = 60) -> str:
+    """A value from the file as a message quotes it: long ones are cut, so one problem stays one short line."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _suggest(word: str, choices: list[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +28,19 @@ DEFAULT_HTTP_TIMEOUT_SECONDS = 30.0
 
 @dataclass(frozen=True)
 class EnvProblem:
-    """A line of the .env file that could not be read."""
+    """A line of the .env file that could not be read, or a setting that is wrong."""
 
     position: Position
     message: str
+    hint: str = "fix or remove the line"
+    names: tuple[str, ...] = ()  # the variables the bad line was meant to set: not reported as missing too
+    whole_file: bool = False  # the file could not be read at all: no variable is reported as missing
+
+
+# The values .env.example ships with: copied unchanged, they would be sent to X and Facebook as tokens.
+EXAMPLE_VALUES = frozenset(
+    ("your-api-key", "your-api-secret", "your-access-token", "your-access-token-secret", "your-page-access-token")
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Environment:
     values: Mapping[str, str]
     env_file: Path | None = None  # the .env that was read, if any
     problems: tuple[EnvProblem, ...] = field(default=())
+    places: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (line, column of its value)
 
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -50,6 +61,18 @@ class Environment:
         if name in os.environ or self.env_file is None:
             return "environment"
         return str(self.env_file)
+
+    def position_of(self, name: str) -> Position | None:
+        """Where the .env file sets `name` (None when it comes from the real environment or no file)."""
+        if name in os.environ or self.env_file is None or name not in self.places:
+            return None
+        return Position(str(self.env_file), *self.places[name])
+
+    def unread(self) -> set[str] | None:
+        """Variables a broken line meant to set; None when the whole file could not be read."""
+        if any(problem.whole_file for problem in self.problems):
+            return None
+        return {name for problem in self.problems for name in problem.names}
 
 
 def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Environment:
@@ -62,7 +85,14 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
     path = env_file if env_file is not None else Path(".env")
     if not path.is_file():
         if explicit:
-            problem = EnvProblem(Position(str(path)), "the .env file does not exist")
+            what = (
+                "is a folder, not a file"
+                if path.is_dir()
+                else "is not a regular file"
+                if path.exists()
+                else "does not exist"
+            )
+            problem = EnvProblem(Position(str(path)), f"the .env file {what}", _NAME_A_FILE, whole_file=True)
             return Environment(dict(environ), None, (problem,))
         return Environment(dict(environ), None)
 
@@ -70,23 +100,40 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
     from dotenv.parser import parse_stream
 
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            problem = EnvProblem(
+                Position(str(path), 1, 1), "the .env file is UTF-16 text, not UTF-8", _SAVE_UTF8, whole_file=True
+            )
+            return Environment(dict(environ), path, (problem,))
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        problem = EnvProblem(Position(str(path), line, 1), "the .env file is not UTF-8 text")
+        line = data[: error.start].count(b"\n") + 1
+        problem = EnvProblem(
+            Position(str(path), line, 1), "the .env file is not UTF-8 text", _SAVE_UTF8, whole_file=True
+        )
         return Environment(dict(environ), path, (problem,))
     except OSError as error:
-        problem = EnvProblem(Position(str(path)), f"cannot read the .env file: {error.strerror}")
+        problem = EnvProblem(
+            Position(str(path)), f"cannot read the .env file: {error.strerror}", _NAME_A_FILE, whole_file=True
+        )
         return Environment(dict(environ), path, (problem,))
 
-    problems = tuple(
-        EnvProblem(
-            Position(str(path), binding.original.line, 1),
-            "this line is not NAME=value; quote values that contain spaces or '#'",
-        )
-        for binding in parse_stream(io.StringIO(text))
-        if binding.error
-    )
+    problems: list[EnvProblem] = []
+    places: dict[str, tuple[int, int]] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        # A binding starts after the previous line's end: skip the blank and comment-free lines before it.
+        leading = re.match(r"\s*", binding.original.string)
+        skipped = leading.group() if leading else ""
+        line = binding.original.line + skipped.count("\n")
+        first = binding.original.string[len(skipped) :].split("\n", 1)[0].rstrip("\r")
+        if binding.error:
+            col, message, name = _diagnose(first)
+            hint = "write NAME=value on one line; put a value with spaces or '#' in quotes"
+            problems.append(EnvProblem(Position(str(path), line, col), message, hint, (name,) if name else ()))
+        elif binding.key is not None:
+            value_at = re.match(r"[ \t]*(?:export[ \t]+)?[^=]*=[ \t]*", first)
+            places[binding.key] = (line, value_at.end() + 1 if value_at else 1)
     # dotenv logs its own warning for each bad line; ours, with the line number, is reported instead.
     dotenv_logger = logging.getLogger("dotenv.main")
     previous = dotenv_logger.level
@@ -96,7 +143,36 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
     finally:
         dotenv_logger.setLevel(previous)
     from_file = {k: v for k, v in parsed.items() if v is not None}
-    return Environment({**from_file, **environ}, path, problems)
+    return Environment({**from_file, **environ}, path, tuple(problems), places)
+
+
+_NAME_A_FILE = "check the path given to --env-file"
+_SAVE_UTF8 = "save the file as UTF-8 text"
+_LINE_START = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)?[ \t]*")
+
+
+def _diagnose(line: str) -> tuple[int, str, str | None]:
+    """Column, message and variable name for a line python-dotenv could not read (never quoting its value)."""
+    start = _LINE_START.match(line)
+    assert start is not None  # every part of the pattern is optional
+    name, at = start.group(1), start.end()
+    if "=" not in line:
+        return 1, "this line is not NAME=value: it has no '='", name
+    if not name:
+        return at + 1, "this line is not NAME=value: it does not start with a variable name", None
+    if line[at] != "=":
+        meant = re.search(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=", line)  # `export: KEY=...` meant KEY
+        return at + 1, f"this line is not NAME=value: expected '=' after {name}", meant[1] if meant else name
+    at = re.compile(r"=[ \t]*").match(line, at).end()  # type: ignore[union-attr]
+    if at < len(line) and line[at] in "'\"":
+        quote = line[at]
+        closing = re.compile(rf"(?:\\.|[^{quote}\\])*{quote}").match(line, at + 1)
+        if closing is None:
+            return at + 1, f"the value of {name} opens a quote ({quote}) that is not closed on this line", name
+        rest = re.compile(r"[ \t]*").match(line, closing.end()).end()  # type: ignore[union-attr]
+        if rest < len(line) and line[rest] != "#":
+            return rest + 1, f"the value of {name} goes on after its closing quote", name
+    return 1, "this line is not NAME=value; quote values that contain spaces or '#'", name
 
 
 def required_variables(account: Account) -> tuple[str, ...]:
@@ -111,14 +187,23 @@ def missing_variables(account: Account, env: Environment) -> tuple[str, ...]:
 
 def malformed_variables(account: Account, env: Environment) -> tuple[str, ...]:
     """Variables that are set but cannot be a token: inner whitespace or leftover quotes."""
-    bad = []
-    for name in required_variables(account):
-        value = env.get(name)
-        if value is None:
-            continue
-        if value != value.strip() or any(c.isspace() for c in value) or value[0] in "'\"<":
-            bad.append(name)
-    return tuple(bad)
+    return tuple(name for name in required_variables(account) if token_problem(env.get(name)) is not None)
+
+
+def token_problem(value: str | None) -> str | None:
+    """Why `value` cannot be a token (never showing it), or None. Tokens are printable ASCII without spaces."""
+    if value is None:
+        return None
+    if any(c.isspace() for c in value):
+        return "it has spaces or line breaks in it"
+    if value[0] in "'\"<" or value[-1] in "'\">":
+        return "it is still in quotes or <angle brackets>"
+    if value in EXAMPLE_VALUES:
+        return "it is still the example value from .env.example"
+    odd = next((c for c in value if not (c.isascii() and c.isprintable())), None)
+    if odd is not None:
+        return f"it has the character U+{ord(odd):04X} in it, which no token has"
+    return None
 
 
 def mask(secret: str) -> str:
@@ -141,17 +226,12 @@ class ConnectionSettings:
 def connection_settings(env: Environment) -> ConnectionSettings:
     """Read X_API_BASE_URL, FACEBOOK_GRAPH_URL, FACEBOOK_GRAPH_VERSION and HTTP_TIMEOUT_SECONDS.
 
-    Raises ValueError with a message naming the variable when one is malformed.
+    Raises ValueError with a message naming the variable when one is malformed (see setting_problems).
     """
+    for problem in setting_problems(env):
+        raise ValueError(problem.message)
     timeout_text = env.get("HTTP_TIMEOUT_SECONDS")
-    timeout = DEFAULT_HTTP_TIMEOUT_SECONDS
-    if timeout_text is not None:
-        try:
-            timeout = float(timeout_text)
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:
-            raise ValueError("HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600")
+    timeout = DEFAULT_HTTP_TIMEOUT_SECONDS if timeout_text is None else float(timeout_text)
     version = env.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_FACEBOOK_GRAPH_VERSION
     if not version.startswith("v"):
         version = "v" + version
@@ -161,3 +241,40 @@ def connection_settings(env: Environment) -> ConnectionSettings:
         facebook_graph_version=version,
         timeout_seconds=timeout,
     )
+
+
+def setting_problems(env: Environment) -> tuple[EnvProblem, ...]:
+    """The connection settings that cannot work, each where it is set (their values are not shown)."""
+    problems = []
+
+    def wrong(name: str, message: str, hint: str) -> None:
+        where = env.position_of(name) or Position(f"environment variable {name}")
+        problems.append(EnvProblem(where, message, hint))
+
+    for name, default in (
+        ("X_API_BASE_URL", DEFAULT_X_API_BASE_URL),
+        ("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL),
+    ):
+        url = env.get(name)
+        if url is not None and not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
+            wrong(name, f"{name} is not an http:// or https:// address", f"write e.g. {name}={default}, or remove it")
+    version = env.get("FACEBOOK_GRAPH_VERSION")
+    if version is not None and not re.fullmatch(r"v?\d{1,3}\.\d{1,2}", version):
+        wrong(
+            "FACEBOOK_GRAPH_VERSION",
+            "FACEBOOK_GRAPH_VERSION is not a Graph API version",
+            f"write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it",
+        )
+    timeout_text = env.get("HTTP_TIMEOUT_SECONDS")
+    if timeout_text is not None:
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            timeout = -1.0
+        if not 0 < timeout <= 600:  # also refuses nan
+            wrong(
+                "HTTP_TIMEOUT_SECONDS",
+                "HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600",
+                "write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)",
+            )
+    return tuple(problems)

@@ -4,7 +4,8 @@ The only module that imports apscheduler (lazily, in Daemon.start). The outbox, 
 memory: jobs live in APScheduler's in-memory store only and are rebuilt from the plan and the outbox at start
 and on every reload. A job never sleeps: publish_post() does what is due now and the job's completion
 listener adds the next timer ("waiting", "retry"). Listeners run after the executor has counted the
-finished instance out, so the next timer of a post can never collide with the run that created it.
+finished instance out, so the next timer of a post can never collide with the run that created it (nor be
+deleted with it: see _on_job_event).
 
 Live edits: the schedule, its message files and the resume marker (`state/resume-requested`, touched by
 `python main.py resume`) are polled every second; SIGHUP forces a reload. A valid edit re-plans and
@@ -407,6 +408,13 @@ class Daemon:
         if event.code == EVENT_JOB_MAX_INSTANCES:
             logger.info("post %s account %s: already publishing; its run decides what comes next", *key)
             return
+        if threading.current_thread() is getattr(self._scheduler, "_thread", None):
+            # The run ended before APScheduler attached its completion callback (a "busy" run returns at once),
+            # so this is called from inside the scheduler's job loop, which then deletes the finished date job
+            # by its id: a next timer added here under that id would be deleted too, and the post never run.
+            # Hand over to a thread that waits for the loop to let go of the job store.
+            threading.Thread(target=self._on_job_event, args=(event,), name="after-job", daemon=True).start()
+            return
         with self._lock:
             self._running.discard(key)
             self._planned.pop(key, None)
@@ -562,24 +570,9 @@ def _startup_problems(
 
 
 def main_run(args: argparse.Namespace) -> int:
-    """`python main.py run`: lock, load, check credentials, release holds, reconcile, run until stopped."""
+    """`python main.py run`: load, check credentials, lock, release holds, reconcile, run until stopped."""
     _configure_logging()
-    state_dir = state_folder(args.state_dir, args.dry_run)
-    try:
-        lock = StateLock.acquire(state_dir)
-    except StateLocked as error:
-        print(f"error: {error}", file=sys.stderr)
-        return cli.EXIT_FAILURE
-    except OSError as error:
-        print(f"error: cannot use the state folder {state_dir}: {error}", file=sys.stderr)
-        return cli.EXIT_FAILURE
-    try:
-        return _run_locked(args, state_dir)
-    finally:
-        lock.release()
-
-
-def _run_locked(args: argparse.Namespace, state_dir: Path) -> int:
+    # Invalid input exits before the state folder is created or locked: "nothing was sent or changed".
     schedule, plan, problems = campaign.load_campaign(args.schedule, _utcnow())
     env, env_problems = cli.load_environment(args.env_file)
     if schedule is not None and plan is not None:
@@ -592,6 +585,29 @@ def _run_locked(args: argparse.Namespace, state_dir: Path) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return cli.EXIT_INVALID
+    state_dir = state_folder(args.state_dir, args.dry_run)
+    try:
+        lock = StateLock.acquire(state_dir)
+    except StateLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        return cli.EXIT_FAILURE
+    except OSError as error:
+        print(f"error: cannot use the state folder {state_dir}: {error}", file=sys.stderr)
+        return cli.EXIT_FAILURE
+    try:
+        return _run_locked(args, state_dir, schedule, plan, env, settings)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    args: argparse.Namespace,
+    state_dir: Path,
+    schedule: Schedule,
+    plan: Plan,
+    env: Environment,
+    settings: ConnectionSettings,
+) -> int:
     try:
         outbox = Outbox.open(state_dir)
     except OutboxError as error:

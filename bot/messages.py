@@ -51,6 +51,8 @@ def load_message(path: Path, display: str, at: Position) -> tuple[Message | None
         size = path.stat().st_size
         if path.is_dir():
             return None, [Problem(at, f"message {display} is a folder, not a file", "name a text file")]
+        if not path.is_file():
+            return None, [Problem(at, f"message {display} is not a regular file (a device, pipe or socket)", _TEXT)]
         if size > MAX_MESSAGE_BYTES:
             return None, [
                 Problem(
@@ -63,10 +65,12 @@ def load_message(path: Path, display: str, at: Position) -> tuple[Message | None
     except FileNotFoundError:
         return None, [Problem(at, f"message file {display} does not exist", _path_hint(path))]
     except OSError as error:
-        return None, [Problem(at, f"cannot read message file {display}: {error.strerror}", "")]
+        return None, [Problem(at, f"cannot read message file {display}: {error.strerror}", _TEXT)]
 
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(at, f"message {display} is UTF-16 text, not UTF-8", "save the file with UTF-8 encoding")]
     if b"\x00" in data:
-        return None, [Problem(at, f"message {display} is not a text file (it contains NUL bytes)", "")]
+        return None, [Problem(at, f"message {display} is not a text file (it contains NUL bytes)", _TEXT)]
     try:
         raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -85,6 +89,9 @@ def load_message(path: Path, display: str, at: Position) -> tuple[Message | None
     if message is not None and not message.text.strip():
         return None, [Problem(at, f"message {display} is empty", "write the text to publish in the file")]
     return message, problems
+
+
+_TEXT = "name a text file (plain text or Markdown, saved as UTF-8)"
 
 
 def _path_hint(path: Path) -> str:
@@ -120,7 +127,13 @@ def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | 
     meta: dict[str, str] = {}
     if root is not None:
         if root.kind != "mapping":
-            problems.append(Problem(_shift_pos(root.position, 1), "the front matter must be 'key: value' lines"))
+            problems.append(
+                Problem(
+                    _shift_pos(root.position, 1),
+                    "the front matter must be 'key: value' lines",
+                    f"e.g. 'title: ...' between the two '---' lines; allowed keys: {', '.join(FRONT_MATTER_KEYS)}",
+                )
+            )
         else:
             for key, value in root.entries:
                 if key.text not in FRONT_MATTER_KEYS:
@@ -132,7 +145,13 @@ def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | 
                         )
                     )
                 elif value.kind != "scalar":
-                    problems.append(Problem(_shift_pos(value.position, 1), f"'{key.text}' must be one value"))
+                    problems.append(
+                        Problem(
+                            _shift_pos(value.position, 1),
+                            f"'{key.text}' must be one value",
+                            f"write it on one line: {key.text}: ...",
+                        )
+                    )
                 else:
                     meta[key.text] = value.text
     if problems:

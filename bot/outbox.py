@@ -197,7 +197,7 @@ class Outbox:
         """Open (and with `create`, make) the state folder and its database, migrating the schema.
 
         Raises FileNotFoundError when `create` is false and there is no database yet; OutboxError when the
-        database was written by a newer version of the bot.
+        database was written by a newer version of the bot, or is not a database.
         """
         path = state_dir / DB_NAME
         if not create and not path.exists():
@@ -211,7 +211,14 @@ class Outbox:
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             path.chmod(0o600)
         outbox = cls(path)
-        outbox._migrate()
+        try:
+            outbox._migrate()
+        except sqlite3.DatabaseError as error:  # not a database at all, or damaged: never a traceback
+            outbox.close()
+            raise OutboxError(
+                f"{path} cannot be read as the bot's state database ({error}): restore it from a backup, or move "
+                "it aside to start again (the bot then no longer knows what it already published)"
+            ) from None
         return outbox
 
     def close(self) -> None:

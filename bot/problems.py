@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -20,10 +21,20 @@ class Problem:
 
     def format(self) -> str:
         """`PATH:LINE:COL: error: message` and, on the next line, the hint."""
-        text = f"{self.position}: {self.severity}: {self.message}"
+        text = f"{self.position}: {self.severity}: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
+
+
+# Control characters (ESC would let a file recolour or rewrite the terminal) and the bidi overrides that can make
+# text read differently from what it is: a value quoted in a message shows them as escapes, never raw.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control or bidi-override character written as an escape such as \\x1b."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:

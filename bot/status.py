@@ -83,6 +83,8 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
         state = "scheduled"
         if s.last_outcome in ("retry", "resumed", "waiting") and s.next_at is not None:
             at = s.next_at
+    # Notes say how the post went out when it differs from the plan (X refused replies: the rest standalone).
+    detail = "; ".join(part for part in (detail, *s.notes) if part)
     return PostStatus(post_id, account, platform, state, at, s.sent, s.total, urls, detail, action)
 
 

@@ -54,50 +54,120 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         if "expected a single document" in str(error):
             what = "the file holds more than one YAML document ('---')"
             hint = "keep a single document: remove the extra '---' line"
+        elif "nesting depth" in what:
+            what = "the values are nested too deeply"
+            hint = _DEPTH_HINT
         return None, [Problem(Position(path, line, col), f"YAML syntax error: {what}", hint)]
-    except yaml.YAMLError as error:  # errors without a position, e.g. a reader error on control characters
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. a control character
+        offset = text.find(chr(error.character)) if isinstance(error.character, int) else -1
+        line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
+        col = offset - text.rfind("\n", 0, offset) if offset >= 0 else 1
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else "a character"
+        return None, [
+            Problem(
+                Position(path, line, col),
+                f"the file contains the control character {character}, which YAML does not allow",
+                "delete it (most editors do not show it), or write it as an escape such as \\t inside double quotes",
+            )
+        ]
+    except yaml.YAMLError as error:  # errors without a position
         return None, [Problem(Position(path, 1, 1), f"YAML error: {error}", "save the file as UTF-8 text")]
     if root is None:
         return None, []
     converter = _Converter(path)
     try:
+        converter.check(root)
         return converter.convert(root), []
-    except _TooComplex as error:
-        return None, [Problem(error.position, error.message, "write the values out instead of using aliases")]
+    except _Refused as error:
+        return None, [Problem(error.position, error.message, error.hint)]
 
 
 MAX_NODES = 100_000  # aliases can expand exponentially ("billion laughs"); no real schedule comes close
+MAX_DEPTH = 50  # a schedule is 4 levels deep; deeper nesting is a mistake or an attack on the recursion
+_DEPTH_HINT = "a schedule needs only a few levels (accounts, posts, lists): check the brackets and the indentation"
+_ALIAS_HINT = "write the values out instead of using aliases"
+_YAML_TAG = "tag:yaml.org,2002:"
+# The tags YAML gives plain values by itself; any other (!!python/object, !!binary, !custom) is refused.
+_PLAIN_TAGS = {_YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
 
 
-class _TooComplex(Exception):
-    def __init__(self, position: Position, message: str) -> None:
+class _Refused(Exception):
+    def __init__(self, position: Position, message: str, hint: str) -> None:
         super().__init__(message)
         self.position = position
         self.message = message
+        self.hint = hint
 
 
 class _Converter:
-    """Turns PyYAML nodes into ours, refusing recursive aliases and runaway expansion."""
+    """Turns PyYAML nodes into ours, refusing tags, merge keys, recursive aliases and runaway expansion."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.count = 0
+        self.sizes: dict[int, int] = {}  # id(node) -> how many values it expands to, aliases written out
         self.open: set[int] = set()
 
+    def position(self, node: yaml.Node) -> Position:
+        return Position(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def check(self, root: yaml.Node) -> None:
+        """Refuse what `convert` must not see, before it expands anything (each shared node is measured once)."""
+        if self.measure(root, 1) <= MAX_NODES:
+            return
+        children = root.value if isinstance(root, yaml.SequenceNode) else [v for _, v in root.value]
+        total = 0
+        for child in children:  # point at the top-level value that crosses the limit
+            total += self.sizes.get(id(child), MAX_NODES) + 1
+            if total > MAX_NODES:
+                break
+        raise _Refused(
+            self.position(child),
+            f"the aliases (*name) in this file expand to more than {MAX_NODES:,} values",
+            _ALIAS_HINT,
+        )
+
+    def measure(self, node: yaml.Node, depth: int) -> int:
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > MAX_DEPTH:
+            raise _Refused(self.position(node), f"the values are nested more than {MAX_DEPTH} levels deep", _DEPTH_HINT)
+        if node.tag not in _PLAIN_TAGS and node.tag != _YAML_TAG + "merge":  # a stray "<<" value is text
+            tag = "!!" + node.tag.removeprefix(_YAML_TAG) if node.tag.startswith(_YAML_TAG) else node.tag
+            raise _Refused(
+                self.position(node),
+                f"the YAML tag '{tag[:60]}' is not allowed",
+                "remove it: a schedule holds only plain values, lists and mappings",
+            )
+        size = 1
+        if not isinstance(node, yaml.ScalarNode):
+            if id(node) in self.open:
+                raise _Refused(
+                    self.position(node), "an alias refers to the list or mapping that contains it", _ALIAS_HINT
+                )
+            self.open.add(id(node))
+            pairs = node.value if isinstance(node, yaml.MappingNode) else [(None, item) for item in node.value]
+            for key, value in pairs:
+                if key is not None:
+                    if key.tag == _YAML_TAG + "merge":
+                        raise _Refused(
+                            self.position(key),
+                            "merge keys ('<<: *name') are not supported",
+                            "write the settings out in full in each place",
+                        )
+                    size += self.measure(key, depth + 1)
+                size += self.measure(value, depth + 1)
+                if size > MAX_NODES:
+                    break
+            self.open.discard(id(node))
+        self.sizes[id(node)] = size
+        return size
+
     def convert(self, node: yaml.Node) -> Node:
-        position = Position(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooComplex(position, f"the file expands to more than {MAX_NODES} values")
+        position = self.position(node)
         if isinstance(node, yaml.ScalarNode):
             return Node("scalar", position, text=str(node.value), quoted=node.style in ("'", '"', "|", ">"))
-        if id(node) in self.open:
-            raise _TooComplex(position, "an alias refers to the list or mapping that contains it")
-        self.open.add(id(node))
-        try:
-            if isinstance(node, yaml.SequenceNode):
-                return Node("sequence", position, items=[self.convert(item) for item in node.value])
-            entries = [(self.convert(key), self.convert(value)) for key, value in node.value]
-            return Node("mapping", position, entries=entries)
-        finally:
-            self.open.discard(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            return Node("sequence", position, items=[self.convert(item) for item in node.value])
+        entries = [(self.convert(key), self.convert(value)) for key, value in node.value]
+        return Node("mapping", position, entries=entries)

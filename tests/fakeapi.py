@@ -6,6 +6,11 @@ length, duplicates), answers with the platforms' error bodies, keeps every creat
 takes injected faults (rate limits, 5xx, dropped connections after the post was stored, slow answers, HTML
 error pages, expired tokens...).
 
+Observers (`add_observer`) see every request at three moments — received, handled (the post is stored, the
+answer not yet written) and answered — and may drop it there: the crash tests use them to kill the daemon at
+an exact point and to inject a fault at an exact fragment. Every secret the server issues is registered with
+tests/secretscan.py, so no test can print or store one unnoticed.
+
 Use the `fake_api` fixture: `from tests.fakeapi import fake_api_fixture  # noqa: F401` in a test
 module, then take `fake_api` as an argument.
 """
@@ -19,12 +24,13 @@ import importlib
 import itertools
 import json
 import re
+import sys
 import threading
 import time
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -35,6 +41,7 @@ import pytest
 
 from bot.credentials import ConnectionSettings, Environment
 from bot.model import Account
+from tests import secretscan
 
 X_ORIGINAL_BASE = "https://api.twitter.com"
 X_LIMIT = 280
@@ -52,6 +59,7 @@ INVALID_DETAIL = "One or more parameters to your request was invalid."
 
 FaultKind = Literal["respond", "commit_then_drop", "commit_then_slow", "drop"]
 PlatformName = Literal["x", "facebook"]
+Phase = Literal["received", "handled", "answered"]
 
 
 def _x_weighted_length() -> Callable[[str], int]:
@@ -142,6 +150,27 @@ class Fault:
     delay: float = 1.0
 
 
+@dataclass(frozen=True)
+class ServerEvent:
+    """A request at one moment of its handling, as observers see it.
+
+    phase: received (body read, before any fault), handled (the request was processed — a post is stored when
+    `created` — and the answer is about to be written), answered (the answer was written).
+    number: how many requests of this platform and method the server had received, this one included.
+    """
+
+    phase: Phase
+    platform: PlatformName
+    method: str
+    path: str
+    number: int
+    status: int | None = None
+    created: bool = False
+
+
+Observer = Callable[[ServerEvent], str | None]  # returns "drop" to close the connection there (received, handled)
+
+
 @dataclass
 class _Answer:
     status: int
@@ -195,8 +224,10 @@ class FakeAPI:
         self._x_users: dict[str, XUser] = {}  # by access token
         self._pages: dict[str, FacebookPage] = {}  # by page id
         self._ids = itertools.count(1_790_000_000_000_000_001)
+        self._counts: dict[tuple[str, str], int] = {}
+        self._observers: list[Observer] = []
         self._measure = _x_weighted_length()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.api = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
@@ -246,6 +277,13 @@ class FakeAPI:
         )
         with self._lock:
             self._x_users[user.access_token] = user
+        for label, value in (
+            ("API_KEY", user.consumer_key),
+            ("API_SECRET", user.consumer_secret),
+            ("ACCESS_TOKEN", user.access_token),
+            ("ACCESS_TOKEN_SECRET", user.token_secret),
+        ):
+            secretscan.register(value, f"{prefix}_{label} (issued by the fake X API to @{username})")
         env = {
             f"{prefix}_API_KEY": user.consumer_key,
             f"{prefix}_API_SECRET": user.consumer_secret,
@@ -259,6 +297,7 @@ class FakeAPI:
         page = FacebookPage(page_id, name, f"EAAG-page-{page_id}-token-value")
         with self._lock:
             self._pages[page_id] = page
+        secretscan.register(page.token, f"{prefix}_PAGE_TOKEN (issued by the fake Graph API to Page {page_id})")
         return page, {f"{prefix}_PAGE_TOKEN": page.token}
 
     # --- faults ------------------------------------------------------------------------------------------
@@ -343,6 +382,50 @@ class FakeAPI:
 
     def commit_then_slow(self, platform: PlatformName, delay: float = 1.0) -> None:
         self.inject(Fault(platform, "commit_then_slow", "POST", delay=min(delay, MAX_SLOW_SECONDS)))
+
+    # --- observers -----------------------------------------------------------------------------------------
+
+    def add_observer(self, observer: Observer) -> None:
+        """Call `observer` at every moment of every request (on the handler's thread; it may block)."""
+        with self._lock:
+            self._observers.append(observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        with self._lock:
+            if observer in self._observers:
+                self._observers.remove(observer)
+
+    def before_request(self, platform: PlatformName, method: str, number: int, action: Callable[[], None]) -> None:
+        """Run `action` (e.g. inject a fault) when the `number`-th `method` request of `platform` arrives.
+
+        Counted from the server's start; the action runs before the request takes its fault, so a fault it
+        injects applies to that very request.
+        """
+
+        def observer(event: ServerEvent) -> None:
+            if (event.phase, event.platform, event.method, event.number) == ("received", platform, method, number):
+                self.remove_observer(observer)
+                action()
+
+        self.add_observer(observer)
+
+    def count(self, platform: PlatformName, method: str) -> int:
+        """How many `method` requests of `platform` the server has received."""
+        with self._lock:
+            return self._counts.get((platform, method), 0)
+
+    def _received(self, platform: PlatformName, method: str, path: str) -> ServerEvent:
+        with self._lock:
+            number = self._counts[(platform, method)] = self._counts.get((platform, method), 0) + 1
+        return ServerEvent("received", platform, method, path, number)
+
+    def _notify(self, event: ServerEvent) -> str | None:
+        with self._lock:
+            observers = list(self._observers)
+        verdict = None
+        for observer in observers:
+            verdict = observer(event) or verdict
+        return verdict
 
     def _take_fault(self, platform: PlatformName, method: str) -> Fault | None:
         with self._lock:
@@ -564,9 +647,19 @@ def _shorten_urls(text: str) -> tuple[str, list[dict[str, object]]]:
     return "".join(out), urls
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (timed out, or was killed by a crash test) is not the server's error."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fakeapi/1.0"
+    # http.server writes headers and body in two sends: with Nagle's algorithm the body waits ~40 ms for the
+    # client's delayed ACK on every request. Real API front ends do not stall like that.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # the tests read state, not logs
         pass
@@ -582,25 +675,37 @@ class _Handler(BaseHTTPRequestHandler):
         received_at = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client died while sending: a real server never processes half a request
+            self.close_connection = True
+            return
         if api.latency:
             time.sleep(api.latency)
         platform: PlatformName = "x" if self.path.startswith("/2/") else "facebook"
+        received = api._received(platform, self.command, urlsplit(self.path).path)
+        if api._notify(received) == "drop":
+            self.close_connection = True
+            return
         fault = api._take_fault(platform, self.command)
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
             return
         if fault is not None and fault.kind == "respond":
-            self._write(_Answer(fault.status, fault.body, dict(fault.headers)))
+            answer = _Answer(fault.status, fault.body, dict(fault.headers))
+            self._write(answer)
+            api._notify(replace(received, phase="answered", status=answer.status))
             return
         answer = api.handle(self.command, self.path, dict(self.headers.items()), body, received_at)
-        if fault is not None and fault.kind == "commit_then_drop":
+        created = self.command == "POST" and answer.status in (200, 201)
+        handled = replace(received, phase="handled", status=answer.status, created=created)
+        if api._notify(handled) == "drop" or (fault is not None and fault.kind == "commit_then_drop"):
             self.close_connection = True
             return
         if fault is not None and fault.kind == "commit_then_slow":
             time.sleep(fault.delay)
-        self._write(answer)
+        if self._write(answer):
+            api._notify(replace(handled, phase="answered"))
 
-    def _write(self, answer: _Answer) -> None:
+    def _write(self, answer: _Answer) -> bool:
         try:
             self.send_response(answer.status)
             for name, value in answer.headers.items():
@@ -608,8 +713,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
             self.wfile.write(answer.body)
+            self.wfile.flush()
         except OSError:  # the client gave up (timeout): nothing to do
             self.close_connection = True
+            return False
+        return True
 
 
 @pytest.fixture(name="fake_api")

@@ -5,21 +5,47 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+from tests import secretscan
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 
 
-def run_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """`python main.py ARGS` in a subprocess, with no credentials from the developer's environment."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CANCILLERIA_", "EMBAJADA_"))}
+def env_file_of(args: Sequence[str], cwd: Path) -> Path:
+    """The .env file a command reads: --env-file PATH (relative to cwd), else .env in cwd."""
+    for position, arg in enumerate(args):
+        if arg == "--env-file" and position + 1 < len(args):
+            return cwd / args[position + 1]
+        if arg.startswith("--env-file="):
+            return cwd / arg.split("=", 1)[1]
+    return cwd / ".env"
+
+
+def run_cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python main.py ARGS` in a subprocess, with no credentials from the developer's environment.
+
+    Every credential value passed in `env` or held by the .env file the command reads is registered as a
+    secret, and the command's stdout and stderr are scanned for all registered secrets (tests/secretscan.py):
+    a leak raises SecretLeak.
+    """
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(secretscan.CREDENTIAL_PREFIXES)}
     clean.update(env or {})
-    return subprocess.run(
+    secretscan.register_env(env)
+    secretscan.register_env_file(env_file_of(args, Path(cwd)))
+    result = subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
         cwd=cwd,
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
+    command = secretscan.redact("main.py " + " ".join(args))
+    secretscan.assert_clean_text(result.stdout, f"the stdout of `{command}`")
+    secretscan.assert_clean_text(result.stderr, f"the stderr of `{command}`")
+    return result

@@ -1,16 +1,29 @@
 """Every class of bad input: one clear PATH:LINE:COL message per problem, exit status 2, no traceback.
 
 The wording is pinned on purpose: these messages are the interface a communications officer reads.
+Each bad input is a file: a schedule in tests/data/bad/ (its messages in tests/data/bad/messages/), or a .env
+in tests/data/bad/env/ read with --env-file next to the valid tests/data/bad/env/schedule.yaml. Every one goes
+through `validate` and `preview` (no network) and through `check` and `run` pointed at the fake X and Graph
+APIs, so a bad input that slipped through would really be sent: the server must receive nothing and no
+state folder (outbox, lock) may be created.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 
+from tests.fakeapi import FakeAPI, fake_api_fixture  # noqa: F401
 from tests.helpers import ROOT, run_cli
 
 BAD = "tests/data/bad"
 MSG = f"{BAD}/messages"
+ENV = f"{BAD}/env"
 
 CASES = {
     "01-yaml-syntax.yaml": ["4:6: error: YAML syntax error: did not find expected ',' or '}'"],
@@ -69,30 +82,198 @@ CASES = {
         "8:10: error: post 'saludo': unknown account 'cancilleria'",
     ],
     "31-latin1-schedule.yaml": ["5:1: error: the schedule is not UTF-8 text"],
+    "32-alias-bomb.yaml": ["6:4: error: the aliases (*name) in this file expand to more than 100,000 values"],
+    "33-recursive-alias.yaml": ["1:11: error: an alias refers to the list or mapping that contains it"],
+    "34-deep-nesting.yaml": ["7:56: error: the values are nested more than 50 levels deep"],
+    "35-nul-byte.yaml": ["2:51: error: the schedule is not a text file (it contains NUL bytes)"],
+    "36-control-character.yaml": [
+        "6:19: error: the file contains the control character U+0007, which YAML does not allow"
+    ],
+    "37-terminal-escape.yaml": [
+        "2:40: error: account 'cancilleria_x': '\\x1b[2J\\x1b[32mCancilleriaPeru' is not a valid value for 'handle'"
+    ],
+    "38-python-tag.yaml": ["4:9: error: the YAML tag '!!python/object/apply:os.system' is not allowed"],
+    "39-merge-key.yaml": ["3:19: error: merge keys ('<<: *name') are not supported"],
+    "40-year-9999.yaml": [
+        "6:9: error: post 'saludo': '9999-12-31 23:59' is out of range: the year must be between 2000 and 2099"
+    ],
+    "41-every-too-long.yaml": [
+        "8:12: error: post 'saludo': 'every' is 99999999d, longer than 7 days between two posts of a thread"
+    ],
+    "42-empty-to.yaml": ["7:9: error: post 'saludo': 'to' must list account names, e.g. to: [cancilleria_x]"],
+    "43-bad-account-name.yaml": ["2:3: error: accounts: 'cancillería x' is not a usable account name"],
+    "44-bad-page-id.yaml": [
+        "2:49: error: account 'cancilleria_fb': 'https://www.facebook.com/CancilleriaPeru' is not a valid value "
+        "for 'page_id'"
+    ],
+    "45-bad-handle.yaml": [
+        "2:40: error: account 'cancilleria_x': '@Cancillería del Perú' is not a valid value for 'handle'"
+    ],
+    "46-message-is-folder.yaml": [f"5:14: error: message {MSG} is a folder, not a file"],
+    "47-message-link-outside.yaml": [
+        "5:14: error: post 'saludo': message 'messages/enlace-fuera.txt' is a link to a file outside the "
+        "schedule's folder"
+    ],
+    "48-utf16-message.yaml": [f"5:14: error: message {MSG}/utf16.txt is UTF-16 text, not UTF-8"],
+    "49-very-long-line.yaml": [
+        "2:40: error: account 'cancilleria_x': 'CancilleriaCancilleriaCancilleriaCancilleriaCancilleriaCa...' "
+        "is not a valid value for 'handle'"
+    ],
+    "50-nul-in-path.yaml": [
+        "5:14: error: post 'saludo': message 'messages/corto.txt\\x00.png' has a control character in its name"
+    ],
+    "51-impossible-offset.yaml": [
+        "6:9: error: post 'saludo': '2027-07-28 08:00+25:00' has the offset +25:00, which no place uses"
+    ],
+    "52-to-as-text.yaml": [
+        "8:9: error: post 'saludo': 'to' is the single text 'cancilleria_x, cancilleria_fb', not a list of accounts"
+    ],
+    "53-huge-schedule.yaml": [": error: the file is larger than 2,097,152 bytes: too large to be a schedule"],
+    "54-not-a-regular-file.yaml": [": error: this is not a regular file (a device, pipe or socket)"],
+    "55-timezone-is-a-region.yaml": ["1:11: error: schedule: unknown time zone 'America'"],
 }
 
 
-def _expected(name: str, line: str) -> str:
-    """Problems in the schedule itself start with LINE:COL; problems in a message name their file."""
-    return line if line.startswith(BAD) else f"{BAD}/{name}:{line}"
+# A .env in tests/data/bad/env/, with the valid env/schedule.yaml. Lines not starting with a path are in the .env.
+ENV_CASES = {
+    "unterminated-quote.env": [
+        '9:27: error: the value of CANCILLERIA_FB_PAGE_TOKEN opens a quote (") that is not closed on this line'
+    ],
+    "no-equals.env": ["4:1: error: this line is not NAME=value: it has no '='"],
+    "export-colon.env": ["3:7: error: this line is not NAME=value: expected '=' after export"],
+    "text-after-quote.env": ["5:63: error: the value of CANCILLERIA_X_ACCESS_TOKEN goes on after its closing quote"],
+    "not-utf8.env": ["10:1: error: the .env file is not UTF-8 text"],
+    "space-in-token.env": [
+        "5:28: error: account 'cancilleria_x': CANCILLERIA_X_ACCESS_TOKEN is set but is not a token "
+        "(it has spaces or line breaks in it)"
+    ],
+    "example-value.env": [
+        "4:26: error: account 'cancilleria_x': CANCILLERIA_X_API_SECRET is set but is not a token "
+        "(it is still the example value from .env.example)"
+    ],
+    "bad-timeout.env": ["10:22: error: HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600"],
+    "bad-url.env": ["10:20: error: FACEBOOK_GRAPH_URL is not an http:// or https:// address"],
+    "missing-token.env": [
+        f"{ENV}/schedule.yaml:4:3: error: account 'cancilleria_fb' needs CANCILLERIA_FB_PAGE_TOKEN, "
+        "not set in the environment or .env"
+    ],
+    "wrong-case-name.env": [
+        f"{ENV}/schedule.yaml:3:3: error: account 'cancilleria_x' needs CANCILLERIA_X_ACCESS_TOKEN_SECRET, "
+        "not set in the environment or .env"
+    ],
+}
+# A variable that is not set is only a warning for `validate` (it may be filled in later) and an error for
+# `check` and `run`, which need it now (see cli.credential_problems).
+MISSING_ONLY = {"missing-token.env", "wrong-case-name.env"}
+
+
+def _expected(folder: str, name: str, line: str) -> str:
+    """A line starting with LINE:COL (or ':' for the whole file) is about the bad file itself."""
+    if line.startswith(BAD):
+        return line
+    return f"{folder}/{name}{line}" if line.startswith(":") else f"{folder}/{name}:{line}"
+
+
+def _assert_reported(command: str, result: subprocess.CompletedProcess[str], expected: list[str]) -> None:
+    """Exit 2 and exactly the expected errors, each followed by its hint, then the closing line; no traceback."""
+    stderr = result.stderr
+    assert "Traceback" not in stderr, f"{command}:\n{stderr}"
+    assert result.returncode == 2, f"{command} exited {result.returncode}:\n{stderr}"
+    assert result.stdout == "", f"{command} printed:\n{result.stdout}"
+    lines = stderr.splitlines()
+    assert [line for line in lines if ": error: " in line] == expected, f"{command}:\n{stderr}"
+    for at, line in enumerate(lines):
+        if ": error: " in line or ": warning: " in line:
+            hint = lines[at + 1] if at + 1 < len(lines) else ""
+            assert hint.startswith("    hint: ") and hint.strip() != "hint:", f"{command}: no hint for {line}"
+    count = len(expected)
+    assert lines[-1] == f"{count} error{'s' if count != 1 else ''}: nothing was sent or changed.", command
+
+
+def _skip_if_not_checked_out_as_link(name: str) -> None:
+    links = {"47-message-link-outside.yaml": f"{MSG}/enlace-fuera.txt", "54-not-a-regular-file.yaml": f"{BAD}/{name}"}
+    if name in links and not (ROOT / links[name]).is_symlink():
+        pytest.skip("this checkout has no symbolic links")
+
+
+def _settings(fake_api: FakeAPI) -> dict[str, str]:
+    return {"X_API_BASE_URL": fake_api.url, "FACEBOOK_GRAPH_URL": fake_api.url, "HTTP_TIMEOUT_SECONDS": "2"}
+
+
+def _fake_env(tmp_path: Path, fake_api: FakeAPI) -> Path:
+    """A .env with working credentials of every account the bad schedules name, pointing at the fake API."""
+    _, x_env = fake_api.add_x_user("CancilleriaPeru", "Cancillería del Perú", "CANCILLERIA_X")
+    _, embassy_env = fake_api.add_x_user("EmbPeru", "Embajada del Perú", "EMBAJADA_X")
+    _, fb_env = fake_api.add_page("104", "Cancillería del Perú", "CANCILLERIA_FB")
+    path = tmp_path / ".env"
+    lines = [f"{name}={value}" for name, value in {**x_env, **embassy_env, **fb_env, **_settings(fake_api)}.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run_commands(
+    commands: Iterable[str], schedule: str, env_file: str, tmp_path: Path, env: dict[str, str] | None = None
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Each command on `schedule` as a user types it, concurrently (they are independent subprocesses)."""
+
+    def arguments(command: str) -> list[str]:
+        if command == "preview":  # reads no credentials
+            return [command, "--schedule", schedule]
+        extra = ["--state-dir", str(tmp_path / "state"), "--exit-when-done"] if command == "run" else []
+        return [command, "--schedule", schedule, "--env-file", env_file, *extra]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        running = {command: pool.submit(run_cli, *arguments(command), env=env, timeout=30) for command in commands}
+        return {command: future.result() for command, future in running.items()}
 
 
 def test_every_bad_file_has_a_case() -> None:
     files = sorted(p.name for p in (ROOT / BAD).glob("*.yaml"))
     assert files == sorted(CASES)
+    assert sorted(p.name for p in (ROOT / ENV).glob("*.env")) == sorted(ENV_CASES)
+    assert len(CASES) + len(ENV_CASES) >= 40
 
 
-@pytest.mark.parametrize("command", ["validate", "preview"])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input_is_reported_with_its_position(name: str, command: str) -> None:
-    result = run_cli(command, "--schedule", f"{BAD}/{name}")
+def test_bad_schedule_is_reported_and_nothing_is_sent(name: str, tmp_path: Path, fake_api: FakeAPI) -> None:
+    """validate, preview, check and run: the same errors; with working credentials and the API at hand, not one
+    request and no state folder."""
+    _skip_if_not_checked_out_as_link(name)
+    env_file = _fake_env(tmp_path, fake_api)
 
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stdout == ""
-    problem_lines = [line for line in result.stderr.splitlines() if ": error: " in line]
-    assert problem_lines == [_expected(name, line) for line in CASES[name]]
-    assert result.stderr.rstrip().endswith("nothing was sent or changed.")
+    results = _run_commands(["validate", "preview", "check", "run"], f"{BAD}/{name}", str(env_file), tmp_path)
+
+    for command, result in results.items():
+        _assert_reported(command, result, [_expected(BAD, name, line) for line in CASES[name]])
+    assert fake_api.requests() == []
+    assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize("name", sorted(ENV_CASES))
+def test_bad_env_file_is_reported_and_nothing_is_sent(name: str, tmp_path: Path, fake_api: FakeAPI) -> None:
+    """The .env gives the credentials; the real environment points the bot at the fake API (a setting the bad
+    .env sets itself is left to it, or the environment would override the bad value)."""
+    text = (ROOT / ENV / name).read_bytes().decode("utf-8", "replace")
+    own = {key for key in _settings(fake_api) if re.search(rf"^{key}\s*=", text, re.MULTILINE)}
+    environment = {key: value for key, value in _settings(fake_api).items() if key not in own}
+
+    results = _run_commands(
+        ["validate", "check", "run"], f"{ENV}/schedule.yaml", f"{ENV}/{name}", tmp_path, env=environment
+    )
+
+    expected = [_expected(ENV, name, line) for line in ENV_CASES[name]]
+    validate = results.pop("validate")
+    if name in MISSING_ONLY:  # `validate` warns, and the files are valid otherwise
+        assert validate.returncode == 0, validate.stderr
+        warnings = [line for line in validate.stderr.splitlines() if ": warning: " in line]
+        assert [line.replace(": warning: ", ": error: ") for line in warnings] == expected
+        assert validate.stdout.startswith(f"{ENV}/schedule.yaml: valid.")
+    else:
+        _assert_reported("validate", validate, expected)
+    for command, result in results.items():
+        _assert_reported(command, result, expected)
+    assert fake_api.requests() == []
+    assert not (tmp_path / "state").exists()
 
 
 def test_missing_schedule_file() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from bot.outbox import SCHEMA_VERSION, Outbox, OutboxError
 from tests.fakes import T0, make_account, make_post
+from tests.helpers import run_cli
 
 
 def states(outbox: Outbox, post_id: str = "mensaje", account: str = "x_cancilleria") -> list[str]:
@@ -31,6 +32,16 @@ def test_open_without_create_refuses_a_missing_database(state_dir: Path) -> None
     with pytest.raises(FileNotFoundError, match="no state database"):
         Outbox.open(state_dir, create=False)
     assert not state_dir.exists()
+
+
+def test_a_file_that_is_not_a_database_is_an_outbox_error(state_dir: Path) -> None:
+    state_dir.mkdir(mode=0o700)
+    (state_dir / "outbox.sqlite3").write_bytes(b"not SQLite, e.g. a file copied over it by mistake\n" * 200)
+    with pytest.raises(OutboxError, match="cannot be read as the bot's state database"):
+        Outbox.open(state_dir, create=False)
+    result = run_cli("status", "--state-dir", str(state_dir))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot be read as the bot's state database" in result.stderr
 
 
 def test_database_from_a_newer_bot_is_refused(state_dir: Path) -> None:
