@@ -35,7 +35,7 @@ from bot.model import Account, Plan, Post, Schedule
 from bot.outbox import Outbox, OutboxError, PostSummary
 from bot.problems import Problem, errors
 from bot.publishers.base import CredentialsError, Publisher
-from bot.publishers.factory import make_publisher
+from bot.publishers.factory import make_publisher, preload
 from bot.runner import RetryPolicy, publish_post
 from bot.status import RESUME_MARKER  # `resume` touches it: re-read .env and the outbox
 
@@ -222,7 +222,11 @@ class Daemon:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self._install(schedule, plan)
-        workers = max(2, min(8, len(schedule.accounts) + 1))
+        if not self.dry_run:  # import tweepy / facebook-sdk now, not late at the first post's time
+            preload(account.platform for account in schedule.accounts.values())
+        # A worker per account (an account publishes one post at a time), so posts due at the same instant on
+        # many accounts all start on time; at least 8 for accounts a live edit adds. Threads start on demand.
+        workers = max(8, len(schedule.accounts) + 1)
         self._scheduler = BackgroundScheduler(
             timezone=schedule.timezone,
             executors={"default": ThreadPoolExecutor(workers), "watch": ThreadPoolExecutor(1)},

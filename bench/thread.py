@@ -1,0 +1,147 @@
+"""2. Publishing time of a 15-fragment X thread and a Facebook post against the physical limit.
+
+The fake server sleeps LATENCY before every answer. Each reply of a thread needs the id of the previous post,
+so the thread cannot be stored before FRAGMENTS x LATENCY after its time (each round trip must complete);
+the Facebook post (one request) not before LATENCY. Both are scheduled at the same instant; the daemon runs
+with --exit-when-done. Measured from the scheduled instant to the moment the server stored each account's
+last post (its request's arrival plus the injected latency), and to the last request's arrival.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.process import READY, Daemon, child_env
+from bench.report import Check, heading, median, say, show
+from bench.world import MESSAGE, ROOT, AccountSpec, CampaignFolder, PostSpec, Server, connection_env, schedule_time
+
+NAME = "thread"
+LATENCY = 0.1
+FRAGMENTS = 15
+GOAL_OVER_LIMIT = 1.10
+LEAD = 3  # seconds between start-up and the scheduled instant
+ACCOUNTS = (
+    AccountSpec("cx", "x", "CX", handle="CancilleriaPeru"),
+    AccountSpec("cf", "facebook", "CF", page_id="104"),
+)
+EXTRA_SENTENCES = (
+    "Que este 28 de julio nos encuentre unidos, dondequiera que estemos.",
+    "Celebremos con orgullo a nuestro país y a quienes lo engrandecen cada día desde lejos.",
+    "Nuestros consulados seguirán atentos a sus necesidades durante todo el año.",
+    "¡Felices Fiestas Patrias, queridos compatriotas!",
+    "¡Viva el Perú!",
+)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One run: per account, seconds from the scheduled instant; and the request counts."""
+
+    first: dict[str, float]  # first request's arrival
+    last_arrival: dict[str, float]  # last request's arrival
+    stored: dict[str, float]  # last post stored (arrival + latency)
+    requests: dict[str, dict[str, int]]  # account -> "METHOD path" -> count
+
+
+def fragment_counts(folder: Path) -> dict[str, int]:
+    """Fragments per account, as `preview --format json` shows them."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "preview", "--format", "json"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=child_env(),
+    )
+    return {post["account"]: len(post["fragments"]) for post in json.loads(result.stdout)["posts"]}
+
+
+def fifteen_fragment_message(campaign: CampaignFolder) -> str:
+    """The committed message, lengthened sentence by sentence until the X thread has exactly 15 fragments."""
+    text = MESSAGE.read_text(encoding="utf-8").rstrip() + "\n\n"
+    far = schedule_time(datetime.now(UTC) + timedelta(days=1))
+    for sentence in ("", *EXTRA_SENTENCES):
+        text += sentence + " " if sentence else ""
+        path = campaign.message("mensaje.txt", text.rstrip() + "\n")
+        campaign.schedule(ACCOUNTS, [PostSpec("mensaje", path, far, ("cx", "cf"))])
+        if fragment_counts(campaign.folder)["cx"] == FRAGMENTS:
+            return path
+    raise RuntimeError(f"could not make a message of exactly {FRAGMENTS} fragments")
+
+
+def trial(folder: Path) -> Trial:
+    server = Server(latency=LATENCY).start()
+    try:
+        campaign = CampaignFolder(folder)
+        env = server.x_account("cx", "CancilleriaPeru", "CX") | server.page_account("cf", "104", "CF")
+        campaign.env(env | connection_env(server))
+        path = fifteen_fragment_message(campaign)
+        at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD + 1)
+        campaign.schedule(ACCOUNTS, [PostSpec("mensaje", path, schedule_time(at), ("cx", "cf"))])
+        with Daemon(folder, "--exit-when-done") as daemon:
+            daemon.wait_for(READY, 30)
+            if daemon.finish(60) != 0:
+                raise RuntimeError(f"the daemon failed:\n{daemon.log()}")
+        posts = {"cx": len(server.posts("x")), "cf": len(server.posts("facebook"))}
+        if posts != {"cx": FRAGMENTS, "cf": 1}:
+            raise RuntimeError(f"expected {FRAGMENTS} X posts and 1 Facebook post, the server has {posts}")
+        zero = at.timestamp()
+        result = Trial({}, {}, {}, {})
+        for account in ("cx", "cf"):
+            arrivals = server.arrivals(account)
+            result.first[account] = arrivals[0].at - zero
+            result.last_arrival[account] = arrivals[-1].at - zero
+            result.stored[account] = arrivals[-1].at + LATENCY - zero
+            counts: dict[str, int] = {}
+            for arrival in arrivals:
+                kind = f"{arrival.method} {arrival.path}"
+                counts[kind] = counts.get(kind, 0) + 1
+            result.requests[account] = counts
+        return result
+    finally:
+        server.stop()
+
+
+def run(quick: bool) -> list[Check]:
+    runs = 1 if quick else 3
+    heading(f"2. thread publishing: {FRAGMENTS}-fragment X thread + 1 Facebook post, latency {LATENCY * 1000:.0f} ms")
+    trials: list[Trial] = []
+    with tempfile.TemporaryDirectory(prefix="bench-thread-") as temp:
+        for n in range(runs):
+            trials.append(trial(Path(temp) / f"run-{n}"))
+    limits = {"cx": FRAGMENTS * LATENCY, "cf": LATENCY}
+    checks: list[Check] = []
+    for account, label in (("cx", "X thread"), ("cf", "Facebook post")):
+        stored = median([t.stored[account] for t in trials])
+        say(
+            f"{label}: first request +{median([t.first[account] for t in trials]) * 1000:.1f} ms, "
+            f"last request +{median([t.last_arrival[account] for t in trials]):.3f} s, "
+            f"last post stored +{stored:.3f} s; limit {limits[account]:.3f} s  (median of {runs} runs)"
+        )
+        say(f"  requests: {trials[-1].requests[account]}")
+        checks.append(
+            Check(NAME, f"{label} time / physical limit", stored / limits[account], GOAL_OVER_LIMIT, "x",
+                  f"{stored:.3f} s vs {limits[account]:.3f} s")
+        )  # fmt: skip
+    total = median([max(t.stored.values()) for t in trials])
+    serial = limits["cx"] + limits["cf"]
+    say(f"both accounts done +{total:.3f} s; max of the limits {limits['cx']:.3f} s, their sum {serial:.3f} s")
+    start_gap = median([abs(t.first["cf"] - t.first["cx"]) for t in trials])
+    checks.append(
+        Check(NAME, "both done / max of the two limits", total / max(limits.values()), GOAL_OVER_LIMIT, "x",
+              f"sum would be {serial / max(limits.values()):.2f}x")
+    )  # fmt: skip
+    checks.append(
+        Check(NAME, "gap between the two accounts' first requests", start_gap * 1000, LATENCY * 1000, "ms",
+              "in parallel: well under one round trip")
+    )  # fmt: skip
+    extra = sum(n for t in trials for a in t.requests.values() for kind, n in a.items() if not kind.startswith("POST"))
+    checks.append(Check(NAME, "requests other than the posts themselves", extra, 0, "", "lookups on the happy path"))
+    show(checks)
+    return checks
