@@ -85,8 +85,10 @@ TITLES |= {"Excmo.", "Excma.", "Sto.", "Sta.", "N.º", "Nº", "n.º", "núm.", "
 TITLES |= {"vol.", "tel.", "av.", "Av.", "dpto.", "Jr.", "p.ej."}
 MAY_END_SENTENCE = {"etc.", "EE.UU.", "aprox.", "a.m.", "p.m.", "a.C.", "d.C.", "S.A."}
 PAIRS = {("p.", "ej."), ("p.", "m."), ("a.", "m."), ("a.", "C."), ("d.", "C."), ("EE.", "UU."), ("S.", "A.")}
+CURRENCIES = {"S/", "S/.", "US$", "$", "€"}
 UNIT_PAIRS = {("a.", "m."), ("p.", "m."), ("a.", "C."), ("d.", "C.")}
 OPENERS = "\"“‘«([¿¡'"
+CLOSERS = "\"”’»)]'"
 
 
 def _is_paragraph(gap: str) -> bool:
@@ -99,7 +101,8 @@ def _allowed_break(before: str, gap: str, after: str) -> bool:
         return True
     if any(c in NO_BREAK for c in gap):
         return False
-    prev, last = (s.lstrip(OPENERS) for s in ["", *before.split()][-2:])
+    # Quotes and brackets around a word do not change what it is ("A.»" is still an initial).
+    prev, last = (s.lstrip(OPENERS).rstrip(CLOSERS) for s in ["", *before.split()][-2:])
     first, second = [*after.split(), ""][:2]
     lower_next = first.lstrip(OPENERS)[:1].islower()
     if (prev, last) == ("p.", "ej."):
@@ -110,6 +113,8 @@ def _allowed_break(before: str, gap: str, after: str) -> bool:
         return False
     if last in MAY_END_SENTENCE:
         return not lower_next
+    if last in CURRENCIES and first[:1].isdigit():  # "S/ 20" stays together
+        return False
     is_number = re.fullmatch(r"\d+(?:[.,]\d+)*", last) is not None
     return not (is_number and (first == "%" or (first, second.rstrip(",;:")) in UNIT_PAIRS))
 
