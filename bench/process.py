@@ -6,6 +6,7 @@ CPU comes from /proc/PID/stat (utime + stime of all its threads, in clock ticks)
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any, cast
 
 from bench.world import CONNECTION_VARIABLES, ROOT
 
@@ -104,3 +106,16 @@ class Daemon:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.finish(10)
+
+
+def preview_json(folder: Path) -> dict[str, Any]:
+    """`python main.py preview --format json` of the campaign in `folder`."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "preview", "--format", "json"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=child_env(),
+    )
+    return cast("dict[str, Any]", json.loads(result.stdout))

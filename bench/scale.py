@@ -11,15 +11,13 @@ from /proc/PID/stat over the idle window). The daemon's URLs point at a closed l
 from __future__ import annotations
 
 import itertools
-import json
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from bench.process import READY, Daemon, child_env
+from bench.process import READY, Daemon, child_env, preview_json
 from bench.report import Check, heading, median, say, show
 from bench.spawn import Sample, measure
 from bench.world import MESSAGE, ROOT, AccountSpec, CampaignFolder, PostSpec
@@ -83,16 +81,7 @@ def build(folder: Path) -> CampaignFolder:
 
 def instants(folder: Path) -> Counter[str]:
     """Posts per UTC instant, from `preview --format json`."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "preview", "--format", "json"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=child_env(),
-    )
-    data = json.loads(result.stdout)
-    return Counter(post["at_utc"] for post in data["posts"])
+    return Counter(post["at_utc"] for post in preview_json(folder)["posts"])
 
 
 def _timed(name: str, argv: list[str], folder: Path, runs: int) -> list[Sample]:

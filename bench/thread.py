@@ -9,17 +9,14 @@ last post (its request's arrival plus the injected latency), and to the last req
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.process import READY, Daemon, child_env
+from bench.process import READY, Daemon, preview_json
 from bench.report import Check, heading, median, say, show
-from bench.world import MESSAGE, ROOT, AccountSpec, CampaignFolder, PostSpec, Server, connection_env, schedule_time
+from bench.world import MESSAGE, AccountSpec, CampaignFolder, PostSpec, Server, connection_env, schedule_time
 
 NAME = "thread"
 LATENCY = 0.1
@@ -51,15 +48,7 @@ class Trial:
 
 def fragment_counts(folder: Path) -> dict[str, int]:
     """Fragments per account, as `preview --format json` shows them."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), "preview", "--format", "json"],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=True,
-        env=child_env(),
-    )
-    return {post["account"]: len(post["fragments"]) for post in json.loads(result.stdout)["posts"]}
+    return {post["account"]: len(post["fragments"]) for post in preview_json(folder)["posts"]}
 
 
 def fifteen_fragment_message(campaign: CampaignFolder) -> str:
