@@ -209,6 +209,7 @@ class Daemon:
         self._planned: dict[Key, datetime] = {}
         self._running: set[Key] = set()
         self._job_errors: dict[Key, int] = {}
+        self._unknown_lookups: dict[Key, int] = {}  # lookups of a post in doubt that failed, in a row
         self._account_locks: dict[str, threading.Lock] = {}
         self._publishers: dict[str, Publisher] = {}
         self._signature: dict[Path, tuple[int, int] | None] = {}
@@ -447,6 +448,11 @@ class Daemon:
     def _after(self, key: Key, result: JobResult) -> None:
         post_id, account = key
         kind = result.kind
+        if kind == "unknown" and self._look_up_later(key, result.message):
+            return
+        if kind not in ("unknown", "busy"):
+            with self._lock:
+                self._unknown_lookups.pop(key, None)
         if kind in ("waiting", "retry", "busy", "later") and result.at is not None:
             self._schedule(key, result.at, kind if not result.message else f"{kind}: {result.message}")
         elif kind == "held":
@@ -466,6 +472,28 @@ class Daemon:
         if kind not in ("waiting", "retry", "busy", "later", "stopped", "removed"):
             with self._lock:
                 self._final[key] = kind
+
+    def _look_up_later(self, key: Key, message: str) -> bool:
+        """A post in doubt whose lookup failed: look it up again later, with the retry policy's backoff.
+
+        The platform may answer then, and the thread goes on without anyone watching. False once the policy's
+        attempts are spent: the post stays `unknown` until `resume`.
+        """
+        with self._lock:
+            attempt = self._unknown_lookups[key] = self._unknown_lookups.get(key, 0) + 1
+        if attempt > self.policy.max_attempts:
+            return False
+        at = self.clock() + self.policy.delay(attempt)
+        logger.warning(
+            "post %s account %s: outcome unknown (%s); looked up again at %s (%d/%d)",
+            *key,
+            message,
+            at.isoformat(timespec="seconds"),
+            attempt,
+            self.policy.max_attempts,
+        )
+        self._schedule(key, at, "look it up again")
+        return True
 
     def _hold_account(self, account: str, reason: str) -> None:
         with self._lock:

@@ -9,10 +9,11 @@ import pytest
 
 from bot.credentials import ConnectionSettings, Environment
 from bot.daemon import Daemon, StateLock, StateLocked, decide
-from bot.model import Account, Plan, Schedule
+from bot.model import Account, Plan, Post, Schedule
 from bot.outbox import Outbox
-from bot.publishers.base import CredentialsError, Publisher
-from tests.fakes import LIMA, T0, FakePublisher, make_account, make_post
+from bot.publishers.base import CredentialsError, OutcomeUnknown, Publisher, RetryLater
+from bot.runner import RetryPolicy
+from tests.fakes import LIMA, T0, CommitThen, FakePublisher, make_account, make_post
 
 CATCH_UP = timedelta(hours=6)
 
@@ -131,3 +132,42 @@ def test_an_account_whose_credentials_fail_is_held_and_the_other_account_publish
     assert [text for text, _ in publishers["fb_cancilleria"].publish_calls] == [posts[1].fragments[0].text]
     assert "FB_CANCILLERIA_PAGE_TOKEN" in (outbox.hold_reason("fb_cancilleria") or "")
     assert outbox.post("aviso", "fb_cancilleria") is None  # held before it was due: never frozen nor sent
+
+
+def _run_in_process(tmp_path: Path, outbox: Outbox, publisher: FakePublisher, post: Post, policy: RetryPolicy) -> None:
+    """One account's post through a real scheduler and outbox, with `publisher`; returns when all is final."""
+    schedule = Schedule(tmp_path / "schedule.yaml", LIMA, {post.account.name: post.account}, ())
+    daemon = Daemon(
+        tmp_path / "schedule.yaml", tmp_path / "state", outbox, Environment({}), None, ConnectionSettings(),
+        exit_when_done=True, policy=policy, publisher_factory=lambda account, env: publisher,
+    )  # fmt: skip
+    daemon.start(schedule, Plan(LIMA, datetime.now(UTC), (post,)))
+    try:
+        assert daemon.finished.wait(10), "the post should reach a final state"
+    finally:
+        daemon.shutdown()
+
+
+def test_a_post_in_doubt_is_looked_up_again_until_the_platform_answers(tmp_path: Path, outbox: Outbox) -> None:
+    """The first fragment's answer is lost and two lookups fail: the third finds it, and the thread goes on."""
+    post = make_post(3, account=make_account("x_cancilleria"), at=datetime.now(UTC) + timedelta(seconds=0.2))
+    publisher = FakePublisher("x")
+    publisher.fail_next(CommitThen(OutcomeUnknown("no answer")))
+    publisher.fail_lookup(RetryLater("lookup: 503"), RetryLater("lookup: 503"))
+    fast = RetryPolicy(base=timedelta(seconds=0.05), max_delay=timedelta(seconds=0.1), max_attempts=3)
+    _run_in_process(tmp_path, outbox, publisher, post, fast)
+    assert publisher.texts() == [f.text for f in post.fragments]  # each once, in order
+    assert len(publisher.lookup_calls) == 3
+    assert [r.state for r in outbox.fragments_of(post.id, post.account.name)] == ["sent"] * 3
+
+
+def test_a_post_in_doubt_stays_unknown_once_the_lookups_are_spent(tmp_path: Path, outbox: Outbox) -> None:
+    post = make_post(2, account=make_account("x_cancilleria"), at=datetime.now(UTC) + timedelta(seconds=0.2))
+    publisher = FakePublisher("x")
+    publisher.fail_next(CommitThen(OutcomeUnknown("no answer")))
+    publisher.lookup_fault = lambda text: RetryLater("lookup: 503")
+    fast = RetryPolicy(base=timedelta(seconds=0.05), max_delay=timedelta(seconds=0.1), max_attempts=2)
+    _run_in_process(tmp_path, outbox, publisher, post, fast)
+    assert len(publisher.lookup_calls) == 3  # the first, then two more: the policy's attempts
+    assert publisher.texts() == [post.fragments[0].text]  # nothing resent blindly, nothing after it
+    assert [r.state for r in outbox.fragments_of(post.id, post.account.name)] == ["unknown", "pending"]
