@@ -72,8 +72,8 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
     elif state == "unknown":
         detail = s.last_error or detail
         action = (
-            "check the account on the platform; the daemon looks the fragment up again on restart or after "
-            f"`{_resume_command(post_id, account)}`"
+            "the running daemon looks the fragment up again by itself, with backoff; to do it at once, "
+            f"`{_resume_command(post_id, account)}`; if it stays unknown, check the account on the platform"
         )
     elif state in ("sending", "started"):
         state = "publishing"
