@@ -196,17 +196,24 @@ def render_json(
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def main_status(args: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
+def _plan_and_outbox(args: argparse.Namespace, now: datetime) -> tuple[Plan | None, Outbox | None, int]:
+    """The plan and the outbox (None: nothing published yet), or the exit status after reporting why not."""
     _, plan, problems = campaign.load_campaign(args.schedule, now)
     if plan is None:
         cli.report(problems, sys.stderr)
-        return cli.EXIT_INVALID
+        return None, None, cli.EXIT_INVALID
     try:
-        outbox = _open(args.state_dir)
-    except OutboxError as error:
+        return plan, _open(args.state_dir), cli.EXIT_OK
+    except OutboxError as error:  # not a database, or written by a newer version of the bot
         print(f"error: {error}", file=sys.stderr)
-        return cli.EXIT_FAILURE
+        return None, None, cli.EXIT_FAILURE
+
+
+def main_status(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    plan, outbox, code = _plan_and_outbox(args, now)
+    if plan is None:
+        return code
     try:
         accounts, rows = collect(plan, outbox, now)
     finally:
@@ -223,16 +230,10 @@ def main_status(args: argparse.Namespace) -> int:
 def main_resume(args: argparse.Namespace) -> int:
     """Release a hold, retry failed/missed fragments, accept an edited message; then wake the daemon."""
     now = datetime.now(UTC)
-    _, plan, problems = campaign.load_campaign(args.schedule, now)
+    plan, outbox, code = _plan_and_outbox(args, now)
     if plan is None:
-        cli.report(problems, sys.stderr)
-        return cli.EXIT_INVALID
+        return code
     planned = {p.account.name: p for p in plan.posts if p.id == args.post_id}
-    try:
-        outbox = _open(args.state_dir)
-    except OutboxError as error:  # e.g. an outbox written by a newer version of the bot
-        print(f"error: {error}", file=sys.stderr)
-        return cli.EXIT_FAILURE
     recorded = {s.account: s for s in outbox.posts() if s.post_id == args.post_id} if outbox else {}
     names = sorted(set(planned) | set(recorded))
     if args.account is not None:
