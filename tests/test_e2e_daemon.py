@@ -395,9 +395,11 @@ class Trial:
             api.remove_observer(observer)
             for timer in timers:
                 timer.cancel()
-        if killed.is_set():
+        if killed.is_set() and code != 0:
             assert code == -signal.SIGKILL, campaign.log()
             return True
+        if killed.is_set():  # it finished and exited 0 between poll() and the signal: not killed after all
+            self.result.kills.pop()
         assert code == 0, campaign.log()
         if point is not None:
             self.result.unreached.append(point)
