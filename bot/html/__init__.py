@@ -2,8 +2,10 @@
 
 The page has no scripts and loads nothing: the CSS is inline, a Content-Security-Policy forbids every other
 resource, and the only links are the message's own URLs and those of fragments already sent (an <a href> is
-not fetched until someone clicks it). Everything that comes from the schedule, the messages or the outbox
-goes through html.escape(quote=True).
+not fetched until someone clicks it). The page is built from markupsafe.Markup templates: everything that
+comes from the schedule, the messages or the outbox is escaped as it is formatted in, unless it is itself
+Markup made here. Never wrap outside text in Markup(...), nor an f-string holding it: pass it as a
+format argument.
 
 Stable markup (tests/test_html_preview.py and the browser test rely on it):
 

@@ -8,28 +8,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from bot.html.state import OutboxView
-from bot.html.text import (
-    FACEBOOK_FOLD_CHARS,
-    FACEBOOK_FOLD_CHARS_PHONE,
-    escape,
-    facebook_html,
-    fold_offset,
-    rich,
-    web_link,
-)
+from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
 from bot.model import Fragment, Plan, Post, Warning_
 from bot.outbox import FragmentRecord
 from bot.preview import post_cost, until
 
 DEFAULT_LANG = "es"  # the campaign's messages are in Spanish unless their front matter says `lang:`
 
-FOLD_MARKER = (
+FOLD_MARKER = Markup(
     '<span class="fold-marker" lang="en"><span class="see-more">… See more</span> '
     "<span class=\"fold-label\">Facebook folds here ('See more'): readers first see only the text above. "
-    f"Approximate: about {FACEBOOK_FOLD_CHARS} characters on a computer, about {FACEBOOK_FOLD_CHARS_PHONE} "
-    "on a phone.</span></span>"
-)
+    "Approximate: about {} characters on a computer, about {} on a phone.</span></span>"
+).format(FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE)
 
 _FRAGMENT_STATE = {
     "pending": "pending",
@@ -65,25 +58,25 @@ class Context:
         return {record.index: record for record in self.outbox.fragments.get(post.key, ())}
 
 
-def time_element(at: datetime, ctx: Context, fmt: str = "%H:%M") -> str:
+_TIME = Markup('<time datetime="{}" title="{:%Y-%m-%d %H:%M} UTC">{}</time>')
+
+
+def time_element(at: datetime, ctx: Context, fmt: str = "%H:%M") -> Markup:
     """Local time of the schedule's zone; UTC on hover."""
     local = at.astimezone(ctx.plan.timezone)
-    utc = at.astimezone(UTC)
-    return (
-        f'<time datetime="{escape(local.isoformat())}" title="{utc:%Y-%m-%d %H:%M} UTC">'
-        f"{escape(local.strftime(fmt))}</time>"
-    )
+    return _TIME.format(local.isoformat(), at.astimezone(UTC), local.strftime(fmt))
 
 
-def warnings_list(warnings: Sequence[Warning_]) -> str:
+def warnings_list(warnings: Sequence[Warning_]) -> Markup:
     if not warnings:
-        return ""
-    items = "".join(
-        f'<li class="warning warning-{escape(w.kind)}"><strong>{escape(_WARNING_KIND.get(w.kind, w.kind))}:</strong> '
-        f"{escape(w.message)}</li>"
+        return Markup("")
+    items = Markup("").join(
+        Markup('<li class="warning warning-{}"><strong>{}:</strong> {}</li>').format(
+            w.kind, _WARNING_KIND.get(w.kind, w.kind), w.message
+        )
         for w in warnings
     )
-    return f'<ul class="warnings" aria-label="Warnings">{items}</ul>'
+    return Markup('<ul class="warnings" aria-label="Warnings">{}</ul>').format(items)
 
 
 def initials(name: str) -> str:
@@ -93,13 +86,20 @@ def initials(name: str) -> str:
     return "".join(capitals[:2]) or "?"
 
 
-def article(post: Post, ctx: Context, anchor: str) -> str:
+def article(post: Post, ctx: Context, anchor: str) -> Markup:
     platform = post.account.platform
     body = _thread(post, ctx) if platform == "x" else _facebook(post, ctx)
-    return (
-        f'<article class="post post-{escape(platform)}" id="{anchor}" data-post="{escape(post.id)}" '
-        f'data-account="{escape(post.account.name)}" aria-labelledby="{anchor}-title">'
-        f"{_post_head(post, ctx, anchor)}{warnings_list(post.warnings)}{body}</article>"
+    return Markup(
+        '<article class="post post-{platform}" id="{anchor}" data-post="{id}" data-account="{account}" '
+        'aria-labelledby="{anchor}-title">{head}{warnings}{body}</article>'
+    ).format(
+        platform=platform,
+        anchor=anchor,
+        id=post.id,
+        account=post.account.name,
+        head=_post_head(post, ctx, anchor),
+        warnings=warnings_list(post.warnings),
+        body=body,
     )
 
 
@@ -110,100 +110,132 @@ def _kind(post: Post) -> str:
     return f"Facebook Page series of {total} posts" if total > 1 else "Facebook Page post"
 
 
-def _post_head(post: Post, ctx: Context, anchor: str) -> str:
-    meta = [f'<span class="post-id">{escape(post.id)}</span>']
+def _post_head(post: Post, ctx: Context, anchor: str) -> Markup:
+    meta = [Markup('<span class="post-id">{}</span>').format(post.id)]
     cost = post_cost(post)
     if cost is not None:
-        meta.append(f"est. US${cost:.3f}")
+        meta.append(Markup("est. US${:.3f}").format(cost))
     own_zone = post.account.timezone
     if own_zone.key != ctx.plan.timezone.key:
-        meta.append(f"{post.at.astimezone(own_zone):%Y-%m-%d %H:%M} in {escape(own_zone.key)}")
-    return (
-        f'<header class="post-head"><h4 id="{anchor}-title">{escape(_kind(post))} '
-        f'<span class="account-name">{escape(post.account.name)}</span></h4>'
-        f'<p class="post-meta">{" · ".join(meta)}</p>{_post_state(post, ctx)}</header>'
+        meta.append(Markup("{:%Y-%m-%d %H:%M} in {}").format(post.at.astimezone(own_zone), own_zone.key))
+    return Markup(
+        '<header class="post-head"><h4 id="{anchor}-title">{kind} <span class="account-name">{account}</span></h4>'
+        '<p class="post-meta">{meta}</p>{state}</header>'
+    ).format(
+        anchor=anchor,
+        kind=_kind(post),
+        account=post.account.name,
+        meta=Markup(" · ").join(meta),
+        state=_post_state(post, ctx),
     )
 
 
-def _post_state(post: Post, ctx: Context) -> str:
+def _post_state(post: Post, ctx: Context) -> Markup:
     if ctx.outbox is None or not ctx.outbox.found:
-        return ""
+        return Markup("")
     row = ctx.outbox.posts.get(post.key)
     if row is None:
-        return ""
+        return Markup("")
     word = {"publishing": f"publishing {row.sent}/{row.total}", "sent": f"sent {row.sent}/{row.total}"}
-    parts = [f'<span class="state state-{escape(row.state)}">{escape(word.get(row.state, row.state))}</span>']
+    parts = [Markup('<span class="state state-{}">{}</span>').format(row.state, word.get(row.state, row.state))]
     if row.detail:
-        parts.append(f'<span class="detail">{escape(row.detail)}</span>')
+        parts.append(Markup('<span class="detail">{}</span>').format(row.detail))
     if row.action:
-        parts.append(f'<span class="action">What to do: {escape(row.action)}</span>')
-    return f'<p class="post-state">{" ".join(parts)}</p>'
+        parts.append(Markup('<span class="action">What to do: {}</span>').format(row.action))
+    return Markup('<p class="post-state">{}</p>').format(Markup(" ").join(parts))
 
 
-def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | None, ctx: Context) -> str:
+def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | None, ctx: Context) -> Markup:
     if records is None:
-        return ""
+        return Markup("")
     record = records.get(fragment.index)
     if record is None:
-        return '<span class="state state-scheduled">scheduled</span>'
+        return Markup('<span class="state state-scheduled">scheduled</span>')
     label = escape(_FRAGMENT_STATE.get(record.state, record.state))
     if record.state == "sent":
-        when = f" {time_element(record.sent_at, ctx, '%Y-%m-%d %H:%M')}" if record.sent_at else ""
+        when = Markup(" {}").format(time_element(record.sent_at, ctx, "%Y-%m-%d %H:%M")) if record.sent_at else ""
         link = web_link(record.url, "sent-link") if record.url else "(no link recorded)"
-        label = f"{label}{when} · {link}"
+        label = Markup("{}{} · {}").format(label, when, link)
     elif record.last_error:
-        label = f"{label}: {escape(record.last_error)}"
-    note = ""
+        label = Markup("{}: {}").format(label, record.last_error)
+    note = Markup("")
     if record.text != fragment.text:
-        note = '<span class="state-note">the outbox holds another text (edited after it started)</span>'
-    return f'<span class="state state-{escape(record.state)}">{label}</span>{note}'
+        note = Markup('<span class="state-note">the outbox holds another text (edited after it started)</span>')
+    return Markup('<span class="state state-{}">{}</span>{}').format(record.state, label, note)
 
 
-def _thread(post: Post, ctx: Context) -> str:
+_TWEET = Markup(
+    '<li class="fragment" data-index="{index}">{gap}<div class="tweet">'
+    '<div class="avatar" aria-hidden="true">{avatar}</div><div class="tweet-body">'
+    '<p class="who"><span class="name">{name}</span> <span class="handle">{handle}</span> · {when}</p>'
+    '<p class="text" lang="{lang}">{text}</p>'
+    '<p class="meta"><span class="length{over}" title="weighted length / limit">{length}/{limit}</span>{state}</p>'
+    "</div></div></li>"
+)
+
+
+def _thread(post: Post, ctx: Context) -> Markup:
     account = post.account
-    name = escape(account.display_name or account.handle or account.name)
-    handle = escape(f"@{account.handle}") if account.handle else ""
-    avatar = escape(initials(account.display_name or account.handle or account.name))
+    name = account.display_name or account.handle or account.name
+    handle = f"@{account.handle}" if account.handle else ""
     records = ctx.records(post)
     day = post.at.astimezone(ctx.plan.timezone).date()
     items = []
     previous: Fragment | None = None
     for fragment in post.fragments:
-        gap = ""
+        gap = Markup("")
         if previous is not None and fragment.at != previous.at:
             after = until(previous.at, fragment.at).removeprefix("in ")
-            gap = f'<p class="gap">{time_element(fragment.at, ctx)} · {after} after the previous post</p>'
+            gap = Markup('<p class="gap">{} · {} after the previous post</p>').format(
+                time_element(fragment.at, ctx), after
+            )
         same_day = fragment.at.astimezone(ctx.plan.timezone).date() == day
-        when = time_element(fragment.at, ctx, "%H:%M" if same_day else "%a %d %b %H:%M")
-        over = " over" if fragment.length > fragment.limit else ""
         items.append(
-            f'<li class="fragment" data-index="{fragment.index}">{gap}<div class="tweet">'
-            f'<div class="avatar" aria-hidden="true">{avatar}</div><div class="tweet-body">'
-            f'<p class="who"><span class="name">{name}</span> <span class="handle">{handle}</span> · {when}</p>'
-            f'<p class="text" lang="{escape(ctx.lang(post))}">{rich(fragment.text)}</p>'
-            f'<p class="meta"><span class="length{over}" title="weighted length / limit">'
-            f"{fragment.length}/{fragment.limit}</span>{_fragment_state(fragment, records, ctx)}</p>"
-            "</div></div></li>"
+            _TWEET.format(
+                index=fragment.index,
+                gap=gap,
+                avatar=initials(name),
+                name=name,
+                handle=handle,
+                when=time_element(fragment.at, ctx, "%H:%M" if same_day else "%a %d %b %H:%M"),
+                lang=ctx.lang(post),
+                text=rich(fragment.text),
+                over=" over" if fragment.length > fragment.limit else "",
+                length=fragment.length,
+                limit=fragment.limit,
+                state=_fragment_state(fragment, records, ctx),
+            )
         )
         previous = fragment
-    return f'<ol class="thread">{"".join(items)}</ol>'
+    return Markup('<ol class="thread">{}</ol>').format(Markup("").join(items))
 
 
-def _facebook(post: Post, ctx: Context) -> str:
+_FB_CARD = Markup(
+    '<div class="fb-card" data-index="{index}"><div class="fb-head">'
+    '<div class="avatar" aria-hidden="true">{avatar}</div><div><p class="name">{page}</p>'
+    '<p class="sub">{when} · Page {page_id}</p></div></div><div class="fb-text" lang="{lang}">{text}</div>'
+    '<p class="meta"><span class="char-count{over}">{length:,}/{limit:,} characters</span>{state}</p></div>'
+)
+
+
+def _facebook(post: Post, ctx: Context) -> Markup:
     account = post.account
     page = account.display_name or account.name
     records = ctx.records(post)
-    cards = []
-    for fragment in post.fragments:
-        text = facebook_html(fragment.text, FOLD_MARKER, fold_offset(fragment.text))
-        over = " over" if fragment.length > fragment.limit else ""
-        cards.append(
-            f'<div class="fb-card" data-index="{fragment.index}"><div class="fb-head">'
-            f'<div class="avatar" aria-hidden="true">{escape(initials(page))}</div><div>'
-            f'<p class="name">{escape(page)}</p>'
-            f'<p class="sub">{time_element(fragment.at, ctx)} · Page {escape(account.page_id or "")}</p></div></div>'
-            f'<div class="fb-text" lang="{escape(ctx.lang(post))}">{text}</div>'
-            f'<p class="meta"><span class="char-count{over}">{fragment.length:,}/{fragment.limit:,} characters</span>'
-            f"{_fragment_state(fragment, records, ctx)}</p></div>"
+    cards = [
+        _FB_CARD.format(
+            index=fragment.index,
+            avatar=initials(page),
+            page=page,
+            when=time_element(fragment.at, ctx),
+            page_id=account.page_id or "",
+            lang=ctx.lang(post),
+            text=facebook_html(fragment.text, FOLD_MARKER, fold_offset(fragment.text)),
+            over=" over" if fragment.length > fragment.limit else "",
+            length=fragment.length,
+            limit=fragment.limit,
+            state=_fragment_state(fragment, records, ctx),
         )
-    return f'<div class="fb-posts">{"".join(cards)}</div>'
+        for fragment in post.fragments
+    ]
+    return Markup('<div class="fb-posts">{}</div>').format(Markup("").join(cards))

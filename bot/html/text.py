@@ -1,12 +1,14 @@
 """Message text -> escaped HTML: links, hashtags and mentions marked; Facebook paragraphs and its fold.
 
-Every character that comes from a message goes through `escape` (html.escape with quote=True).
+Every function here returns markupsafe.Markup: message text is escaped when it is formatted into a Markup
+template or joined to one, so only the templates written here are ever trusted as HTML.
 """
 
 from __future__ import annotations
 
-import html
 import re
+
+from markupsafe import Markup, escape
 
 from bot.measure import url_spans
 
@@ -23,10 +25,8 @@ _MENTION = re.compile(r"(?<![A-Za-z0-9_@＠!#$%&*.])[@＠][A-Za-z0-9_]{1,15}(?![
 _SCHEME = re.compile(r"https?://", re.IGNORECASE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LINE_BREAK = re.compile(r"\n")
-
-
-def escape(value: object) -> str:
-    return html.escape(str(value), quote=True)
+_URL = Markup('<a class="link url" href="{}" rel="noopener noreferrer">{}</a>')
+_TAG = Markup('<span class="link {}">{}</span>')
 
 
 def href(url: str) -> str:
@@ -34,14 +34,14 @@ def href(url: str) -> str:
     return url if _SCHEME.match(url) else "https://" + url
 
 
-def web_link(url: str, css_class: str) -> str:
+def web_link(url: str, css_class: str) -> Markup:
     """An <a> for an http(s) URL; any other scheme (console://, javascript:) stays plain text."""
     if not _SCHEME.match(url):
-        return f'<span class="{css_class}">{escape(url)}</span>'
-    return f'<a class="{css_class}" href="{escape(url)}" rel="noopener noreferrer">{escape(url)}</a>'
+        return Markup('<span class="{}">{}</span>').format(css_class, url)
+    return Markup('<a class="{0}" href="{1}" rel="noopener noreferrer">{1}</a>').format(css_class, url)
 
 
-def rich(text: str, *, mentions: bool = True) -> str:
+def rich(text: str, *, mentions: bool = True) -> Markup:
     """Escaped `text` with its URLs as links and its hashtags and @mentions styled like links.
 
     URLs are <a href> (nothing is fetched until a person clicks, and the editor can check where they go);
@@ -54,19 +54,18 @@ def rich(text: str, *, mentions: bool = True) -> str:
             start, end = match.span()
             if not any(start < t_end and t_start < end for t_start, t_end, _ in tokens):
                 tokens.append((start, end, kind))
-    out: list[str] = []
+    out: list[Markup] = []
     position = 0
     for start, end, kind in sorted(tokens):
         out.append(escape(text[position:start]))
         token = text[start:end]
         if kind == "url":
-            target = escape(href(token))
-            out.append(f'<a class="link url" href="{target}" rel="noopener noreferrer">{escape(token)}</a>')
+            out.append(_URL.format(href(token), token))
         else:
-            out.append(f'<span class="link {kind}">{escape(token)}</span>')
+            out.append(_TAG.format(kind, token))
         position = end
     out.append(escape(text[position:]))
-    return "".join(out)
+    return Markup("").join(out)
 
 
 def fold_offset(text: str, limit: int = FACEBOOK_FOLD_CHARS) -> int | None:
@@ -92,13 +91,13 @@ def _pieces(text: str, start: int, end: int, separator: re.Pattern[str]) -> list
     return spans
 
 
-def facebook_html(text: str, fold_marker: str, fold: int | None) -> str:
+def facebook_html(text: str, fold_marker: Markup, fold: int | None) -> Markup:
     """Paragraphs (blank lines) as <p>, line breaks as <br>, and `fold_marker` inserted at offset `fold`."""
-    paragraphs = []
+    paragraphs: list[Markup] = []
     for p_start, p_end in _pieces(text, 0, len(text), _PARAGRAPH_BREAK):
         if not text[p_start:p_end].strip():
             continue
-        lines = []
+        lines: list[Markup] = []
         for start, end in _pieces(text, p_start, p_end, _LINE_BREAK):
             if fold is not None and start <= fold <= end:
                 # the marker goes at the end of a word, so no URL or hashtag is cut in two
@@ -107,5 +106,5 @@ def facebook_html(text: str, fold_marker: str, fold: int | None) -> str:
                 fold = None
             else:
                 lines.append(rich(text[start:end], mentions=False))
-        paragraphs.append("<p>" + "<br>".join(lines) + "</p>")
-    return "".join(paragraphs)
+        paragraphs.append(Markup("<p>{}</p>").format(Markup("<br>").join(lines)))
+    return Markup("").join(paragraphs)
