@@ -11,13 +11,11 @@ REQUIRE_BROWSER=1 (as in .ci/run), which makes the missing browser a failure.
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import os
-import random
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -26,10 +24,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from tests.helpers import ROOT, run_cli
-from tools import png
 
 if TYPE_CHECKING:
+    from PIL import Image
     from selenium.webdriver import Chrome
+
+    from tools.browser import Painted
 
 pytestmark = pytest.mark.slow
 
@@ -48,8 +48,8 @@ def _no_browser(reason: str) -> NoReturn:
 def driver() -> Iterator[Chrome]:
     try:
         from tools import browser
-    except ImportError as error:  # selenium missing: the dev extras are not installed
-        _no_browser(f"cannot import selenium ({error}); install with pip install -e '.[dev]'")
+    except ImportError as error:  # selenium or Pillow missing: the dev extras are not installed
+        _no_browser(f"cannot import {error.name} ({error}); install with pip install -e '.[dev]'")
     binaries = browser.find_binaries()
     if binaries is None:
         _no_browser(browser.missing_reason())
@@ -135,8 +135,10 @@ def check_facebook(driver: Chrome, post: dict[str, Any], *, folded: bool | None)
         assert not markers, f"{post['id']}: a short Facebook post has a fold marker"
 
 
-def check_not_blank(shot: bytes, path: Path) -> png.Painted:
-    painted = png.painted(shot)
+def check_not_blank(shot: bytes, path: Path) -> Painted:
+    from tools import browser
+
+    painted = browser.painted(shot)
     assert painted.distinct_colours >= 16, f"{path}: only {painted.distinct_colours} colours"
     assert painted.non_background > 0.01, f"{path}: {painted.non_background:.2%} of the pixels are painted"
     return painted
@@ -323,35 +325,25 @@ def test_the_blank_check_fails_on_a_blank_page(driver: Chrome, tmp_path: Path) -
         check_not_blank(browser.screenshot(driver), page)
 
 
-def _encode_png(width: int, colour: int, rows: list[bytes], filters: list[int]) -> bytes:
-    """A reference PNG encoder using every filter type, to check the decoder the blank check relies on."""
-    bpp = png.CHANNELS[colour]
-    raw = bytearray()
-    previous = bytes(width * bpp)
-    for row, kind in zip(rows, filters, strict=True):
-        raw.append(kind)
-        for i, value in enumerate(row):
-            a, b = (row[i - bpp] if i >= bpp else 0), previous[i]
-            c = previous[i - bpp] if i >= bpp else 0
-            p = a + b - c
-            paeth = a if abs(p - a) <= abs(p - b) and abs(p - a) <= abs(p - c) else b if abs(p - b) <= abs(p - c) else c
-            predictor = (0, a, b, (a + b) >> 1, paeth)[kind]
-            raw.append((value - predictor) & 0xFF)
-        previous = row
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, len(rows), 8, colour, 0, 0, 0)
-    return png.SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b"")
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
-@pytest.mark.parametrize("colour", [0, 2, 4, 6])
-def test_png_decoder_round_trip(colour: int) -> None:
-    rng = random.Random(colour)
-    width, height = 9, 20
-    rows = [bytes(rng.randrange(256) for _ in range(width * png.CHANNELS[colour])) for _ in range(height)]
-    image = png.decode(_encode_png(width, colour, rows, [y % 5 for y in range(height)]))
-    assert (image.width, image.height, image.rows) == (width, height, rows)
-    flat = _encode_png(width, 2, [bytes([250, 250, 250] * width)] * height, [y % 5 for y in range(height)])
-    assert png.painted(flat) == png.Painted(width, height, 1, 0.0)
+def test_the_blank_check_counts_the_painted_pixels() -> None:
+    """painted() on pictures whose answer is known: a flat one, and one with a red block on white."""
+    try:
+        from PIL import Image
+
+        from tools import browser
+    except ImportError as error:
+        _no_browser(f"cannot import {error.name} ({error}); install with pip install -e '.[dev]'")
+    flat = Image.new("RGB", (9, 20), (250, 250, 250))
+    assert browser.painted(_png(flat)) == browser.Painted(9, 20, 1, 0.0)
+    page = Image.new("RGBA", (100, 50), (255, 255, 255, 255))
+    page.paste((200, 16, 46, 255), (10, 10, 30, 20))  # 20 x 10 pixels
+    page.putpixel((99, 49), (255, 255, 255, 128))  # the same white, half transparent: another colour
+    painted = browser.painted(_png(page))
+    assert (painted.width, painted.height, painted.distinct_colours) == (100, 50, 3)
+    assert painted.non_background == pytest.approx(201 / 5000)

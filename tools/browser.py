@@ -10,6 +10,7 @@ page's own — which is what `page_requests` reports.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from PIL import Image
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -139,6 +141,26 @@ def screenshot(
         ),
     )
     return base64.b64decode(result["data"])
+
+
+@dataclass(frozen=True)
+class Painted:
+    """How much of a picture is more than its background (the colour of its top-left pixel)."""
+
+    width: int
+    height: int
+    distinct_colours: int
+    non_background: float  # fraction of pixels that differ from the background
+
+
+def painted(png: bytes) -> Painted:
+    """Tell a blank screenshot from a painted one (colours are counted with their alpha, if any)."""
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+        counts: dict[object, int] = {c: n for n, c in image.getcolors(maxcolors=width * height) or []}
+        background = image.getpixel((0, 0))
+    total = width * height or 1
+    return Painted(width, height, len(counts), 1 - counts.get(background, 0) / total)
 
 
 def open_page(driver: webdriver.Chrome, url: str) -> None:

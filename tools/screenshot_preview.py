@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `tools` importable
     sys.path.insert(0, str(ROOT))
 
-from tools import browser, png  # noqa: E402
+from tools import browser  # noqa: E402
 
 NOW = "2027-07-01T12:00-05:00"
 WIDTH = 1280
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="preview-") as folder:
         shot = capture(render_page(Path(folder)), args.width, args.max_height)
-    painted = png.painted(shot)
+    painted = browser.painted(shot)
     if painted.non_background < 0.01:
         print(f"screenshot_preview: the picture is blank ({painted}); {args.output} not written", file=sys.stderr)
         return 1
