@@ -122,15 +122,20 @@ class FakePublisher:
     # -- helpers ------------------------------------------------------------------------------------
 
     def _find(self, text: str) -> StoredPost | None:
-        wanted = unicodedata.normalize("NFC", text)
+        wanted = _normalise(text)
         for stored in reversed(self.posts):
-            if unicodedata.normalize("NFC", stored.text) == wanted:
+            if _normalise(stored.text) == wanted:
                 return stored
         return None
 
     @staticmethod
     def _published(stored: StoredPost) -> Published:
         return Published(stored.remote_id, f"https://fake.example/{stored.remote_id}")
+
+
+def _normalise(text: str) -> str:
+    """What the real publishers compare: NFC text with every line end as \n."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class FakeClock:

@@ -1,4 +1,8 @@
-"""One body, every publisher: what the runner relies on holds for X, Facebook and the console."""
+"""One body, every publisher: what the runner relies on holds for X, Facebook, the console and the fake.
+
+The fake (tests/fakes.py) stands in for the platforms in the runner's and daemon's unit tests, so it is held
+to the same contract: a unit test that passes against it would pass against a real publisher.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from bot.publishers.base import Publisher
 from bot.publishers.console import ConsolePublisher
 from bot.publishers.factory import make_publisher
 from tests.fakeapi import FakeAPI, environment, facebook_account, fake_api_fixture, x_account  # noqa: F401
+from tests.fakes import FakePublisher
 
 
 def build(kind: str, api: FakeAPI) -> tuple[Publisher, str]:
@@ -23,13 +28,15 @@ def build(kind: str, api: FakeAPI) -> tuple[Publisher, str]:
     if kind == "facebook":
         _, env = api.add_page("104", "Cancillería del Perú (Page)", "CANCILLERIA_FB")
         return make_publisher(facebook_account(), environment(env), api.settings()), "Cancillería del Perú (Page)"
+    if kind == "fake":
+        return FakePublisher(), "Cancillería del Perú"
     account = x_account()
     return make_publisher(
         account, environment({}), ConnectionSettings(), dry_run=True, stream=io.StringIO()
     ), account.label
 
 
-@pytest.mark.parametrize("kind", ["x", "facebook", "console"])
+@pytest.mark.parametrize("kind", ["x", "facebook", "console", "fake"])
 def test_publisher_contract(fake_api: FakeAPI, kind: str) -> None:
     publisher, name = build(kind, fake_api)
     first = publisher.publish("1/2 Compatriotas: hoy celebramos 205 años de independencia.")
@@ -43,6 +50,10 @@ def test_publisher_contract(fake_api: FakeAPI, kind: str) -> None:
     found_first = publisher.find_recent(decomposed)
     assert found_first is not None and found_first.remote_id == first.remote_id
     assert publisher.find_recent("un texto que nunca se publicó") is None
+    # line ends are not part of the text: a post written with \n is found from a text read with \r\n
+    lines = publisher.publish("¡Felices Fiestas Patrias!\nDesde Lima.")
+    found_lines = publisher.find_recent("¡Felices Fiestas Patrias!\r\nDesde Lima.")
+    assert found_lines is not None and found_lines.remote_id == lines.remote_id
 
     identity = publisher.whoami()
     assert identity.name == name and identity.id
