@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -121,6 +122,14 @@ def entry_digest(account_digests: Mapping[str, str]) -> str:
 
 def short(digest: str) -> str:
     return digest[:SHORT]
+
+
+def approve_command(post_id: str, digest: str, account: str | None = None) -> str:
+    """The exact command that approves `digest` (short form), for people to copy from the preview or a log."""
+    words = ["python", "main.py", "approve", post_id, "--digest", short(digest)]
+    if account is not None:
+        words += ["--account", account]
+    return shlex.join(words)
 
 
 def parse_hex(given: str) -> str:

@@ -18,6 +18,7 @@ from bot.approval import (
     ApprovalError,
     Candidate,
     MediaRef,
+    approve_command,
     entry_digest,
     fragment_diff,
     parse_hex,
@@ -125,6 +126,27 @@ def approval_state(
     if latest is not None and latest.digest == digest:
         return ApprovalState(required, digest, latest)
     return ApprovalState(required, digest, None, latest)
+
+
+def awaiting(post: Post, state: ApprovalState, store: ApprovalStore) -> list[str]:
+    """Why `post` may not go out, for the log (at ERROR), status and alerts: the first line says it all, the next
+    ones show what changed since the outdated approval (when its text is known) and the command to approve."""
+    if state.may_publish:
+        return []
+    where = f"post '{post.id}' for {post.account.name}"
+    command = approve_command(post.id, state.digest, post.account.name)
+    old = state.outdated
+    if old is None:
+        return [f"{where} is awaiting approval of digest {short(state.digest)}", f"to approve it: {command}"]
+    lines = [
+        f"{where} is awaiting approval: its text changed after {old.by} approved {short(old.digest)} at "
+        f"{old.at.isoformat(timespec='seconds')}; the digest is now {short(state.digest)}"
+    ]
+    known = [k for k in store.texts_for(old.digest) if (k.post_id, k.account) == post.key]
+    if known:
+        lines += fragment_diff(known[0].texts, [f.text for f in post.fragments]) or ["(only media changed)"]
+    lines.append(f"to approve the new text: {command}")
+    return lines
 
 
 class UnknownPost(ApprovalError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -13,6 +15,7 @@ from bot.approval import (
     AmbiguousDigest,
     Candidate,
     MalformedDigest,
+    approve_command,
     entry_digest,
     fragment_diff,
     parse_hex,
@@ -27,6 +30,7 @@ from bot.approvals import (
     UnknownPost,
     approval_state,
     approve,
+    awaiting,
     revoke,
 )
 from bot.model import Account, Fragment, Post
@@ -366,3 +370,42 @@ def test_bad_by_or_note_exit_2(by: str, note: str | None, message: str) -> None:
     assert caught.value.exit_code == 2
     assert caught.value.format().splitlines()[0] == message
     assert store.approvals() == []
+
+
+def test_awaiting_says_why_and_gives_the_command_to_copy() -> None:
+    store = MemoryApprovals()
+    state = approval_state(x_post(), store, required=True)
+    assert awaiting(x_post(), state, store) == [
+        "post 'mensaje' for x_cancilleria is awaiting approval of digest 43fbed43cfc0",
+        "to approve it: python main.py approve mensaje --digest 43fbed43cfc0 --account x_cancilleria",
+    ]
+    assert awaiting(x_post(), approval_state(x_post(), store, required=False), store) == []
+    approve(plan(), store, "mensaje", X_PINNED[:12], now=T0, by="ana")
+    assert awaiting(x_post(), approval_state(x_post(), store, required=True), store) == []
+    edited = with_texts(x_post(), "¡Felices Fiestas Patrias! 1/2", "¡Viva el Perú! 2/2")
+    new = post_digest(edited)[:12]
+    assert awaiting(edited, approval_state(edited, store, required=True), store) == [
+        "post 'mensaje' for x_cancilleria is awaiting approval: its text changed after ana approved 43fbed43cfc0 "
+        f"at {T0.isoformat(timespec='seconds')}; the digest is now {new}",
+        "fragment 2: changed",
+        "  - Viva el Perú 2/2",
+        "  + ¡Viva el Perú! 2/2",
+        f"to approve the new text: python main.py approve mensaje --digest {new} --account x_cancilleria",
+    ]
+
+
+def test_approve_command_quotes_what_a_shell_would_split() -> None:
+    assert (
+        approve_command("fiestas patrias", X_PINNED) == "python main.py approve 'fiestas patrias' --digest 43fbed43cfc0"
+    )
+
+
+def test_the_approval_modules_stay_light() -> None:
+    """preview and status will import them: no network, scheduler or database library may come along."""
+    code = (
+        "import sys, bot.approval, bot.approvals\n"
+        "heavy = {'tweepy', 'facebook', 'apscheduler', 'requests', 'psycopg', 'sqlite3', 'PIL', 'yaml'}\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
