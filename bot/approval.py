@@ -1,0 +1,247 @@
+"""Pure core of approvals: the digest of what goes out for one (post, account), matching a digest someone typed,
+and a short diff of two versions of a post's fragments.
+
+The digest (encoding version 1) is SHA-256 over these bytes, each field written as
+``NAME SP LENGTH ":" VALUE LF`` where VALUE is UTF-8 and LENGTH its size in bytes, in decimal:
+
+    b"fiestas-patrias-bot approval digest v1\\n"
+    platform   <"x" | "facebook">
+    target     <X handle, lower-cased, without "@" | Facebook Page id>
+    fragments  <count, decimal>
+    fragment   <exact text of fragment 1, numbering label included>   (one field per fragment, in order)
+    media      <count, decimal>
+    sha256     <hex sha256 of the media file's bytes, lower-case>     (then alt, per item, in order)
+    alt        <the item's alt text>
+
+Length prefixes make the encoding unambiguous (no text can imitate a field boundary) without relying on any
+serializer's escaping rules, so anyone can recompute a digest by hand. Texts are not normalised: the digest is
+of exactly what is sent. Media are part of the post, not of a fragment (X attaches them to the first fragment,
+Facebook to the post), so they follow the fragments. The time is not included: a reschedule needs no new
+approval. Neither is the schedule's local account name: it changes nothing that goes out, and an approval is
+recorded under (post id, account name) anyway, so renaming an account already asks for a new approval, while
+pointing an existing name at another handle or Page changes the target and therefore the digest.
+X handles are case-insensitive on X, so the handle is lower-cased: re-capitalising it is not a new audience.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.model import Account, Post
+from bot.problems import printable
+
+DIGEST_VERSION = 1
+SHORT = 12  # hex digits shown to people, and the shortest prefix `approve --digest` accepts
+FULL = 64
+
+_MAGIC = b"fiestas-patrias-bot approval digest v1\n"
+_ENTRY_MAGIC = b"fiestas-patrias-bot approval entry digest v1\n"
+_HEX = re.compile("[0-9a-f]*")
+
+MediaRef = tuple[str, str]  # (sha256 of the file's bytes, alt text)
+
+
+class ApprovalError(Exception):
+    """A refusal a person can act on: what is wrong, what to do, and the exit code a command should use."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "", details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = tuple(details)
+
+    def format(self) -> str:
+        """The message, its details indented below it, then the hint; control characters shown as escapes."""
+        lines = [printable(self.message), *("    " + printable(line) for line in self.details)]
+        if self.hint:
+            lines.append("    hint: " + printable(self.hint))
+        return "\n".join(lines)
+
+
+class MalformedDigest(ApprovalError):
+    exit_code = 2
+
+
+class AmbiguousDigest(ApprovalError):
+    exit_code = 2
+
+
+def _field(name: str, value: str) -> bytes:
+    data = value.encode("utf-8")
+    return name.encode("ascii") + b" " + str(len(data)).encode("ascii") + b":" + data + b"\n"
+
+
+def target(account: Account) -> str:
+    """Where the post lands: the X handle (lower-cased) or the Facebook Page id."""
+    if account.platform == "x" and account.handle:
+        return account.handle.lstrip("@").lower()
+    if account.platform == "facebook" and account.page_id:
+        return account.page_id
+    raise ValueError(f"account '{account.name}' has no handle or page id")  # config.py requires one
+
+
+def digest_of(platform: str, where: str, texts: Sequence[str], media: Sequence[MediaRef] = ()) -> str:
+    """The version-1 digest (64 hex digits) of the fields described in this module's docstring."""
+    parts = [_MAGIC, _field("platform", platform), _field("target", where), _field("fragments", str(len(texts)))]
+    parts.extend(_field("fragment", text) for text in texts)
+    parts.append(_field("media", str(len(media))))
+    for sha256, alt in media:
+        if len(sha256) != FULL or not _HEX.fullmatch(sha256.lower()):
+            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        parts.append(_field("sha256", sha256.lower()))
+        parts.append(_field("alt", alt))
+    return hashlib.sha256(b"".join(parts)).hexdigest()
+
+
+def post_digest(post: Post, media: Sequence[MediaRef] | None = None) -> str:
+    """The digest of everything `post` sends for its account.
+
+    `media=None` means "the post's own media": none until posts carry media (issue 14); then read them here, in
+    this one place, and every caller keeps working.
+    """
+    texts = [fragment.text for fragment in post.fragments]
+    return digest_of(post.account.platform, target(post.account), texts, media or ())
+
+
+def entry_digest(account_digests: Mapping[str, str]) -> str:
+    """One digest for a schedule entry and all its accounts ({account name: post digest}), so one `approve`
+    without --account approves every account while still naming each account's exact texts."""
+    parts = [_ENTRY_MAGIC, _field("accounts", str(len(account_digests)))]
+    for name in sorted(account_digests):
+        parts.append(_field("account", name))
+        parts.append(_field("digest", account_digests[name]))
+    return hashlib.sha256(b"".join(parts)).hexdigest()
+
+
+def short(digest: str) -> str:
+    return digest[:SHORT]
+
+
+def approve_command(post_id: str, digest: str, account: str | None = None) -> str:
+    """The exact command that approves `digest` (short form), for people to copy from the preview or a log."""
+    words = ["python", "main.py", "approve", post_id, "--digest", short(digest)]
+    if account is not None:
+        words += ["--account", account]
+    return shlex.join(words)
+
+
+def parse_hex(given: str) -> str:
+    """A digest or prefix as typed (spaces around it and upper case allowed), lower-cased; MalformedDigest if not
+    12 to 64 hex digits."""
+    text = given.strip().lower()
+    hint = f"copy the digest the preview shows for the post: at least {SHORT} hex digits (0-9, a-f), or all {FULL}"
+    if not text:
+        raise MalformedDigest("the digest is empty", hint)
+    bad = next((i for i, ch in enumerate(text) if ch not in "0123456789abcdef"), None)
+    if bad is not None:
+        shown = given.strip()
+        raise MalformedDigest(
+            f"the digest '{shown}' is not hexadecimal: '{shown[bad]}' at character {bad + 1}",
+            hint,
+        )
+    if len(text) < SHORT:
+        raise MalformedDigest(f"the digest '{text}' has {len(text)} hex digits; at least {SHORT} are needed", hint)
+    if len(text) > FULL:
+        raise MalformedDigest(f"the digest has {len(text)} hex digits; a SHA-256 digest has {FULL}", hint)
+    return text
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A digest someone may mean, and what approving it covers (a label for messages)."""
+
+    digest: str
+    label: str
+
+
+def resolve(given: str, candidates: Iterable[Candidate]) -> Candidate | None:
+    """The candidate whose digest starts with `given` (already parsed); None if none does.
+
+    Several candidates with the same digest count as one match (the first); different digests sharing the prefix
+    raise AmbiguousDigest naming them.
+    """
+    matches: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if candidate.digest.startswith(given):
+            matches.setdefault(candidate.digest, candidate)
+    if len(matches) > 1:
+        listed = ", ".join(f"{short(d)} ({c.label})" for d, c in sorted(matches.items()))
+        raise AmbiguousDigest(
+            f"the digest prefix '{given}' matches {len(matches)} different digests: {listed}",
+            "give more hex digits (or all 64) of the one you mean",
+        )
+    return next(iter(matches.values()), None)
+
+
+def fragment_diff(old: Sequence[str], new: Sequence[str], max_lines: int = 24, width: int = 70) -> list[str]:
+    """What changed from `old` to `new` fragments, compared by position, as short lines for a terminal.
+
+    Each changed fragment gets a heading and its changed lines as "- old" / "+ new", cut down to the part around
+    the change. A change of count renumbers every label ("1/3" -> "1/4"), and that shows too: it is what the
+    approver would otherwise not have seen.
+    """
+    lines: list[str] = []
+    for i in range(max(len(old), len(new))):
+        before = old[i] if i < len(old) else None
+        after = new[i] if i < len(new) else None
+        if before == after:
+            continue
+        if before is None:
+            lines.append(f"fragment {i + 1}: added")
+            lines.extend("  + " + _cut(line, width) for line in (after or "").splitlines())
+            continue
+        if after is None:
+            lines.append(f"fragment {i + 1}: removed")
+            lines.extend("  - " + _cut(line, width) for line in before.splitlines())
+            continue
+        lines.append(f"fragment {i + 1}: changed")
+        lines.extend(_changed_lines(before.splitlines(), after.splitlines(), width))
+    if len(lines) > max_lines:
+        hidden = len(lines) - (max_lines - 1)
+        lines = [*lines[: max_lines - 1], f"... ({hidden} more lines)"]
+    return lines
+
+
+def _changed_lines(before: list[str], after: list[str], width: int) -> list[str]:
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        olds, news = before[a1:a2], after[b1:b2]
+        for k in range(max(len(olds), len(news))):
+            o = olds[k] if k < len(olds) else None
+            n = news[k] if k < len(news) else None
+            if o is not None and n is not None:
+                o_cut, n_cut = _around_change(o, n, width)
+                out += ["  - " + o_cut, "  + " + n_cut]
+            elif o is not None:
+                out.append("  - " + _cut(o, width))
+            elif n is not None:
+                out.append("  + " + _cut(n, width))
+    return out
+
+
+def _around_change(old: str, new: str, width: int) -> tuple[str, str]:
+    """Both lines cut to the same window around their first difference, so the change is in view."""
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    lead = max(0, start - width // 3)
+    return _window(old, lead, width), _window(new, lead, width)
+
+
+def _window(text: str, lead: int, width: int) -> str:
+    piece = text[lead : lead + width]
+    return ("…" if lead > 0 else "") + piece + ("…" if lead + width < len(text) else "")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width] + "…"
