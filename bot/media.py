@@ -12,6 +12,7 @@ import io
 import os
 import stat
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,7 @@ class MediaChanged(Exception):
     """The file on disk is no longer the one checked and previewed."""
 
 
-def inspect(
+def inspect_media(
     items: Sequence[MediaItem], schedule_dir: Path, project_dir: Path
 ) -> tuple[tuple[Media, ...], list[Problem]]:
     """Check every item of one post's `media:` list; returns the images that passed and every problem found."""
@@ -263,10 +264,21 @@ def _read_image(item: MediaItem, path: Path, problems: list[Problem]) -> tuple[M
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            found, width, height = image.format or "", image.width, image.height
+        with warnings.catch_warnings():  # a huge image warns of a decompression bomb: the size check says more
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                found, width, height = image.format or "", image.width, image.height
     except PermissionError as error:
         problems.append(Problem(item.position, f"{item.file} cannot be read ({error.strerror})", _FIX_PERMISSIONS))
+        return None
+    except Image.DecompressionBombError:
+        problems.append(
+            Problem(
+                item.position,
+                f"{item.file} has far too many pixels (more than {MAX_SIDE}×{MAX_SIDE})",
+                "resize it (for example to 2048 pixels on its longest side)",
+            )
+        )
         return None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         problems.append(

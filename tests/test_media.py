@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.media import MediaChanged, MediaItem, inspect, thumbnail
+from bot.media import MediaChanged, MediaItem, inspect_media, thumbnail
 from bot.model import Position
 from tests.mediafiles import BAD_MEDIA, EXAMPLE, big_jpeg
 
@@ -25,12 +25,12 @@ def item(file: str, alt: str | None = ALT, line: int = 10) -> MediaItem:
 
 def check(*items: MediaItem, folder: Path = BAD_MEDIA) -> tuple[list[str], int]:
     """The formatted problems and how many images passed."""
-    media, problems = inspect(list(items), folder, folder)
+    media, problems = inspect_media(list(items), folder, folder)
     return [p.format() for p in problems], len(media)
 
 
 def test_a_good_png_is_described_exactly() -> None:
-    media, problems = inspect([item("media/bandera.png")], BAD_MEDIA, BAD_MEDIA)
+    media, problems = inspect_media([item("media/bandera.png")], BAD_MEDIA, BAD_MEDIA)
     assert problems == []
     (png,) = media
     data = (BAD_MEDIA / "media" / "bandera.png").read_bytes()
@@ -42,7 +42,7 @@ def test_a_good_png_is_described_exactly() -> None:
 
 def test_the_committed_example_is_valid_and_small() -> None:
     root = EXAMPLE.parent.parent
-    media, problems = inspect([item("media/escarapela.png")], root, root)
+    media, problems = inspect_media([item("media/escarapela.png")], root, root)
     assert problems == []
     assert media[0].format == "PNG" and (media[0].width, media[0].height) == (1200, 675)
     assert media[0].size < 50_000
@@ -116,7 +116,7 @@ def test_a_gif_with_another_image() -> None:
 
 
 def test_a_gif_alone_is_fine() -> None:
-    media, problems = inspect([item("media/animada.gif")], BAD_MEDIA, BAD_MEDIA)
+    media, problems = inspect_media([item("media/animada.gif")], BAD_MEDIA, BAD_MEDIA)
     assert problems == [] and media[0].format == "GIF" and media[0].mime == "image/gif"
 
 
@@ -198,7 +198,7 @@ def test_every_problem_of_a_post_is_listed_at_once() -> None:
 def test_a_changed_file_is_refused_at_read(tmp_path: Path) -> None:
     target = tmp_path / "a.png"
     shutil.copy(BAD_MEDIA / "media" / "bandera.png", target)
-    media, _ = inspect([item("a.png")], tmp_path, tmp_path)
+    media, _ = inspect_media([item("a.png")], tmp_path, tmp_path)
     from PIL import Image
 
     Image.new("RGB", (64, 48), (255, 255, 255)).save(target)
@@ -211,7 +211,7 @@ def test_thumbnail_of_a_big_photo_is_small(tmp_path: Path) -> None:
     from PIL import Image
 
     path = big_jpeg(tmp_path / "foto.jpg", megabytes=4.5)
-    media, problems = inspect([item("foto.jpg")], tmp_path, tmp_path)
+    media, problems = inspect_media([item("foto.jpg")], tmp_path, tmp_path)
     assert problems == []
     mime, data = thumbnail(media[0])
     assert mime == "image/jpeg" and len(data) < path.stat().st_size / 10
@@ -221,7 +221,7 @@ def test_thumbnail_of_a_big_photo_is_small(tmp_path: Path) -> None:
 
 def test_thumbnail_keeps_png_for_a_palette_image() -> None:
     root = EXAMPLE.parent.parent
-    media, _ = inspect([item("media/escarapela.png")], root, root)
+    media, _ = inspect_media([item("media/escarapela.png")], root, root)
     mime, data = thumbnail(media[0])
     assert mime == "image/png" and data.startswith(b"\x89PNG") and len(data) < 50_000
 
@@ -230,3 +230,12 @@ def test_importing_bot_media_does_not_load_pillow() -> None:
     code = "import sys, bot.media\nprint('PIL' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30)
     assert result.stdout.strip() == "False"
+
+
+def test_a_decompression_bomb_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("1", (20_000, 20_000)).save(tmp_path / "bomba.png")  # 400 Mpx: more than Pillow will open
+    (message,), passed = check(item("bomba.png"), folder=tmp_path)
+    assert passed == 0
+    assert message.startswith("schedule.yaml:10:11: error: bomba.png has far too many pixels (more than 8192×8192)")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.credentials import ConnectionSettings
-from bot.media import MediaItem, inspect
+from bot.media import MediaItem, inspect_media
 from bot.model import Position
 from bot.publishers.base import (
     CredentialsError,
@@ -46,7 +46,7 @@ TEXT = "1/2 Compatriotas: ¡Felices Fiestas Patrias!"
 def upload_of(path: str = "media/escarapela.png", alt: str = ALT) -> MediaUpload:
     """A checked image as the runner will hand it over: bot.media's Media read back from disk."""
     root = EXAMPLE.parent.parent if path.startswith("media/escarapela") else BAD_MEDIA
-    (media,), problems = inspect([MediaItem(path, alt, Position("schedule.yaml", 1, 1))], root, root)
+    (media,), problems = inspect_media([MediaItem(path, alt, Position("schedule.yaml", 1, 1))], root, root)
     assert problems == []
     return MediaUpload(media.read(), media.mime, media.alt, media.path.name)
 
