@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import importlib
+import io
 import itertools
 import json
 import re
@@ -32,6 +33,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.message import Message
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -112,6 +115,71 @@ class FacebookPage:
     token: str
 
 
+# --- media (issue 14) ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """An uploaded image: X media or a Facebook photo. Only `owner` may attach it, and only before it expires."""
+
+    platform: PlatformName
+    id: str
+    owner: str  # X user id or Facebook page id
+    sha256: str  # of the decoded bytes, to compare with the file
+    mime: str  # what Pillow says the bytes are
+    width: int
+    height: int
+    alt: str | None = None
+    expires_at: float | None = None  # time.time(); None: never
+
+    def usable_by(self, owner: str) -> bool:
+        return self.owner == owner and (self.expires_at is None or time.time() < self.expires_at)
+
+
+X_MEDIA_LIMIT = 5 * 1024 * 1024
+X_GIF_LIMIT = 15 * 1024 * 1024
+X_MEDIA_IDS_INVALID = "Your media IDs are invalid."
+_PILLOW_MIME = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def _image_facts(data: bytes) -> tuple[str, int, int] | None:
+    """(mime, width, height) when `data` is a whole JPEG/PNG/WEBP/GIF image, else None (checked with Pillow)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            mime = _PILLOW_MIME.get(image.format or "")
+            return None if mime is None else (mime, image.width, image.height)
+    except Exception:
+        return None
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The fields and files of a multipart/form-data body."""
+    message = BytesParser().parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    parts = message.get_payload() if message.is_multipart() else []
+    for part in parts if isinstance(parts, list) else []:
+        if not isinstance(part, Message):
+            continue
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        if part.get_filename() is not None:
+            files[name] = payload
+        else:
+            fields[name] = payload.decode()
+    return fields, files
+
+
+# --- end of media ------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class CreatedPost:
     platform: PlatformName
@@ -120,6 +188,7 @@ class CreatedPost:
     text: str
     reply_to: str | None
     created_at: datetime
+    media: tuple[StoredMedia, ...] = ()  # issue 14: the images the post carries, in order
 
 
 @dataclass(frozen=True)
@@ -176,6 +245,7 @@ class _Answer:
     status: int
     body: bytes
     headers: dict[str, str]
+    created: bool | None = None  # None: any successful POST created a post; False: an upload, not a post
 
 
 def _json_answer(status: int, payload: object, content_type: str = "application/json; charset=utf-8") -> _Answer:
@@ -226,6 +296,8 @@ class FakeAPI:
         self._ids = itertools.count(1_790_000_000_000_000_001)
         self._counts: dict[tuple[str, str], int] = {}
         self._observers: list[Observer] = []
+        self._media: dict[str, StoredMedia] = {}  # issue 14: uploads by id
+        self.x_media_ttl_seconds = 86_400  # what X answers as expires_after_secs
         self._measure = _x_weighted_length()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -501,6 +573,8 @@ class FakeAPI:
             return _x_problem(401, "Unauthorized", "Unauthorized")
         if method == "POST" and path == "/2/tweets":
             return self._x_create(user, body)
+        if method == "POST" and path in ("/2/media/upload", "/2/media/metadata"):
+            return self._x_media(user, path, headers, body)
         if method == "GET" and path == "/2/users/me":
             return _json_answer(200, {"data": {"id": user.user_id, "name": user.name, "username": user.username}})
         timeline = re.fullmatch(r"/2/users/(\d+)/tweets", path)
@@ -518,6 +592,9 @@ class FakeAPI:
             return _x_problem(400, "Invalid Request", INVALID_DETAIL)
         reply = payload.get("reply") or {}
         parent = reply.get("in_reply_to_tweet_id") if isinstance(reply, dict) else None
+        attached = self._x_attached(user, payload.get("media"))
+        if isinstance(attached, _Answer):
+            return attached
         limit = X_LONG_LIMIT if user.long_posts else X_LIMIT
         if self._measure(_nfc(text)) > limit:
             return _x_problem(403, "Forbidden", NOT_PERMITTED_DETAIL)
@@ -526,7 +603,7 @@ class FakeAPI:
                 return _x_problem(400, "Invalid Request", INVALID_DETAIL)
             if any(p.platform == "x" and p.account == user.user_id and p.text == _nfc(text) for p in self._posts):
                 return _x_problem(403, "Forbidden", DUPLICATE_DETAIL)
-            post = CreatedPost("x", user.user_id, str(next(self._ids)), _nfc(text), parent, datetime.now(UTC))
+            post = CreatedPost("x", user.user_id, str(next(self._ids)), _nfc(text), parent, datetime.now(UTC), attached)
             self._posts.append(post)
         return _json_answer(201, {"data": {"id": post.id, "text": text, "edit_history_tweet_ids": [post.id]}})
 
@@ -550,6 +627,8 @@ class FakeAPI:
         text, urls = _shorten_urls(post.text)
         item: dict[str, Any] = {"id": post.id, "edit_history_tweet_ids": [post.id]}
         long_post = self._measure(post.text) > X_LIMIT
+        if post.media:  # X ends the text of a post with images with one more t.co link standing for them
+            text, urls = _x_media_link(post, text, urls)
         item["text"] = _x_escape(text[:X_LIMIT] + "…" if long_post else text)
         if "entities" in fields and urls and not long_post:
             item["entities"] = {"urls": urls}
@@ -560,6 +639,106 @@ class FakeAPI:
             item["note_tweet"] = note
         return item
 
+    # X media (issue 14) --------------------------------------------------------------------------------
+
+    def expire_media(self) -> None:
+        """Every media id and unpublished photo uploaded so far expires now."""
+        with self._lock:
+            for media_id, media in self._media.items():
+                self._media[media_id] = replace(media, expires_at=time.time() - 1)
+
+    def media(self, media_id: str) -> StoredMedia | None:
+        with self._lock:
+            return self._media.get(media_id)
+
+    def _x_media(self, user: XUser, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+        """POST /2/media/upload (one-shot, JSON with base64 `media`) and POST /2/media/metadata (alt text)."""
+        invalid = _x_problem(400, "Invalid Request", INVALID_DETAIL)
+        if "application/json" not in headers.get("Content-Type", ""):
+            return invalid
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return invalid
+        if not isinstance(payload, dict):
+            return invalid
+        if path == "/2/media/metadata":
+            media_id = str(payload.get("id") or "")
+            alt = ((payload.get("metadata") or {}).get("alt_text") or {}).get("text")
+            with self._lock:
+                media = self._media.get(media_id)
+                if media is None or not media.usable_by(user.user_id) or not isinstance(alt, str) or len(alt) > 1000:
+                    return invalid
+                self._media[media_id] = replace(media, alt=alt)
+            answer = _json_answer(200, {"data": {"id": media_id, "associated_metadata": {"alt_text": {"text": alt}}}})
+            answer.created = False
+            return answer
+        try:
+            data = base64.b64decode(str(payload.get("media") or ""), validate=True)
+        except ValueError:
+            return invalid
+        facts = _image_facts(data) if data else None
+        category = payload.get("media_category")
+        if facts is None or payload.get("media_type") != facts[0]:
+            return invalid
+        if category != ("tweet_gif" if facts[0] == "image/gif" else "tweet_image"):
+            return invalid
+        if len(data) > (X_GIF_LIMIT if facts[0] == "image/gif" else X_MEDIA_LIMIT):
+            return invalid
+        media_id = str(next(self._ids))
+        stored = StoredMedia(
+            "x",
+            media_id,
+            user.user_id,
+            hashlib.sha256(data).hexdigest(),
+            facts[0],
+            facts[1],
+            facts[2],
+            expires_at=time.time() + self.x_media_ttl_seconds,
+        )
+        with self._lock:
+            self._media[media_id] = stored
+        answer = _json_answer(
+            200,
+            {
+                "data": {
+                    "id": media_id,
+                    "media_key": f"3_{media_id}",
+                    "size": len(data),
+                    "expires_after_secs": self.x_media_ttl_seconds,
+                    "image": {"image_type": facts[0], "w": facts[1], "h": facts[2]},
+                }
+            },
+        )
+        answer.created = False
+        return answer
+
+    def _x_attached(self, user: XUser, media: object) -> tuple[StoredMedia, ...] | _Answer:
+        """The `media` of a POST /2/tweets body: usable ids of this user, 1-4 images or one GIF."""
+        if media is None:
+            return ()
+        ids = media.get("media_ids") if isinstance(media, dict) else None
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 4:
+            return _x_problem(400, "Invalid Request", INVALID_DETAIL)
+        with self._lock:
+            found = [self._media.get(str(media_id)) for media_id in ids]
+        usable = [m for m in found if m is not None and m.platform == "x" and m.usable_by(user.user_id)]
+        if len(usable) != len(ids) or (len(usable) > 1 and any(m.mime == "image/gif" for m in usable)):
+            answer = _json_answer(
+                400,
+                {
+                    "errors": [
+                        {"parameters": {"media.media_ids": [str(i) for i in ids]}, "message": X_MEDIA_IDS_INVALID}
+                    ],
+                    "title": "Invalid Request",
+                    "detail": INVALID_DETAIL,
+                    "type": "https://api.twitter.com/2/problems/invalid-request",
+                },
+                "application/problem+json",
+            )
+            return answer
+        return tuple(usable)
+
     # Graph ---------------------------------------------------------------------------------------------
 
     def _handle_graph(
@@ -568,6 +747,10 @@ class FakeAPI:
         values = dict(params)
         if "application/x-www-form-urlencoded" in headers.get("Content-Type", ""):
             values |= dict(parse_qsl(body.decode(), keep_blank_values=True))
+        files: dict[str, bytes] = {}
+        if "multipart/form-data" in headers.get("Content-Type", ""):  # issue 14: photo uploads
+            fields, files = _multipart(headers["Content-Type"], body)
+            values |= fields
         token = values.pop("access_token", "")
         if any(value in ("True", "False") for value in values.values()):
             return _graph_error(100, "(#100) Invalid parameter: booleans must be sent as true or false")
@@ -582,6 +765,8 @@ class FakeAPI:
             return _graph_error(190, "Invalid OAuth access token - Cannot parse access token", None)
         if len(parts) == 1 and method == "GET":
             return _json_answer(200, {"id": page.page_id, "name": page.name})
+        if len(parts) == 2 and parts[1] == "photos" and method == "POST":
+            return self._graph_photo(page, values, files)
         if len(parts) == 2 and parts[1] == "feed" and method == "POST":
             return self._graph_create(page, values)
         if len(parts) == 2 and parts[1] == "feed" and method == "GET":
@@ -601,7 +786,62 @@ class FakeAPI:
             return _json_answer(200, {"data": data, "paging": {}})
         return _graph_error(2500, "Unknown path components: /" + "/".join(parts[1:]), None, status=400)
 
+    def _graph_photo(self, page: FacebookPage, values: Mapping[str, str], files: Mapping[str, bytes]) -> _Answer:
+        """POST /{page}/photos: `source` upload; published=false keeps it invisible until a feed post attaches it."""
+        data = files.get("source", b"")
+        facts = _image_facts(data) if data else None
+        if facts is None:
+            return _graph_error(324, "(#324) Requires upload file: missing or invalid image file")
+        published = values.get("published", "true")
+        if published not in ("true", "false"):
+            return _graph_error(100, "(#100) Param published must be a boolean")
+        photo_id = str(next(self._ids))
+        alt = values.get("alt_text_custom")
+        stored = StoredMedia(
+            "facebook", photo_id, page.page_id, hashlib.sha256(data).hexdigest(), facts[0], facts[1], facts[2], alt
+        )
+        with self._lock:
+            self._media[photo_id] = stored
+        if published == "false":
+            answer = _json_answer(200, {"id": photo_id})
+            answer.created = False
+            return answer
+        post_id = f"{page.page_id}_{next(self._ids)}"
+        post = CreatedPost(
+            "facebook",
+            page.page_id,
+            post_id,
+            _nfc(values.get("message", "")),
+            None,
+            datetime.now(UTC),
+            (stored,),
+        )
+        with self._lock:
+            self._posts.append(post)
+        return _json_answer(200, {"id": photo_id, "post_id": post_id})
+
+    def _graph_attached(self, page: FacebookPage, values: Mapping[str, str]) -> tuple[StoredMedia, ...] | _Answer:
+        """attached_media[i]={"media_fbid": ...}: unpublished photos of this Page that have not expired."""
+        attached: list[StoredMedia] = []
+        for n in itertools.count():
+            raw = values.get(f"attached_media[{n}]")
+            if raw is None:
+                break
+            try:
+                fbid = str(json.loads(raw).get("media_fbid"))
+            except (ValueError, AttributeError):
+                return _graph_error(100, f"(#100) param attached_media[{n}] must be a JSON object")
+            with self._lock:
+                media = self._media.get(fbid)
+            if media is None or media.platform != "facebook" or not media.usable_by(page.page_id):
+                return _graph_error(100, f"(#100) param attached_media[{n}] has an invalid media_fbid {fbid}")
+            attached.append(media)
+        return tuple(attached)
+
     def _graph_create(self, page: FacebookPage, values: Mapping[str, str]) -> _Answer:
+        attached = self._graph_attached(page, values)
+        if isinstance(attached, _Answer):
+            return attached
         message = values.get("message")
         if not message:
             return _graph_error(100, "(#100) Missing message or attachment")
@@ -613,12 +853,32 @@ class FakeAPI:
             ):
                 return _graph_error(506, "Duplicate status message", 1455006)
             post_id = f"{page.page_id}_{next(self._ids)}"
-            self._posts.append(CreatedPost("facebook", page.page_id, post_id, _nfc(message), None, datetime.now(UTC)))
+            self._posts.append(
+                CreatedPost("facebook", page.page_id, post_id, _nfc(message), None, datetime.now(UTC), attached)
+            )
         return _json_answer(200, {"id": post_id})
 
 
 def _x_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _x_media_link(post: CreatedPost, text: str, urls: list[dict[str, object]]) -> tuple[str, list[dict[str, object]]]:
+    """Issue 14: the t.co link X appends to a post with images, one url entity per image with its media_key."""
+    short = f"https://t.co/pic{post.id[-6:]}"
+    start = len(text) + 1
+    entities = [
+        {
+            "start": start,
+            "end": start + len(short),
+            "url": short,
+            "expanded_url": f"https://x.com/i/web/status/{post.id}/photo/{n}",
+            "display_url": f"pic.x.com/{post.id[-10:]}",
+            "media_key": f"3_{media.id}",
+        }
+        for n, media in enumerate(post.media, start=1)
+    ]
+    return f"{text} {short}", urls + entities
 
 
 def _shorten_urls(text: str) -> tuple[str, list[dict[str, object]]]:
@@ -695,7 +955,7 @@ class _Handler(BaseHTTPRequestHandler):
             api._notify(replace(received, phase="answered", status=answer.status))
             return
         answer = api.handle(self.command, self.path, dict(self.headers.items()), body, received_at)
-        created = self.command == "POST" and answer.status in (200, 201)
+        created = self.command == "POST" and answer.status in (200, 201) and answer.created is not False
         handled = replace(received, phase="handled", status=answer.status, created=created)
         if api._notify(handled) == "drop" or (fault is not None and fault.kind == "commit_then_drop"):
             self.close_connection = True

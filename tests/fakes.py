@@ -3,21 +3,32 @@
 FakePublisher implements bot.publishers.base.Publisher. Failures are scripted per call: `fail_next()`
 queues exceptions for the next publish() calls (a `CommitThen(error)` item stores the post first and then
 raises, like a request that reached the platform but whose answer was lost), `fail_lookup()` queues
-exceptions for find_recent(). For randomised tests, `publish_fault` / `lookup_fault` are called on every
-call and may return a fault to inject.
+exceptions for find_recent(), `fail_upload()` for upload_media(). Uploaded media ids expire after
+`media_ttl` (from the `now` given to upload_media) or when `expire_media()` is called; publishing with an
+expired or unknown id raises MediaExpired, like the platforms. For randomised tests, `publish_fault` /
+`lookup_fault` are called on every call and may return a fault to inject.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.model import Account, Fragment, Post, ReplyRefusedPolicy
-from bot.publishers.base import AlreadyExists, Identity, Published, Rejected, ReplyRefused
+from bot.publishers.base import (
+    AlreadyExists,
+    Identity,
+    MediaExpired,
+    MediaUpload,
+    Published,
+    Rejected,
+    ReplyRefused,
+    UploadedMedia,
+)
 
 T0 = datetime(2026, 7, 28, 13, 0, tzinfo=UTC)  # 08:00 in Lima
 LIMA = ZoneInfo("America/Lima")
@@ -38,6 +49,7 @@ class StoredPost:
     remote_id: str
     text: str
     reply_to: str | None
+    media: tuple[MediaUpload, ...] = ()  # the images the post carries
 
 
 class FakePublisher:
@@ -63,6 +75,11 @@ class FakePublisher:
         self._publish_script: list[Fault | None] = []
         self._lookup_script: list[BaseException] = []
         self._next_id = 1000
+        self.media_ttl: timedelta | None = timedelta(hours=24)
+        self.uploads: list[tuple[UploadedMedia, MediaUpload]] = []
+        self.upload_calls: list[tuple[MediaUpload, ...]] = []
+        self._expired: set[str] = set()
+        self._upload_script: list[BaseException] = []
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -74,10 +91,18 @@ class FakePublisher:
         """The next find_recent() calls raise these, in order."""
         self._lookup_script.extend(errors)
 
-    def store(self, text: str, reply_to: str | None = None) -> StoredPost:
+    def fail_upload(self, *errors: BaseException) -> None:
+        """The next upload_media() calls raise these, in order."""
+        self._upload_script.extend(errors)
+
+    def expire_media(self) -> None:
+        """Every id uploaded so far becomes unknown to the platform (X drops them after 24 hours)."""
+        self._expired.update(uploaded.id for uploaded, _ in self.uploads)
+
+    def store(self, text: str, reply_to: str | None = None, media: tuple[MediaUpload, ...] = ()) -> StoredPost:
         """Put a post on the platform directly (as if an earlier, unrecorded request had created it)."""
         self._next_id += 1
-        stored = StoredPost(str(self._next_id), text, reply_to)
+        stored = StoredPost(str(self._next_id), text, reply_to, media)
         self.posts.append(stored)
         return stored
 
@@ -86,7 +111,13 @@ class FakePublisher:
 
     # -- the Publisher protocol ----------------------------------------------------------------------
 
-    def publish(self, text: str, reply_to: str | None = None) -> Published:
+    def publish(
+        self,
+        text: str,
+        reply_to: str | None = None,
+        media: Sequence[MediaUpload] = (),
+        media_ids: Sequence[str] = (),
+    ) -> Published:
         self.publish_calls.append((text, reply_to))
         if self.on_publish is not None:
             self.on_publish(text, reply_to)
@@ -101,7 +132,8 @@ class FakePublisher:
             raise Rejected(f"reply target {reply_to} does not exist")
         if self.reject_duplicates and self._find(text) is not None:
             raise AlreadyExists("You are not allowed to create a Tweet with duplicate content.")
-        stored = self.store(text, reply_to)
+        attached = self._attached(media, media_ids)
+        stored = self.store(text, reply_to, attached)
         if fault is not None:
             raise fault.error
         return self._published(stored)
@@ -116,10 +148,32 @@ class FakePublisher:
         found = self._find(text)
         return None if found is None else self._published(found)
 
+    def upload_media(self, media: Sequence[MediaUpload], now: datetime) -> tuple[UploadedMedia, ...]:
+        self.upload_calls.append(tuple(media))
+        if self._upload_script:
+            raise self._upload_script.pop(0)
+        uploaded = []
+        for item in media:
+            self._next_id += 1
+            expires = None if self.media_ttl is None else now + self.media_ttl
+            uploaded.append(UploadedMedia(f"media-{self._next_id}", expires))
+            self.uploads.append((uploaded[-1], item))
+        return tuple(uploaded)
+
     def whoami(self) -> Identity:
         return Identity(id="42", name="Cancillería del Perú", handle="CancilleriaPeru")
 
     # -- helpers ------------------------------------------------------------------------------------
+
+    def _attached(self, media: Sequence[MediaUpload], media_ids: Sequence[str]) -> tuple[MediaUpload, ...]:
+        """The images a post carries: the uploaded ones named by `media_ids`, else a lone image sent with it."""
+        if not media_ids:
+            return tuple(media[:1]) if len(media) == 1 else ()
+        known = {uploaded.id: item for uploaded, item in self.uploads}
+        for media_id in media_ids:
+            if media_id not in known or media_id in self._expired:
+                raise MediaExpired(f"media id {media_id} is unknown or expired")
+        return tuple(known[media_id] for media_id in media_ids)
 
     def _find(self, text: str) -> StoredPost | None:
         wanted = _normalise(text)

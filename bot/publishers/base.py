@@ -6,8 +6,10 @@ one PublishError subclass, never retry and never sleep. Messages must never cont
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -26,6 +28,35 @@ class Identity:
     id: str
     name: str  # display name
     handle: str | None = None  # X @handle without "@"; None on Facebook
+
+
+@dataclass(frozen=True)
+class MediaUpload:
+    """One image to upload: its exact bytes, what they are, and the alt text the platform shows with it."""
+
+    data: bytes
+    mime: str  # image/png, image/jpeg, image/webp, image/gif
+    alt: str
+    name: str  # the file's name, for multipart uploads and messages
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+# An id used within this margin of its expiry could expire between the check and the post: upload again.
+EXPIRY_MARGIN = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class UploadedMedia:
+    """An uploaded image the next publish() can attach. Uploads are invisible until attached to a post."""
+
+    id: str
+    expires_at: datetime | None = None  # X ids expire (24 h); None: no known expiry
+
+    def usable(self, now: datetime) -> bool:
+        return self.expires_at is None or now + EXPIRY_MARGIN < self.expires_at
 
 
 class PublishError(Exception):
@@ -56,6 +87,14 @@ class ReplyRefused(Rejected):
     """X refused a reply in a thread (the 2026 "summoned replies" rule)."""
 
 
+class MediaExpired(Rejected):
+    """The platform no longer knows (or never knew) an attached media id; nothing was posted.
+
+    Upload the media again and publish with the new ids. A Rejected subclass, so that code unaware of it
+    never resends blindly.
+    """
+
+
 class CredentialsError(PublishError):
     """The credentials are missing, invalid, expired or lack a permission: stop this account."""
 
@@ -69,10 +108,25 @@ class Publisher(Protocol):
 
     platform: str
 
-    def publish(self, text: str, reply_to: str | None = None) -> Published:
+    def publish(
+        self,
+        text: str,
+        reply_to: str | None = None,
+        media: Sequence[MediaUpload] = (),
+        media_ids: Sequence[str] = (),
+    ) -> Published:
         """Post `text`. With `reply_to`, continue that post (X: a reply in the thread).
 
-        Raises a PublishError subclass on failure.
+        With media: `media` are the images and `media_ids` what upload_media() returned for them. A platform
+        that sends a lone image with the post itself (a Facebook photo post) uses `media`; the others attach
+        `media_ids`. Raises a PublishError subclass on failure; MediaExpired when an id is no longer valid.
+        """
+        ...
+
+    def upload_media(self, media: Sequence[MediaUpload], now: datetime) -> tuple[UploadedMedia, ...]:
+        """Upload `media` for the next publish(). Not a publication: nothing becomes visible, so it may be
+        repeated. Returns the ids to pass as `media_ids`, possibly none (see publish). Raises a PublishError
+        subclass (never OutcomeUnknown: a lost upload is simply uploaded again).
         """
         ...
 

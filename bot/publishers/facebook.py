@@ -9,15 +9,21 @@ facebook-sdk 3.1.0 is from 2018 and needs guarding (see docs PLATFORMS.md):
   bodies without a Content-Type and transport failures are classified here;
 - it sends Python booleans as "True"/"False": parameters are only ever passed as strings.
 
+Images: one image is a photo post (`POST /{page}/photos` with the file, the message and the alt text: the
+upload is the publication, so upload_media() returns nothing for it); several are uploaded unpublished
+(`published=false`, invisible, so repeating it is harmless) and attached to one `POST /{page}/feed`.
+
 Series mode: a continuation of a message on Facebook is just another Page post, so `reply_to` is accepted
 and ignored (there are no threads on a Page feed).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import facebook
@@ -29,11 +35,14 @@ from bot.publishers.base import (
     AlreadyExists,
     CredentialsError,
     Identity,
+    MediaExpired,
+    MediaUpload,
     OutcomeUnknown,
     Published,
     PublishError,
     Rejected,
     RetryLater,
+    UploadedMedia,
 )
 from bot.publishers.transport import make_session, protect_secrets, transport_error
 
@@ -46,6 +55,7 @@ DUPLICATE = 506
 POST_PERMISSION = "pages_manage_posts"
 READ_PERMISSION = "pages_read_engagement"
 RECENT_POSTS = "100"
+MEDIA_FBID = "media_fbid"  # named by Graph's code 100 answer when an attached photo id is not usable
 
 
 class FacebookPublisher:
@@ -73,9 +83,28 @@ class FacebookPublisher:
 
     # --- Publisher -------------------------------------------------------------------------------------
 
-    def publish(self, text: str, reply_to: str | None = None) -> Published:
-        """Post `text` on the Page. `reply_to` is ignored: a continuation is simply another Page post."""
-        result = self._request("POST", "feed", {"message": text}, writes=True)
+    def publish(
+        self,
+        text: str,
+        reply_to: str | None = None,
+        media: Sequence[MediaUpload] = (),
+        media_ids: Sequence[str] = (),
+    ) -> Published:
+        """Post `text` on the Page. `reply_to` is ignored: a continuation is simply another Page post.
+
+        With one image and no `media_ids`, a photo post; with `media_ids`, a feed post with those photos.
+        """
+        if len(media) == 1 and not media_ids:
+            return self._photo_post(text, media[0])
+        params = {"message": text}
+        for n, media_id in enumerate(media_ids):
+            params[f"attached_media[{n}]"] = json.dumps({"media_fbid": media_id})
+        try:
+            result = self._request("POST", "feed", params, writes=True)
+        except Rejected as error:
+            if media_ids and not isinstance(error, AlreadyExists) and MEDIA_FBID in str(error):
+                raise MediaExpired(f"{error} (the photos are unknown or expired: upload them again)") from None
+            raise
         post_id = str(result.get("id") or "")
         if not post_id:
             raise OutcomeUnknown(
@@ -95,6 +124,21 @@ class FacebookPublisher:
                 return Published(post_id, _url(post_id))
         return None
 
+    def upload_media(self, media: Sequence[MediaUpload], now: datetime) -> tuple[UploadedMedia, ...]:
+        """Several images: each uploaded as an unpublished photo. One image: nothing (it goes with the post)."""
+        if len(media) <= 1:
+            return ()
+        uploaded: list[UploadedMedia] = []
+        for item in media:
+            params = {"published": "false", "alt_text_custom": item.alt}
+            result = self._request("POST", "photos", params, files=_source(item))
+            photo_id = str(result.get("id") or "")
+            if not photo_id:
+                raise RetryLater(f"Facebook: POST /{self._page}/photos answered without a photo id; upload again")
+            logger.info("facebook %s: uploaded %s as unpublished photo %s", self.account.name, item.name, photo_id)
+            uploaded.append(UploadedMedia(photo_id, None))
+        return tuple(uploaded)
+
     def whoami(self) -> Identity:
         """GET /{version}/me: with a Page token, "me" is the Page the token belongs to.
 
@@ -106,14 +150,33 @@ class FacebookPublisher:
 
     # --- internals ---------------------------------------------------------------------------------------
 
+    def _photo_post(self, text: str, item: MediaUpload) -> Published:
+        """One image: the photo post is the visible post; its `post_id` (not the photo's id) is the post."""
+        params = {"message": text, "alt_text_custom": item.alt}
+        result = self._request("POST", "photos", params, writes=True, files=_source(item))
+        post_id = str(result.get("post_id") or "")
+        if not post_id:
+            raise OutcomeUnknown(
+                f"Facebook: POST /{self._page}/photos answered without a post id: the post may exist; "
+                "look it up before sending again"
+            )
+        logger.info("facebook %s: posted photo post %s", self.account.name, post_id)
+        return Published(post_id, _url(post_id))
+
     def _request(
-        self, method: str, edge: str, params: dict[str, str], writes: bool = False, node: str | None = None
+        self,
+        method: str,
+        edge: str,
+        params: dict[str, str],
+        writes: bool = False,
+        node: str | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> Mapping[str, Any]:
         path = f"{self._version}/{node or self._page}" + (f"/{edge}" if edge else "")
         action = f"{method} /{path}"
         try:
             if method == "POST":
-                result = self._graph.request(path, post_args=params)
+                result = self._graph.request(path, post_args=params, files=files)
             else:
                 result = self._graph.request(path, args=params)
         except facebook.GraphAPIError as error:
@@ -182,6 +245,11 @@ def _as_int(value: object) -> int | None:
 
 def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _source(item: MediaUpload) -> dict[str, tuple[str, bytes, str]]:
+    """The multipart `source` part of a photo upload."""
+    return {"source": (item.name, item.data, item.mime)}
 
 
 def _url(post_id: str) -> str:

@@ -8,11 +8,12 @@ no timeout and a fixed host: a transport adapter on its public `client.session` 
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -24,12 +25,15 @@ from bot.publishers.base import (
     AlreadyExists,
     CredentialsError,
     Identity,
+    MediaExpired,
+    MediaUpload,
     OutcomeUnknown,
     Published,
     PublishError,
     Rejected,
     ReplyRefused,
     RetryLater,
+    UploadedMedia,
 )
 from bot.publishers.transport import make_session, protect_secrets, transport_error
 
@@ -39,6 +43,9 @@ DUPLICATE_DETAIL = "duplicate content"
 REPLY_REFUSED_DETAIL = "reply to this conversation is not allowed"
 USAGE_CAP_TITLE = "UsageCapExceeded"
 RECENT_POSTS = 100  # GET /2/users/{id}/tweets: max_results is 5..100
+MEDIA_IDS_INVALID = "media ids are invalid"  # 400 on POST /2/tweets: unknown, expired or another account's id
+MEDIA_UPLOAD = "/2/media/upload"  # v2 one-shot upload (tweepy 4.17 only knows the retired v1.1 host)
+MEDIA_METADATA = "/2/media/metadata"
 
 
 class XPublisher:
@@ -72,11 +79,22 @@ class XPublisher:
 
     # --- Publisher -------------------------------------------------------------------------------------
 
-    def publish(self, text: str, reply_to: str | None = None) -> Published:
+    def publish(
+        self,
+        text: str,
+        reply_to: str | None = None,
+        media: Sequence[MediaUpload] = (),
+        media_ids: Sequence[str] = (),
+    ) -> Published:
+        """`media` is unused: X attaches the ids upload_media() returned."""
         try:
-            response = self._client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=True)
+            response = self._client.create_tweet(
+                text=text, in_reply_to_tweet_id=reply_to, media_ids=list(media_ids) or None, user_auth=True
+            )
         except Exception as error:
-            raise self._classify(error, "POST /2/tweets", writes=True, replying=reply_to is not None) from None
+            raise self._classify(
+                error, "POST /2/tweets", writes=True, replying=reply_to is not None, with_media=bool(media_ids)
+            ) from None
         data = response.data if isinstance(response.data, dict) else {}
         if not data.get("id"):
             raise OutcomeUnknown(
@@ -104,6 +122,27 @@ class XPublisher:
     def whoami(self) -> Identity:
         return self._me()
 
+    def upload_media(self, media: Sequence[MediaUpload], now: datetime) -> tuple[UploadedMedia, ...]:
+        """POST /2/media/upload (JSON, base64) then POST /2/media/metadata (alt text) for each image."""
+        uploaded: list[UploadedMedia] = []
+        for item in media:
+            category = "tweet_gif" if item.mime == "image/gif" else "tweet_image"
+            body = {
+                "media": base64.b64encode(item.data).decode("ascii"),
+                "media_category": category,
+                "media_type": item.mime,
+            }
+            data = self._session_post(MEDIA_UPLOAD, body)
+            media_id = str(data.get("id") or "")
+            if not media_id:
+                raise RetryLater(f"X: POST {MEDIA_UPLOAD} answered without a media id; upload again later")
+            seconds = data.get("expires_after_secs")
+            expires = now + timedelta(seconds=int(seconds)) if isinstance(seconds, int) else None
+            self._session_post(MEDIA_METADATA, {"id": media_id, "metadata": {"alt_text": {"text": item.alt}}})
+            logger.info("x %s: uploaded %s as media %s", self.account.name, item.name, media_id)
+            uploaded.append(UploadedMedia(media_id, expires))
+        return tuple(uploaded)
+
     # --- internals ---------------------------------------------------------------------------------------
 
     def _me(self) -> Identity:
@@ -117,11 +156,34 @@ class XPublisher:
         self._username = str(user.username)
         return Identity(self._user_id, str(user.name), self._username)
 
+    def _session_post(self, route: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A JSON POST through tweepy's own session: same OAuth 1.0a signing, timeout and base URL as posting."""
+        auth = tweepy.OAuth1UserHandler(
+            self._client.consumer_key,
+            self._client.consumer_secret,
+            self._client.access_token,
+            self._client.access_token_secret,
+        ).apply_auth()
+        try:
+            response = self._client.session.post(DEFAULT_X_API_BASE_URL + route, json=body, auth=auth)
+            with response:
+                _raise_for_status(response)
+                answer = response.json()
+        except ValueError:
+            raise RetryLater(f"X: POST {route}: the answer was not JSON; upload again later") from None
+        except Exception as error:
+            # An upload is not a publication: whatever happened, uploading again is harmless.
+            raise self._classify(error, f"POST {route}", writes=False) from None
+        data = answer.get("data") if isinstance(answer, dict) else None
+        return data if isinstance(data, dict) else {}
+
     def _url(self, post_id: str) -> str:
         handle = self._username or self.account.handle or "i/web"
         return f"https://x.com/{handle}/status/{post_id}"
 
-    def _classify(self, error: Exception, action: str, writes: bool, replying: bool = False) -> PublishError:
+    def _classify(
+        self, error: Exception, action: str, writes: bool, replying: bool = False, with_media: bool = False
+    ) -> PublishError:
         """Map one tweepy or requests exception to the taxonomy; anything else is re-raised as a bug."""
         if isinstance(error, requests.RequestException):
             result = transport_error(error, "X", action, writes)
@@ -143,6 +205,8 @@ class XPublisher:
             return RetryLater(where, retry_at)
         if status >= 500:
             return RetryLater(where)
+        if with_media and status == 400 and any(MEDIA_IDS_INVALID in str(m).lower() for m in error.api_messages):
+            return MediaExpired(f"{where} (the media ids are unknown or expired: upload the images again)")
         if status == 401:
             return CredentialsError(
                 f"X rejected the credentials of account {self.account.name!r} (401 Unauthorized): check "
@@ -158,6 +222,27 @@ class XPublisher:
                 return ReplyRefused(where)
             return Rejected(where)
         return Rejected(where)  # 400 and any other 4xx: X refused the request, nothing was written
+
+
+_STATUS_ERRORS: dict[int, type[tweepy.errors.HTTPException]] = {
+    400: tweepy.errors.BadRequest,
+    401: tweepy.errors.Unauthorized,
+    403: tweepy.errors.Forbidden,
+    404: tweepy.errors.NotFound,
+}
+
+
+def _raise_for_status(response: requests.Response) -> None:
+    """Raise what tweepy's Client would raise for this answer, so one _classify serves every call."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status == 429:
+        reset = response.headers.get("x-rate-limit-reset")
+        raise tweepy.errors.TooManyRequests(response, reset_time=int(reset) if reset and reset.isdigit() else None)
+    if status >= 500:
+        raise tweepy.errors.TwitterServerError(response)
+    raise _STATUS_ERRORS.get(status, tweepy.errors.HTTPException)(response)
 
 
 def _problem(response: requests.Response) -> Mapping[str, Any]:
@@ -201,17 +286,23 @@ def _tweet_matches(wanted: str, tweet: Mapping[str, Any]) -> bool:
     """Does a post returned by X hold exactly `wanted`? Long posts carry their full text in note_tweet.
 
     X replaces URLs by t.co links; each one is matched against the URL it stands for (scheme optional, as
-    X also links bare domains such as rree.gob.pe).
+    X also links bare domains such as rree.gob.pe). A post with images ends with one more t.co link standing
+    for them (its entity has a `media_key`, displayed as pic.x.com/...): it is not part of what we wrote.
     """
     source: Mapping[str, Any] = tweet.get("note_tweet") or tweet
     text = str(source.get("text") or "")
     entities = source.get("entities") or {}
+    url_entities = [url for url in entities.get("urls", []) if isinstance(url, dict) and url.get("url")]
+    media_links = {str(url["url"]) for url in url_entities if url.get("media_key")}
     links = {
         str(url["url"]): str(url.get("expanded_url") or url["url"])
-        for url in entities.get("urls", [])
-        if isinstance(url, dict) and url.get("url")
+        for url in url_entities
+        if str(url["url"]) not in media_links
     }
     text = _normalise(_unescape(text))
+    if media_links:
+        trailing = "|".join(re.escape(link) for link in sorted(media_links, key=len, reverse=True))
+        text = re.sub(f"(?:\\s*(?:{trailing}))+$", "", text)
     if not links:
         return text == wanted
     pattern = []
