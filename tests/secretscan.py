@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,7 +102,7 @@ def register_url(url: str, label: str) -> None:
     from urllib.parse import parse_qsl, urlsplit
 
     rest = url.split("://", 1)[-1]
-    pieces: list[str | None]
+    pieces: Sequence[str | None]
     try:
         parts = urlsplit("x://" + rest)
         pieces = [parts.username, parts.password, *parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))]
