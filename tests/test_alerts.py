@@ -223,3 +223,18 @@ def test_texts_name_post_account_variable_and_what_to_do() -> None:
     assert texts.daemon_stopped(0).kind == "info"
     published = texts.post_published("mensaje", "cancilleria_x", ["https://x.com/C/status/1"])
     assert published.kind == "success" and "https://x.com/C/status/1" in published.body
+
+
+def test_importing_the_alert_heartbeat_and_notify_modules_loads_no_heavy_library() -> None:
+    """validate will use bot.alerts for its light check: importing it must not load apprise (nor requests)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.alerts, bot.alerts.probe, bot.alerts.texts, bot.heartbeat, bot.sdnotify\n"
+        "from bot.alerts import check_alert_urls\n"
+        "check_alert_urls('json://127.0.0.1/a https://x.example.org')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'apprise', 'requests', 'tweepy', 'aiosmtpd'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
