@@ -116,6 +116,8 @@ class AlertSender:
                     logger.debug("alert %r not repeated: sent %s ago", alert.title, now - last)
                     return False
                 self._sent[alert.dedupe_key] = now
+                if len(self._sent) > 1000:  # a long run: forget what is past the window
+                    self._sent = {k: t for k, t in self._sent.items() if now - t < self._window}
             self._queue.put_nowait(self._scrub(alert))
             return True
         except queue.Full:
