@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.credentials import ConnectionSettings, Environment, malformed_variables, missing_variables
 from bot.model import Account
@@ -53,7 +53,8 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
         return CheckResult(account, "problem", None, tuple(problems))
 
     try:
-        identity = make_publisher(account, env, settings).whoami()
+        publisher = make_publisher(account, env, settings)
+        identity = publisher.whoami()
     except CredentialsError as error:
         return CheckResult(account, "problem", None, (str(error),))
     except RetryLater as error:
@@ -63,7 +64,27 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
 
     warnings = _mismatches(account, identity)
     logger.info("check %s: posts as %s (%s)", account.name, identity.name, identity.id)
+    if isinstance(publisher, ReportsAccessLevel):
+        problem = publisher.access_problem()
+        if problem is not None:
+            return CheckResult(account, "problem", identity, (problem, *warnings))
+        if publisher.access_level is None:
+            # A note, not a warning: the platform answered and nothing says the token cannot post.
+            notes = (
+                "X did not report the access level of these credentials (no x-access-level header): "
+                "if the app was Read only when the token was generated, the first post will be refused",
+            )
+            return CheckResult(account, "warning" if warnings else "ok", identity, (*warnings, *notes))
     return CheckResult(account, "warning" if warnings else "ok", identity, tuple(warnings))
+
+
+@runtime_checkable
+class ReportsAccessLevel(Protocol):
+    """A publisher that learns, from its answers, whether its credentials may post (X: x-access-level)."""
+
+    access_level: str | None
+
+    def access_problem(self) -> str | None: ...
 
 
 def _mismatches(account: Account, identity: Identity) -> list[str]:
@@ -101,6 +122,8 @@ def format_check(results: Sequence[CheckResult]) -> str:
             lines.append(f"OK       {head}: posts as {_as_who(account, result.identity)}")
         elif result.status == "warning" and result.identity is not None:
             lines.append(f"WARNING  {head}: posts as {_as_who(account, result.identity)}")
+        elif result.identity is not None:
+            lines.append(f"PROBLEM  {head}: posts as {_as_who(account, result.identity)}")
         else:
             lines.append(f"PROBLEM  {head}")
         lines.extend(f"         - {message}" for message in result.messages)

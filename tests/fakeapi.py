@@ -54,6 +54,8 @@ MAX_SLOW_SECONDS = 5.0
 
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
 NOT_PERMITTED_DETAIL = "You are not permitted to perform this action."
+X_READ_ONLY = "read"  # x-access-level of a token generated while the app was Read only
+X_CANNOT_WRITE_MESSAGE = "Application cannot perform write actions. Contact Twitter Platform Operations through https://help.twitter.com/forms/platform."
 REPLY_REFUSED_DETAIL = (
     "Reply to this conversation is not allowed because you have not been mentioned or otherwise engaged by "
     "the author of the post you are replying to."
@@ -106,6 +108,7 @@ class XUser:
     access_token: str
     token_secret: str
     long_posts: bool = False
+    access_level: str | None = "read-write"  # x-access-level of its token; "read": a Read-only app; None: no header
 
 
 @dataclass
@@ -415,6 +418,30 @@ class FakeAPI:
     def x_reply_refused(self) -> None:
         self.x_error(403, "Forbidden", REPLY_REFUSED_DETAIL)
 
+    # --- access level (issue 12): x-access-level on every authenticated answer; a Read-only app ----------
+
+    def x_access_level(self, user: XUser, level: str | None) -> None:
+        """Set the access level X reports for `user`'s token: "read" (the app was Read only when the token was
+        generated: reads work, POST answers 403 not permitted), "read-write", or None (no header at all)."""
+        with self._lock:
+            user.access_level = level
+
+    def x_cannot_write(self) -> None:
+        """The next X request answers 403 with the v1-style body of code 261 (an app that cannot write)."""
+        body = {"errors": [{"code": 261, "message": X_CANNOT_WRITE_MESSAGE}]}
+        self.inject(Fault("x", "respond", None, 403, {"Content-Type": "application/json"}, json.dumps(body).encode()))
+
+    def _x_with_access_level(self, headers: Mapping[str, str], answer: _Answer) -> _Answer:
+        """X sends x-access-level on the answers to requests its OAuth 1.0a check accepted."""
+        if answer.status == 401:
+            return answer
+        token = re.search(r'oauth_token="([^"]*)"', headers.get("Authorization", ""))
+        with self._lock:
+            user = self._x_users.get(unquote(token.group(1))) if token else None
+        if user is not None and user.access_level is not None:
+            answer.headers["x-access-level"] = user.access_level
+        return answer
+
     def graph_error(
         self,
         code: int,
@@ -535,7 +562,7 @@ class FakeAPI:
         if split.path.startswith("/2/"):
             with self._lock:
                 self._requests.append(RequestRecord("x", method, split.path, tuple(params), None, received_at))
-            return self._handle_x(method, split.path, params, headers, body)
+            return self._x_with_access_level(headers, self._handle_x(method, split.path, params, headers, body))
         match = re.fullmatch(r"/(v\d+\.\d+)/(.+)", split.path)
         version = match.group(1) if match else None
         with self._lock:
@@ -571,6 +598,8 @@ class FakeAPI:
         user = self._x_user(method, path, params, headers, body)
         if user is None:
             return _x_problem(401, "Unauthorized", "Unauthorized")
+        if method == "POST" and user.access_level == X_READ_ONLY:  # a Read-only app's token: see x_access_level
+            return _x_problem(403, "Forbidden", NOT_PERMITTED_DETAIL)
         if method == "POST" and path == "/2/tweets":
             return self._x_create(user, body)
         if method == "POST" and path in ("/2/media/upload", "/2/media/metadata"):

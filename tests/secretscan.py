@@ -7,6 +7,8 @@ scanners then look for those values:
 
 - `run_cli` (tests/helpers.py) scans the stdout and stderr of every command it runs;
 - the e2e `Campaign` (tests/e2e.py) runs its commands through `run_cli` and scans the daemon's log files;
+- alert payloads (what Apprise delivered to tests/alert_receivers.py) go through `assert_clean_alerts`, and the
+  secret parts of an alert URL itself (password, tokens in the path) are registered by `register_url`;
 - an autouse fixture in tests/conftest.py resets the registry before every test and, after it, scans every
   log record emitted in the test process and every file under the test's `tmp_path` (daemon logs, the outbox
   database and its WAL, status output saved by the test...), except the credential files themselves
@@ -21,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +97,21 @@ def register_env_file(path: Path) -> None:
         _credential_files.add(path.resolve())
 
 
+def register_url(url: str, label: str) -> None:
+    """Register the secret parts of an Apprise or heartbeat URL: user, password, path pieces, query values."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    rest = url.split("://", 1)[-1]
+    pieces: Sequence[str | None]
+    try:
+        parts = urlsplit("x://" + rest)
+        pieces = [parts.username, parts.password, *parts.path.split("/"), *(v for _, v in parse_qsl(parts.query))]
+    except ValueError:
+        pieces = rest.replace("@", "/").replace(":", "/").split("/")
+    for piece in pieces:
+        register(piece, f"{label} (a part of the URL)")
+
+
 def secrets() -> dict[str, str]:
     with _lock:
         return dict(_secrets)
@@ -158,6 +175,15 @@ def fail_on(findings: Iterable[Finding]) -> None:
 
 def assert_clean_text(text: str, where: str) -> None:
     fail_on(find_in_text(text, where))
+
+
+def assert_clean_alerts(payloads: Iterable[tuple[str, str | bytes]]) -> None:
+    """No registered secret in any delivered alert: (where, payload) pairs, e.g. a json:// body or a mail."""
+    found: list[Finding] = []
+    for where, payload in payloads:
+        data = payload.encode() if isinstance(payload, str) else payload
+        found += find_in_bytes(data, f"alert {where}")
+    fail_on(found)
 
 
 def assert_clean_tree(folder: Path) -> None:

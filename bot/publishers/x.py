@@ -4,6 +4,15 @@ Posts with OAuth 1.0a user context (`create_tweet(..., user_auth=True)`); a thre
 each fragment as a reply to the previous one (the runner chains them through `reply_to`). tweepy's Client has
 no timeout and a fixed host: a transport adapter on its public `client.session` adds both (see transport.py).
 `wait_on_rate_limit` stays off: a 429 becomes RetryLater with the reset time, and the runner reschedules.
+
+Access level. X reports the access level of OAuth 1.0a credentials in the `x-access-level` header of its
+answers (`read`, `read-write`, `read-write-directmessages`). A token generated while the app was still "Read
+only" reads fine and is refused on the first post, so every answer's header is remembered (a session hook),
+`check` reports a read-only token, and a refused post is told apart from refused content:
+- a 403 whose v1-style body has code 261 ("cannot perform write actions") is a credentials hold;
+- a 403 "You are not permitted to perform this action." is ambiguous (X answers the same to an over-length
+  post): it is a credentials hold when the access level is `read` (from this answer or an earlier one; when
+  none was seen yet, one GET /2/users/me asks: a read, never a resend), and a refused fragment otherwise.
 """
 
 from __future__ import annotations
@@ -46,6 +55,11 @@ RECENT_POSTS = 100  # GET /2/users/{id}/tweets: max_results is 5..100
 MEDIA_IDS_INVALID = "media ids are invalid"  # 400 on POST /2/tweets: unknown, expired or another account's id
 MEDIA_UPLOAD = "/2/media/upload"  # v2 one-shot upload (tweepy 4.17 only knows the retired v1.1 host)
 MEDIA_METADATA = "/2/media/metadata"
+ACCESS_LEVEL_HEADER = "x-access-level"
+READ_ONLY = "read"
+CANNOT_WRITE_CODE = 261  # v1.1 "Application cannot perform write actions."
+NOT_PERMITTED_DETAIL = "not permitted to perform this action"
+READ_WRITE_FIX = "set the app to Read and write, then regenerate the access token"
 
 
 class XPublisher:
@@ -74,6 +88,8 @@ class XPublisher:
             wait_on_rate_limit=False,
         )
         make_session(DEFAULT_X_API_BASE_URL, settings.x_api_base_url, settings.timeout_seconds, self._client.session)
+        self._client.session.hooks["response"].append(self._remember_access_level)
+        self.access_level: str | None = None  # from the x-access-level header of the latest answer that had it
         self._user_id: str | None = None
         self._username: str | None = account.handle
 
@@ -143,6 +159,12 @@ class XPublisher:
             uploaded.append(UploadedMedia(media_id, expires))
         return tuple(uploaded)
 
+    def access_problem(self) -> str | None:
+        """After a request: why these credentials cannot post (a read-only token), or None."""
+        if self.access_level == READ_ONLY:
+            return self._read_only_message(f"{ACCESS_LEVEL_HEADER}: {READ_ONLY}")
+        return None
+
     # --- internals ---------------------------------------------------------------------------------------
 
     def _me(self) -> Identity:
@@ -176,6 +198,28 @@ class XPublisher:
             raise self._classify(error, f"POST {route}", writes=False) from None
         data = answer.get("data") if isinstance(answer, dict) else None
         return data if isinstance(data, dict) else {}
+
+    def _remember_access_level(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        level = response.headers.get(ACCESS_LEVEL_HEADER)
+        if level:
+            self.access_level = level.strip().lower()
+
+    def _read_only_message(self, evidence: str) -> str:
+        token, secret = self._variables[2], self._variables[3]
+        return (
+            f"X: the access token of account {self.account.name!r} is read-only ({evidence}): it cannot post. "
+            f"{READ_WRITE_FIX[0].upper()}{READ_WRITE_FIX[1:]} in the X developer portal (User authentication "
+            f"settings), and put the new {token} and {secret} in .env"
+        )
+
+    def _learn_access_level(self) -> str | None:
+        """One GET /2/users/me to read the header when no answer has carried it yet; None if that fails."""
+        if self.access_level is None:
+            try:
+                self._client.get_me(user_auth=True)
+            except Exception:  # only a hint for classifying: its failure changes nothing
+                logger.info("x %s: could not read the access level", self.account.name)
+        return self.access_level
 
     def _url(self, post_id: str) -> str:
         handle = self._username or self.account.handle or "i/web"
@@ -216,6 +260,16 @@ class XPublisher:
             )
         if status == 403:
             lowered = detail.lower()
+            if CANNOT_WRITE_CODE in error.api_codes:
+                return CredentialsError(
+                    self._read_only_message(f"code {CANNOT_WRITE_CODE}, cannot perform write actions")
+                    + "; if the app already is Read and write, X has restricted its writing: see the developer portal",
+                    self._variables[2],
+                )
+            if writes and NOT_PERMITTED_DETAIL in lowered and self._learn_access_level() == READ_ONLY:
+                return CredentialsError(
+                    self._read_only_message(f"{ACCESS_LEVEL_HEADER}: {READ_ONLY}"), self._variables[2]
+                )
             if DUPLICATE_DETAIL in lowered:
                 return AlreadyExists(where)
             if replying and REPLY_REFUSED_DETAIL in lowered:

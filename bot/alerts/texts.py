@@ -1,0 +1,123 @@
+"""What each alert says: a short title, then what happened, to which post and account, and what to do.
+
+The advice repeats what `status` shows for the same state (bot/status.py); keep the two in step. Every input
+is already safe to show (PublishError messages never hold a secret); AlertSender masks known secrets again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.alerts.model import Alert, AlertKind
+
+
+def _resume(post_id: str, account: str, extra: str = "") -> str:
+    return f"python main.py resume {post_id} --account {account}{extra}"
+
+
+def _when(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M %Z}".strip()
+
+
+def account_held(account: str, variable: str | None, reason: str, post_id: str | None = None) -> Alert:
+    fix = f"fix {variable} in .env" if variable else "fix the account's variables in .env"
+    then = f"run `{_resume(post_id, account)}`" if post_id else "run `python main.py resume POST --account ...`"
+    body = (
+        f"The platform rejected the credentials of account {account}"
+        f"{f' (variable {variable})' if variable else ''}: {reason}\n"
+        f"Nothing more is sent from this account until it is fixed; other accounts go on.\n"
+        f"What to do: {fix}, then restart the daemon or {then}."
+    )
+    return Alert("failure", f"Account {account} held: credentials rejected", body, post_id, account)
+
+
+def fragment_refused(post_id: str, account: str, index: int, total: int, reason: str) -> Alert:
+    body = (
+        f"Post {post_id} on {account}: fragment {index}/{total} was refused by the platform and will not be "
+        f"retried: {reason}\n"
+        f"What to do: fix the cause, then `{_resume(post_id, account)}` tries it again."
+    )
+    return Alert("failure", f"Post {post_id} refused on {account}", body, post_id, account)
+
+
+def unknown_after_lookups(post_id: str, account: str, index: int, total: int, reason: str) -> Alert:
+    body = (
+        f"Post {post_id} on {account}: fragment {index}/{total} was sent but no answer came back, and looking "
+        f"it up on the platform did not settle whether it exists: {reason}\n"
+        f"Nothing more is sent for this post until it is settled, so it is never posted twice.\n"
+        f"What to do: check the account on the platform; `{_resume(post_id, account)}` looks it up again."
+    )
+    return Alert("failure", f"Post {post_id} on {account}: outcome unknown", body, post_id, account)
+
+
+def missed(post_id: str, account: str, at: datetime, reason: str) -> Alert:
+    body = (
+        f"Post {post_id} on {account}, due {_when(at)}, was not published: {reason}\n"
+        f"What to do: `{_resume(post_id, account)}` tries it again."
+    )
+    return Alert("failure", f"Post {post_id} missed on {account}", body, post_id, account)
+
+
+def conflict(post_id: str, account: str, detail: str) -> Alert:
+    body = (
+        f"Post {post_id} on {account} had started when its message changed: {detail}\n"
+        "The rest is not sent with a different text.\n"
+        f"What to do: `{_resume(post_id, account, ' --accept-edit')}` continues with the new text, "
+        "or restore the message file."
+    )
+    return Alert("failure", f"Post {post_id} on {account}: message changed while publishing", body, post_id, account)
+
+
+def invalid_edit(schedule: str, problems: Sequence[str]) -> Alert:
+    shown = list(problems[:5]) + ([f"... and {len(problems) - 5} more"] if len(problems) > 5 else [])
+    body = (
+        f"{schedule} was edited while the daemon runs and is now invalid:\n"
+        + "\n".join(f"  {line}" for line in shown)
+        + "\nThe old plan keeps running unchanged until the file is valid again.\n"
+        "What to do: fix the file (`python main.py validate` lists every problem); the daemon picks it up."
+    )
+    return Alert("warning", f"{schedule} invalid: old plan still running", body)
+
+
+def preflight_failed(post_id: str, account: str, at: datetime, problems: Sequence[str]) -> Alert:
+    body = (
+        f"Pre-flight check for post {post_id} on {account}, due {_when(at)}, failed:\n"
+        + "\n".join(f"  - {p}" for p in problems)
+        + "\nIt is checked again every 10 minutes; at the post's time publishing is tried as usual.\n"
+        "What to do: fix it before the post's time (`python main.py check` checks again at once)."
+    )
+    return Alert("failure", f"Pre-flight failed: {post_id} on {account}", body, post_id, account)
+
+
+def preflight_passed(post_id: str, account: str, at: datetime) -> Alert:
+    body = f"Pre-flight check for post {post_id} on {account}, due {_when(at)}: credentials and message OK."
+    return Alert("info", f"Pre-flight OK: {post_id} on {account}", body, post_id, account)
+
+
+def daemon_started(posts_ahead: int, next_post: str | None = None, next_at: datetime | None = None) -> Alert:
+    nxt = f"; next: {next_post} at {_when(next_at)}" if next_post and next_at else ""
+    return Alert("info", "Bot started", f"The daemon started with {posts_ahead} post(s) ahead{nxt}.")
+
+
+def daemon_stopped(posts_ahead: int, reason: str = "stopped") -> Alert:
+    kind: AlertKind = "warning" if posts_ahead else "info"
+    body = f"The daemon {reason} with {posts_ahead} post(s) still ahead."
+    if posts_ahead:
+        body += " Nothing is published until it runs again: start it before the next post's time."
+    return Alert(kind, "Bot stopped", body)
+
+
+def post_published(post_id: str, account: str, urls: Sequence[str]) -> Alert:
+    links = "\n".join(f"  {url}" for url in urls)
+    body = f"Post {post_id} on {account} was published ({len(urls)} part(s)):\n{links}"
+    return Alert("success", f"Published: {post_id} on {account}", body, post_id, account)
+
+
+def test_alert(now: datetime) -> Alert:
+    return Alert(
+        "info",
+        "Test alert from the Fiestas Patrias bot",
+        f"This is a test sent by `python main.py alerts test` at {now:%Y-%m-%d %H:%M:%S %Z}. "
+        "If you read it, alerts reach you.",
+    )
