@@ -14,7 +14,14 @@ from datetime import timedelta
 import pytest
 
 from bot.outbox import OutboxError
-from bot.store.leases import LeaseHeld, LeaseLost, PlanMismatch, StoreUnavailable, TakeoverPending
+from bot.store.leases import (
+    LeaseHeld,
+    LeaseLost,
+    PlanMismatch,
+    StoreUnavailable,
+    TakeoverPending,
+    takeover_wait,
+)
 from bot.store.postgres import PostgresOutbox, describe_url
 from tests.fakes import T0, make_post
 from tests.pgserver import PgServer
@@ -52,6 +59,8 @@ def test_one_holder_at_a_time_and_tokens_only_grow(store: PostgresOutbox) -> Non
     first = store.acquire_lease(*POST, "daemon-a", LONG)
     assert first is not None and first.wait == timedelta(0) and first.previous_owner is None
     assert store.acquire_lease(*POST, "daemon-b", LONG) is None
+    held = store.lease_of(*POST)
+    assert held is not None and (held.owner, held.expires_at) == ("daemon-a", first.expires_at)
     assert store.acquire_lease(*POST, "daemon-a", LONG) is None  # the same owner too: it must renew instead
     other = store.acquire_lease("otro", "x_cancilleria", "daemon-b", LONG)
     assert other is not None and other.token > first.token
@@ -60,6 +69,7 @@ def test_one_holder_at_a_time_and_tokens_only_grow(store: PostgresOutbox) -> Non
     assert info.acquired_at == first.acquired_at and info.expires_at == first.acquired_at + LONG
     assert store.release_lease(first) is True
     assert store.release_lease(first) is False
+    assert store.lease_of(*POST) is None
     again = store.acquire_lease(*POST, "daemon-b", LONG)
     assert again is not None and again.token > other.token
     assert again.wait == timedelta(0) and again.previous_owner is None  # released: nothing in flight
@@ -119,7 +129,8 @@ def test_renewal_keeps_the_lease_past_its_first_expiry(store: PostgresOutbox) ->
 
 def test_a_taker_over_waits_the_takeover_time_after_the_last_renewal(store: PostgresOutbox) -> None:
     short = timedelta(milliseconds=200)
-    wait = timedelta(milliseconds=900)
+    wait = takeover_wait(0.7, send_grace=timedelta(milliseconds=200))  # HTTP timeout + send grace
+    assert wait == timedelta(milliseconds=900)
     lease = store.acquire_lease(*POST, "daemon-a", short)
     assert lease is not None
     store.as_holder(lease).mark_sending(*POST, 1, T0)  # its request may be in flight from here

@@ -13,6 +13,17 @@ from datetime import datetime, timedelta
 
 from bot.outbox import OutboxError
 
+# Defaults argued in docs/high-availability.md: takeover starts at most max(lease, HTTP timeout + grace) after a
+# holder's death, i.e. 32 s with the 30 s HTTP timeout.
+DEFAULT_LEASE = timedelta(seconds=20)
+DEFAULT_RENEW_EVERY = timedelta(seconds=5)
+DEFAULT_SEND_GRACE = timedelta(seconds=2)
+
+
+def takeover_wait(http_timeout_seconds: float, send_grace: timedelta = DEFAULT_SEND_GRACE) -> timedelta:
+    """How long after an unreleased lease's last renewal its old holder's last request may still land."""
+    return timedelta(seconds=http_timeout_seconds) + send_grace
+
 
 class LeaseLost(OutboxError):
     """The caller's lease is no longer the current one (expired, or taken over): send nothing more for the post."""

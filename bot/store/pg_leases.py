@@ -179,6 +179,11 @@ class PgLeaseMethods:
             ),
         )
 
+    def lease_of(self, post_id: str, account: str) -> LeaseInfo | None:
+        """The post's lease row, if any: when acquire_lease returned None, retry just after its expires_at."""
+        found = [info for info in self.leases() if (info.post_id, info.account) == (post_id, account)]
+        return found[0] if found else None
+
     def leases(self) -> list[LeaseInfo]:
         """Every lease row (expired ones too, until taken over or released), by post; for `status`."""
         rows = self._read(

@@ -29,7 +29,7 @@ from psycopg.rows import DictRow, dict_row
 
 from bot.outbox import OutboxError
 from bot.store import pg_schema
-from bot.store.leases import Lease, LeaseLost, StoreUnavailable
+from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
@@ -39,7 +39,6 @@ Connection = psycopg.Connection[DictRow]
 
 CONNECT_TIMEOUT_S = 5
 SESSION_OPTIONS = "-c TimeZone=UTC -c lock_timeout=10s -c statement_timeout=30s"
-DEFAULT_SEND_GRACE = timedelta(seconds=2)
 _BUSY = (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled, psycopg.errors.DeadlockDetected)
 
 
