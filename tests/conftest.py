@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from bot.outbox import Outbox
 from tests import secretscan
+from tests.pgserver import PgServer, find_bindir
 
 
 @pytest.fixture
@@ -20,6 +23,41 @@ def state_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def outbox(state_dir: Path) -> Outbox:
     return Outbox.open(state_dir)
+
+
+# --- PostgreSQL: one server per session (tests/pgserver.py), a fresh database per test ------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A running PostgreSQL server; skipped when not installed, unless REQUIRE_POSTGRES=1 (CI)."""
+    bindir = find_bindir()
+    if bindir is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql)"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " and REQUIRE_POSTGRES=1")
+        pytest.skip(message)
+    server = PgServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """The URL (with its password) of a new, empty database, dropped after the test."""
+    import psycopg
+
+    name = "t_" + uuid.uuid4().hex[:16]
+    secretscan.register(pg_server.password, "the test PostgreSQL password")
+    with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield pg_server.url(name)
+    if pg_server.running:
+        with psycopg.connect(pg_server.url(), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 # --- secrets: no credential value in any log record or file of any test (see tests/secretscan.py) ----------

@@ -1,0 +1,259 @@
+"""Leases, fencing guards and the plan registry in PostgreSQL (the argument is in docs/high-availability.md).
+
+A lease is a row (post, account) -> (owner, token, expiry), decided on the database's clock
+(clock_timestamp(), never the callers' clocks). Tokens come from one sequence, so they only grow. Every
+write to a post first takes a per-post advisory transaction lock (serialising it with lease grants), then:
+
+- from a lease holder's view: locks the lease row, checks that it still carries the holder's token, is
+  unexpired and usable, and renews it (a guarded write is a proof of life); otherwise LeaseLost;
+- from the plain store: refuses to touch a post whose lease someone holds right now (LeaseHeld).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from bot.store.leases import DaemonInfo, Lease, LeaseHeld, LeaseInfo, LeaseLost, PlanMismatch, TakeoverPending
+from bot.store.pg_query import Query
+
+T = TypeVar("T")
+Key = tuple[str, str]
+REGISTRY_LOCK = 7_201_328_002  # pg_advisory_xact_lock key for daemon registration
+
+
+def lock_post(q: Query, key: Key) -> None:
+    """Serialise this transaction with every other write and lease grant for the post."""
+    q("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (json.dumps(list(key)),))
+
+
+def _clock(q: Query) -> datetime:
+    row = q("SELECT clock_timestamp() AS now").one()
+    assert row is not None
+    now: datetime = row["now"]
+    return now
+
+
+def _lease(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
+    ttl: timedelta = row["ttl"]
+    return Lease(
+        post_id=row["post_id"],
+        account=row["account"],
+        owner=row["owner"],
+        token=int(row["token"]),
+        ttl=ttl,
+        acquired_at=row["acquired_at"],
+        renewed_at=row["renewed_at"],
+        expires_at=row["expires_at"],
+        usable_at=row["usable_at"],
+        previous_owner=row["previous_owner"],
+        previous_renewed_at=row["previous_renewed_at"],
+        db_now=db_now,
+        local_deadline=local_start + ttl.total_seconds(),
+    )
+
+
+def _who(key: Key) -> str:
+    return f"post {key[0]} account {key[1]}"
+
+
+def guard_unleased(q: Query, key: Key) -> None:
+    """Refuse a lease-less write to a post that a daemon holds an unexpired lease on."""
+    row = q(
+        "SELECT owner, expires_at FROM leases WHERE post_id = %s AND account = %s AND expires_at > clock_timestamp()",
+        key,
+    ).one()
+    if row is not None:
+        raise LeaseHeld(
+            f"{_who(key)} is being published by {row['owner']} (lease until {row['expires_at'].isoformat()}): "
+            "try again when it has finished"
+        )
+
+
+def guard_holder(q: Query, key: Key, token: int) -> datetime:
+    """Check that `token` still holds the post's lease, unexpired and usable; renew it. Returns the DB time."""
+    row = q("SELECT * FROM leases WHERE post_id = %s AND account = %s FOR UPDATE", key).one()
+    now = _clock(q)
+    if row is None or int(row["token"]) != token:
+        holder = "nobody holds it" if row is None else f"{row['owner']} holds it (token {row['token']})"
+        raise LeaseLost(f"{_who(key)}: lease token {token} is no longer current ({holder}); nothing more is sent")
+    if row["expires_at"] <= now:
+        raise LeaseLost(
+            f"{_who(key)}: lease token {token} expired at {row['expires_at'].isoformat()} "
+            f"(database time {now.isoformat()}); nothing more is sent"
+        )
+    if row["usable_at"] > now:
+        raise TakeoverPending(
+            f"{_who(key)}: taken over from {row['previous_owner']}, whose last request may still land: "
+            f"nothing may be looked up or written before {row['usable_at'].isoformat()}",
+            row["usable_at"],
+        )
+    q(
+        "UPDATE leases SET renewed_at = %s, expires_at = %s + ttl WHERE post_id = %s AND account = %s",
+        (now, now, *key),
+    )
+    return now
+
+
+class PgLeaseMethods:
+    """Lease and registry methods over `_write`/`_read`, which the concrete store provides."""
+
+    _monotonic: Callable[[], float]
+
+    def _write(self, key: Key | None, body: Callable[[Query], T]) -> T:
+        raise NotImplementedError
+
+    def _read(self, body: Callable[[Query], T]) -> T:
+        raise NotImplementedError
+
+    def acquire_lease(
+        self, post_id: str, account: str, owner: str, ttl: timedelta, *, takeover_wait: timedelta = timedelta(0)
+    ) -> Lease | None:
+        """Take the post's lease for `ttl` if nobody holds an unexpired one (the same owner included).
+
+        Taking over an expired lease that was never released sets `usable_at` to the old holder's last
+        renewal + `takeover_wait` (give the HTTP timeout + the send grace): its last request may land until
+        then. Returns None when the lease is held.
+        """
+        if ttl <= timedelta(0):
+            raise ValueError("a lease needs a positive length")
+        key = (post_id, account)
+        start = self._monotonic()
+
+        def body(q: Query) -> Lease | None:
+            lock_post(q, key)
+            old = q("SELECT * FROM leases WHERE post_id = %s AND account = %s FOR UPDATE", key).one()
+            now = _clock(q)
+            if old is None:
+                row = q(
+                    "INSERT INTO leases (post_id, account, token, owner, ttl, acquired_at, renewed_at, expires_at,"
+                    " usable_at) VALUES (%s, %s, nextval('lease_tokens'), %s, %s, %s, %s, %s, %s) RETURNING *",
+                    (*key, owner, ttl, now, now, now + ttl, now),
+                ).one()
+            elif old["expires_at"] > now:
+                return None
+            else:
+                usable_at = max(now, old["renewed_at"] + takeover_wait)
+                row = q(
+                    "UPDATE leases SET token = nextval('lease_tokens'), owner = %s, ttl = %s, acquired_at = %s,"
+                    " renewed_at = %s, expires_at = %s, usable_at = %s, previous_owner = %s,"
+                    " previous_renewed_at = %s WHERE post_id = %s AND account = %s RETURNING *",
+                    (owner, ttl, now, now, now + ttl, usable_at, old["owner"], old["renewed_at"], *key),
+                ).one()
+            assert row is not None
+            return _lease(row, now, start)
+
+        return self._write(None, body)
+
+    def renew_lease(self, lease: Lease) -> Lease:
+        """Extend the lease by its length from now (database clock). Raises LeaseLost when it is not current."""
+        start = self._monotonic()
+        key = (lease.post_id, lease.account)
+
+        def body(q: Query) -> Lease:
+            row = q(
+                "UPDATE leases SET renewed_at = n.now, expires_at = n.now + ttl"
+                " FROM (SELECT clock_timestamp() AS now) n"
+                " WHERE post_id = %s AND account = %s AND token = %s AND expires_at > n.now"
+                " RETURNING leases.*, n.now AS db_now",
+                (*key, lease.token),
+            ).one()
+            if row is None:
+                raise LeaseLost(f"{_who(key)}: lease token {lease.token} expired or was taken over; not renewed")
+            return _lease(row, row["db_now"], start)
+
+        return self._write(None, body)
+
+    def release_lease(self, lease: Lease) -> bool:
+        """Give the lease up (nothing of ours is in flight): the next holder need not wait. False if not ours."""
+        return self._write(
+            None,
+            lambda q: (
+                q(
+                    "DELETE FROM leases WHERE post_id = %s AND account = %s AND token = %s",
+                    (lease.post_id, lease.account, lease.token),
+                ).rowcount
+                > 0
+            ),
+        )
+
+    def lease_of(self, post_id: str, account: str) -> LeaseInfo | None:
+        """The post's lease row, if any: when acquire_lease returned None, retry just after its expires_at."""
+        found = [info for info in self.leases() if (info.post_id, info.account) == (post_id, account)]
+        return found[0] if found else None
+
+    def leases(self) -> list[LeaseInfo]:
+        """Every lease row (expired ones too, until taken over or released), by post; for `status`."""
+        rows = self._read(
+            lambda q: (
+                q("SELECT *, expires_at <= clock_timestamp() AS expired FROM leases ORDER BY post_id, account").rows
+            )
+        )
+        return [
+            LeaseInfo(
+                post_id=row["post_id"],
+                account=row["account"],
+                owner=row["owner"],
+                token=int(row["token"]),
+                acquired_at=row["acquired_at"],
+                renewed_at=row["renewed_at"],
+                expires_at=row["expires_at"],
+                usable_at=row["usable_at"],
+                expired=bool(row["expired"]),
+            )
+            for row in rows
+        ]
+
+    # -- the plan registry -----------------------------------------------------------------------
+
+    def register_daemon(self, owner: str, plan_digest: str, *, live_within: timedelta) -> None:
+        """Record a starting daemon's plan digest; PlanMismatch if a daemon seen within `live_within` differs."""
+
+        def body(q: Query) -> None:
+            q("SELECT pg_advisory_xact_lock(%s)", (REGISTRY_LOCK,))
+            now = _clock(q)
+            others = q(
+                "SELECT owner, plan_digest FROM daemons WHERE owner <> %s AND seen_at > %s AND plan_digest <> %s"
+                " ORDER BY owner",
+                (owner, now - live_within, plan_digest),
+            ).rows
+            if others:
+                running = ", ".join(f"{row['owner']} (plan {row['plan_digest'][:12]})" for row in others)
+                raise PlanMismatch(
+                    f"this daemon's plan (digest {plan_digest[:12]}) differs from the plan of {running} on the "
+                    "same database: give every daemon the same schedule.yaml and messages, then start it again"
+                )
+            q(
+                "INSERT INTO daemons (owner, plan_digest, started_at, seen_at) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (owner) DO UPDATE SET plan_digest = excluded.plan_digest,"
+                " started_at = excluded.started_at, seen_at = excluded.seen_at",
+                (owner, plan_digest, now, now),
+            )
+
+        self._write(None, body)
+
+    def heartbeat_daemon(self, owner: str, plan_digest: str) -> None:
+        """A registered daemon is alive, with this plan (a live reload may have changed it)."""
+        self._write(
+            None,
+            lambda q: q(
+                "UPDATE daemons SET seen_at = clock_timestamp(), plan_digest = %s WHERE owner = %s",
+                (plan_digest, owner),
+            ),
+        )
+
+    def unregister_daemon(self, owner: str) -> None:
+        self._write(None, lambda q: q("DELETE FROM daemons WHERE owner = %s", (owner,)))
+
+    def daemons(self, live_within: timedelta) -> list[DaemonInfo]:
+        rows = self._read(
+            lambda q: (
+                q("SELECT *, seen_at > clock_timestamp() - %s AS live FROM daemons ORDER BY owner", (live_within,)).rows
+            )
+        )
+        return [
+            DaemonInfo(row["owner"], row["plan_digest"], row["started_at"], row["seen_at"], bool(row["live"]))
+            for row in rows
+        ]

@@ -1,0 +1,399 @@
+"""The outbox's methods in PostgreSQL: the same names, arguments, results and errors as bot.outbox.Outbox.
+
+Each method is one transaction. Writes to a post go through `_write(key, ...)`, which serialises them per
+post (an advisory transaction lock, like SQLite's single writer) and checks the lease guard before running
+the statements; reads run in one read-only snapshot. The connection handling and the guard live in
+postgres.py and pg_leases.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bot.model import Post
+from bot.outbox import FragmentRecord, FragmentState, FreezeResult, OutboxError, PostSummary, texts_digest
+from bot.store.pg_query import Query
+
+T = TypeVar("T")
+Key = tuple[str, str]
+
+
+def aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: the outbox needs timezone-aware times")
+    return moment
+
+
+def _record(row: dict[str, Any]) -> FragmentRecord:
+    return FragmentRecord(
+        post_id=row["post_id"],
+        account=row["account"],
+        index=row["idx"],
+        total=row["total"],
+        text=row["text"],
+        at=row["at"],
+        state=row["state"],
+        remote_id=row["remote_id"],
+        url=row["url"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        sent_at=row["sent_at"],
+    )
+
+
+class PgOutboxMethods:
+    """The outbox protocol over `_write` and `_read`, which the concrete store provides."""
+
+    def _write(self, key: Key | None, body: Callable[[Query], T]) -> T:
+        raise NotImplementedError
+
+    def _read(self, body: Callable[[Query], T]) -> T:
+        raise NotImplementedError
+
+    # -- freezing texts --------------------------------------------------------------------------
+
+    def freeze(self, post: Post, now: datetime) -> FreezeResult:
+        """Record the post's fragment texts before anything is sent (see bot.outbox.Outbox.freeze)."""
+        key = (post.id, post.account.name)
+        digest = texts_digest([f.text for f in post.fragments])
+        stamp = aware(now)
+        at = aware(post.at)
+
+        def body(q: Query) -> FreezeResult:
+            row = q("SELECT texts_digest FROM posts WHERE post_id = %s AND account = %s", key).one()
+            if row is None:
+                q(
+                    "INSERT INTO posts (post_id, account, scheduled_at, texts_digest, created_at, updated_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)",
+                    (*key, at, digest, stamp, stamp),
+                )
+                self._insert_fragments(q, post, range(1, len(post.fragments) + 1), stamp)
+                return FreezeResult("new")
+            if row["texts_digest"] == digest:
+                q(
+                    "UPDATE posts SET scheduled_at = %s, conflict = NULL, updated_at = %s"
+                    " WHERE post_id = %s AND account = %s",
+                    (at, stamp, *key),
+                )
+                for fragment in post.fragments:
+                    q(
+                        "UPDATE fragments SET at = %s WHERE post_id = %s AND account = %s AND idx = %s"
+                        " AND state IN ('pending', 'failed', 'missed')",
+                        (aware(fragment.at), *key, fragment.index),
+                    )
+                return FreezeResult("same")
+            started = q(
+                "SELECT idx, state FROM fragments WHERE post_id = %s AND account = %s"
+                " AND state IN ('sending', 'sent', 'unknown') ORDER BY idx LIMIT 1",
+                key,
+            ).one()
+            if started is not None:
+                conflict = (
+                    f"the message changed after publishing started (fragment {started['idx']} is "
+                    f"{started['state']}); the frozen text was kept"
+                )
+                q(
+                    "UPDATE posts SET conflict = %s, updated_at = %s WHERE post_id = %s AND account = %s",
+                    (conflict, stamp, *key),
+                )
+                return FreezeResult("conflict", conflict)
+            q("DELETE FROM fragments WHERE post_id = %s AND account = %s", key)
+            q(
+                "UPDATE posts SET scheduled_at = %s, texts_digest = %s, conflict = NULL, standalone_from = NULL,"
+                " next_at = NULL, updated_at = %s WHERE post_id = %s AND account = %s",
+                (at, digest, stamp, *key),
+            )
+            self._insert_fragments(q, post, range(1, len(post.fragments) + 1), stamp)
+            return FreezeResult("replaced")
+
+        return self._write(key, body)
+
+    @staticmethod
+    def _insert_fragments(q: Query, post: Post, indexes: range | list[int], stamp: datetime) -> None:
+        for index in indexes:
+            fragment = post.fragments[index - 1]
+            q(
+                "INSERT INTO fragments (post_id, account, idx, total, text, at, state, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, 'pending', %s, %s)",
+                (
+                    post.id,
+                    post.account.name,
+                    fragment.index,
+                    fragment.total,
+                    fragment.text,
+                    aware(fragment.at),
+                    stamp,
+                    stamp,
+                ),
+            )
+
+    def accept_edit(self, post: Post, now: datetime) -> int:
+        """Adopt the post's current texts for every fragment not yet sent (see bot.outbox.Outbox.accept_edit)."""
+        key = (post.id, post.account.name)
+        stamp = aware(now)
+
+        def body(q: Query) -> int:
+            if q("SELECT 1 FROM posts WHERE post_id = %s AND account = %s", key).one() is None:
+                raise OutboxError(f"post {post.id} for account {post.account.name} was never frozen")
+            kept = {
+                int(row["idx"])
+                for row in q(
+                    "SELECT idx FROM fragments WHERE post_id = %s AND account = %s"
+                    " AND state IN ('sending', 'sent', 'unknown')",
+                    key,
+                ).rows
+            }
+            q(
+                "DELETE FROM fragments WHERE post_id = %s AND account = %s"
+                " AND state NOT IN ('sending', 'sent', 'unknown')",
+                key,
+            )
+            replaced = [f.index for f in post.fragments if f.index not in kept]
+            self._insert_fragments(q, post, replaced, stamp)
+            q(
+                "UPDATE posts SET texts_digest = %s, conflict = NULL, scheduled_at = %s, updated_at = %s"
+                " WHERE post_id = %s AND account = %s",
+                (texts_digest([f.text for f in post.fragments]), aware(post.at), stamp, *key),
+            )
+            return len(replaced)
+
+        return self._write(key, body)
+
+    def clear_conflict(self, post_id: str, account: str, now: datetime) -> None:
+        """Forget a recorded conflict (the frozen text stays; a new mismatch flags it again)."""
+        stamp = aware(now)
+        self._write(
+            (post_id, account),
+            lambda q: q(
+                "UPDATE posts SET conflict = NULL, updated_at = %s WHERE post_id = %s AND account = %s",
+                (stamp, post_id, account),
+            ),
+        )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def fragments_of(self, post_id: str, account: str) -> list[FragmentRecord]:
+        """The post's fragments in order; empty when it was never frozen."""
+        rows = self._read(
+            lambda q: (
+                q("SELECT * FROM fragments WHERE post_id = %s AND account = %s ORDER BY idx", (post_id, account)).rows
+            )
+        )
+        return [_record(row) for row in rows]
+
+    def post(self, post_id: str, account: str) -> PostSummary | None:
+        found = self._summaries((post_id, account))
+        return found[0] if found else None
+
+    def posts(self) -> list[PostSummary]:
+        """Every recorded post, by scheduled time."""
+        return self._summaries(None)
+
+    def standalone_from(self, post_id: str, account: str) -> int | None:
+        """The index from which the post's fragments are sent without replying, if any."""
+        row = self._read(
+            lambda q: q(
+                "SELECT standalone_from FROM posts WHERE post_id = %s AND account = %s", (post_id, account)
+            ).one()
+        )
+        return None if row is None or row["standalone_from"] is None else int(row["standalone_from"])
+
+    def _summaries(self, key: Key | None) -> list[PostSummary]:
+        args: tuple[str, ...] = key if key is not None else ()
+        post_where = "WHERE p.post_id = %s AND p.account = %s" if key is not None else ""
+        fragment_where = "WHERE post_id = %s AND account = %s" if key is not None else ""
+
+        def body(q: Query) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            posts = q(
+                "SELECT p.*, h.reason AS hold FROM posts p LEFT JOIN holds h ON h.account = p.account "
+                f"{post_where} ORDER BY p.scheduled_at, p.post_id, p.account",
+                args,
+            ).rows
+            fragments = q(
+                f"SELECT post_id, account, state, last_error FROM fragments {fragment_where}"
+                " ORDER BY post_id, account, idx",
+                args,
+            ).rows
+            return posts, fragments
+
+        posts, fragments = self._read(body)  # one snapshot for both queries
+        counts: dict[Key, dict[str, int]] = {}
+        errors: dict[Key, str] = {}
+        for row in fragments:
+            k = (row["post_id"], row["account"])
+            by_state = counts.setdefault(k, {})
+            by_state[row["state"]] = by_state.get(row["state"], 0) + 1
+            if row["last_error"] and row["state"] != "sent":
+                errors.setdefault(k, row["last_error"])
+        result = []
+        for row in posts:
+            k = (row["post_id"], row["account"])
+            by_state = counts.get(k, {})
+            total = sum(by_state.values())
+            finished = total > 0 and by_state.get("sent", 0) == total
+            result.append(
+                PostSummary(
+                    post_id=row["post_id"],
+                    account=row["account"],
+                    scheduled_at=row["scheduled_at"],
+                    total=total,
+                    counts=by_state,
+                    conflict=row["conflict"],
+                    hold=None if finished else row["hold"],
+                    standalone_from=row["standalone_from"],
+                    next_at=row["next_at"],
+                    last_outcome=row["last_outcome"],
+                    last_message=row["last_message"],
+                    last_error=errors.get(k),
+                    notes=tuple(json.loads(row["notes"])),
+                    updated_at=row["updated_at"],
+                )
+            )
+        return result
+
+    # -- fragment transitions --------------------------------------------------------------------
+
+    def _move(
+        self,
+        post_id: str,
+        account: str,
+        index: int,
+        allowed: tuple[FragmentState, ...],
+        assignments: str,
+        values: tuple[object, ...],
+    ) -> None:
+        def body(q: Query) -> str | None:
+            moved = q(
+                f"UPDATE fragments SET {assignments} WHERE post_id = %s AND account = %s AND idx = %s"
+                " AND state = ANY(%s)",
+                (*values, post_id, account, index, list(allowed)),
+            )
+            if moved.rowcount == 1:
+                return None
+            row = q(
+                "SELECT state FROM fragments WHERE post_id = %s AND account = %s AND idx = %s",
+                (post_id, account, index),
+            ).one()
+            return "no such fragment" if row is None else f"it is {row['state']}"
+
+        found = self._write((post_id, account), body)
+        if found is not None:
+            raise OutboxError(
+                f"post {post_id} account {account} fragment {index}: expected state {'/'.join(allowed)}, {found}"
+            )
+
+    def mark_sending(self, post_id: str, account: str, index: int, now: datetime) -> None:
+        """pending -> sending, counting one attempt. Committed before the request is made."""
+        assignments = "state = 'sending', attempts = attempts + 1, updated_at = %s"
+        self._move(post_id, account, index, ("pending",), assignments, (aware(now),))
+
+    def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
+        """sending/unknown -> sent with the platform's id. Committed right after the answer."""
+        stamp = aware(now)
+        assignments = "state = 'sent', remote_id = %s, url = %s, last_error = NULL, sent_at = %s, updated_at = %s"
+        self._move(post_id, account, index, ("sending", "unknown"), assignments, (remote_id, url, stamp, stamp))
+
+    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
+        """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
+        assignments = "state = 'pending', last_error = %s, updated_at = %s"
+        self._move(post_id, account, index, ("sending", "unknown"), assignments, (error, aware(now)))
+
+    def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
+        """-> failed: not published and not retried until a person resumes the post."""
+        assignments = "state = 'failed', last_error = %s, updated_at = %s"
+        self._move(post_id, account, index, ("pending", "sending", "unknown"), assignments, (error, aware(now)))
+
+    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
+        """sending -> unknown: it may exist; look it up before anything is sent again."""
+        assignments = "state = 'unknown', last_error = %s, updated_at = %s"
+        self._move(post_id, account, index, ("sending", "unknown"), assignments, (error, aware(now)))
+
+    def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int:
+        """Every pending fragment of the post -> missed (its time passed). Returns how many."""
+        stamp = aware(now)
+        return self._write(
+            (post_id, account),
+            lambda q: (
+                q(
+                    "UPDATE fragments SET state = 'missed', last_error = %s, updated_at = %s"
+                    " WHERE post_id = %s AND account = %s AND state = 'pending'",
+                    (reason, stamp, post_id, account),
+                ).rowcount
+            ),
+        )
+
+    def resume(self, post_id: str, account: str, now: datetime) -> int:
+        """Failed and missed fragments -> pending with attempts reset. Returns how many."""
+        stamp = aware(now)
+
+        def body(q: Query) -> int:
+            moved = q(
+                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = %s"
+                " WHERE post_id = %s AND account = %s AND state IN ('failed', 'missed')",
+                (stamp, post_id, account),
+            )
+            q(
+                "UPDATE posts SET next_at = NULL, updated_at = %s WHERE post_id = %s AND account = %s",
+                (stamp, post_id, account),
+            )
+            return moved.rowcount
+
+        return self._write((post_id, account), body)
+
+    # -- post-level facts ------------------------------------------------------------------------
+
+    def set_standalone_from(self, post_id: str, account: str, index: int, note: str, now: datetime) -> None:
+        """From fragment `index` on, post without replying to the previous fragment; note why."""
+        stamp = aware(now)
+
+        def body(q: Query) -> None:
+            q(
+                "UPDATE posts SET standalone_from = LEAST(standalone_from, %s), updated_at = %s"
+                " WHERE post_id = %s AND account = %s",
+                (index, stamp, post_id, account),
+            )
+            self._append_note(q, post_id, account, note)
+
+        self._write((post_id, account), body)
+
+    def add_note(self, post_id: str, account: str, note: str, now: datetime) -> None:
+        """Keep a note for `status` (the same note is kept once)."""
+        stamp = aware(now)
+
+        def body(q: Query) -> None:
+            self._append_note(q, post_id, account, note)
+            q("UPDATE posts SET updated_at = %s WHERE post_id = %s AND account = %s", (stamp, post_id, account))
+
+        self._write((post_id, account), body)
+
+    @staticmethod
+    def _append_note(q: Query, post_id: str, account: str, note: str) -> None:
+        row = q("SELECT notes FROM posts WHERE post_id = %s AND account = %s", (post_id, account)).one()
+        if row is None:
+            raise OutboxError(f"post {post_id} for account {account} was never frozen")
+        notes: list[str] = json.loads(row["notes"])
+        if note not in notes:
+            notes.append(note)
+            q(
+                "UPDATE posts SET notes = %s WHERE post_id = %s AND account = %s",
+                (json.dumps(notes, ensure_ascii=False), post_id, account),
+            )
+
+    def record_outcome(
+        self, post_id: str, account: str, kind: str, message: str, next_at: datetime | None, now: datetime
+    ) -> None:
+        """Remember the last run's outcome and when the post wants to run again, for `status`."""
+        values = (kind, message, None if next_at is None else aware(next_at), aware(now), post_id, account)
+        self._write(
+            (post_id, account),
+            lambda q: q(
+                "UPDATE posts SET last_outcome = %s, last_message = %s, next_at = %s, updated_at = %s"
+                " WHERE post_id = %s AND account = %s",
+                values,
+            ),
+        )

@@ -1,0 +1,116 @@
+"""The PostgreSQL outbox's tables, versioned like the SQLite ones and migrated by the bot, never by hand.
+
+The version lives in a one-row table `bot_schema`. Migrations run in one transaction under an advisory lock,
+so daemons starting together do not race (PostgreSQL's DDL is transactional: a failed migration leaves
+nothing behind). Times are `timestamptz`; text keys sort with the "C" collation, like SQLite's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.outbox import OutboxError
+from bot.store.pg_query import Query
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
+
+_SCHEMA_V1 = (
+    "CREATE TABLE bot_schema (version integer NOT NULL)",
+    "INSERT INTO bot_schema (version) VALUES (0)",
+    """
+CREATE TABLE posts (
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    scheduled_at timestamptz NOT NULL,
+    texts_digest text NOT NULL,
+    conflict text,
+    standalone_from integer,
+    next_at timestamptz,
+    last_outcome text,
+    last_message text,
+    notes text NOT NULL DEFAULT '[]',
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (post_id, account)
+)""",
+    """
+CREATE TABLE fragments (
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    idx integer NOT NULL,
+    total integer NOT NULL,
+    text text NOT NULL,
+    at timestamptz NOT NULL,
+    state text NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'missed')),
+    remote_id text,
+    url text,
+    attempts integer NOT NULL DEFAULT 0,
+    last_error text,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    sent_at timestamptz,
+    PRIMARY KEY (post_id, account, idx),
+    FOREIGN KEY (post_id, account) REFERENCES posts (post_id, account) ON DELETE CASCADE
+)""",
+    """
+CREATE TABLE holds (
+    account text COLLATE "C" PRIMARY KEY,
+    reason text NOT NULL,
+    held_at timestamptz NOT NULL
+)""",
+    # Fencing tokens: strictly increasing over every lease ever granted, even after a row is deleted.
+    "CREATE SEQUENCE lease_tokens",
+    """
+CREATE TABLE leases (
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    token bigint NOT NULL,
+    owner text NOT NULL,
+    ttl interval NOT NULL,
+    acquired_at timestamptz NOT NULL,
+    renewed_at timestamptz NOT NULL,    -- the holder's last proof of life (a renewal or a guarded write)
+    expires_at timestamptz NOT NULL,
+    usable_at timestamptz NOT NULL,     -- takeover: nothing looked up or written before this
+    previous_owner text,
+    previous_renewed_at timestamptz,
+    PRIMARY KEY (post_id, account)
+)""",
+    """
+CREATE TABLE daemons (
+    owner text PRIMARY KEY,
+    plan_digest text NOT NULL,
+    started_at timestamptz NOT NULL,
+    seen_at timestamptz NOT NULL
+)""",
+)
+
+# version reached -> the statements that bring the previous version there
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1}
+
+
+def current_version(q: Query) -> int | None:
+    """The schema version, or None when the bot's tables do not exist yet."""
+    found = q("SELECT to_regclass('bot_schema') IS NOT NULL AS present").one()
+    if found is None or not found["present"]:
+        return None
+    row = q("SELECT version FROM bot_schema").one()
+    return 0 if row is None else int(row["version"])
+
+
+def migrate(q: Query, where: str) -> None:
+    """Bring the schema to SCHEMA_VERSION (inside the caller's transaction)."""
+    q("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+    version = current_version(q) or 0
+    if version > SCHEMA_VERSION:
+        raise OutboxError(
+            f"the database {where} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: "
+            "upgrade the bot on every machine, or use another database"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS[target]:
+            q(statement)
+        q("UPDATE bot_schema SET version = %s", (target,))
+        logger.info("database %s migrated to schema version %d", where, target)

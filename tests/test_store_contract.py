@@ -1,0 +1,390 @@
+"""One contract for every outbox store: the same test bodies run on SQLite (bot.outbox) and PostgreSQL.
+
+The PostgreSQL runs use a real server started by the tests (tests/pgserver.py), a fresh database per test.
+Lease, fencing and reconnection tests, which only the PostgreSQL store offers, are in test_store_leases.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.outbox import Outbox, OutboxError
+from tests.fakes import T0, make_account, make_post
+
+Store = Outbox  # the protocol both stores implement (bot.store.postgres.PostgresOutbox has the same methods)
+
+
+class Backend:
+    """Opens one store's data again and again, and can make it look written by a newer bot."""
+
+    def __init__(self, kind: str, tmp_path: Path, url: str | None) -> None:
+        self.kind = kind
+        self.state_dir = tmp_path / "state"
+        self.url = url
+        self.opened: list[Store] = []
+
+    def __call__(self, create: bool = True) -> Store:
+        if self.url is None:
+            store = Outbox.open(self.state_dir, create=create)
+        else:
+            from bot.store.postgres import PostgresOutbox
+
+            store = PostgresOutbox.open(self.url, create=create)  # type: ignore[assignment]
+        self.opened.append(store)
+        return store
+
+    def set_version(self, version: int) -> None:
+        if self.url is None:
+            with sqlite3.connect(self.state_dir / "outbox.sqlite3") as db:
+                db.execute(f"PRAGMA user_version = {version}")
+        else:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as db:
+                db.execute("UPDATE bot_schema SET version = %s", (version,))
+
+
+Opener = Backend
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The store under test (PostgreSQL: a fresh database); closes every instance afterwards."""
+    url: str | None = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    backend = Backend(request.param, tmp_path, url)
+    yield backend
+    for store in backend.opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: Opener) -> Store:
+    return open_store()
+
+
+def states(store: Store, post_id: str = "mensaje", account: str = "x_cancilleria") -> list[str]:
+    return [r.state for r in store.fragments_of(post_id, account)]
+
+
+# -- opening and the schema ---------------------------------------------------------------------------
+
+
+def test_a_new_store_is_created_at_the_current_schema(open_store: Opener) -> None:
+    from bot.outbox import SCHEMA_VERSION as SQLITE_VERSION
+    from bot.store.pg_schema import SCHEMA_VERSION as PG_VERSION
+
+    store = open_store()
+    assert store.schema_version() in {SQLITE_VERSION, PG_VERSION}
+    assert store.schema_version() >= 1
+    assert store.posts() == [] and store.holds() == {}
+
+
+def test_open_without_create_refuses_a_store_that_does_not_exist(open_store: Opener) -> None:
+    with pytest.raises(FileNotFoundError, match="nothing has been published"):
+        open_store(create=False)
+    open_store().close()
+    assert open_store(create=False).posts() == []
+
+
+def test_a_store_written_by_a_newer_bot_is_refused(open_store: Opener) -> None:
+    first = open_store()
+    first.freeze(make_post(), T0)
+    version = first.schema_version()
+    first.close()
+    open_store.set_version(version + 1)
+    with pytest.raises(OutboxError, match=f"schema version {version + 1}, newer than this bot's {version}"):
+        open_store()
+    open_store.set_version(version)
+    assert states(open_store()) == ["pending", "pending", "pending"]
+
+
+def test_reopening_keeps_schema_and_records(open_store: Opener) -> None:
+    first = open_store()
+    first.freeze(make_post(), T0)
+    first.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    version = first.schema_version()
+    first.close()
+    second = open_store()
+    assert second.schema_version() == version
+    assert states(second) == ["sending", "pending", "pending"]
+    assert second.fragments_of("mensaje", "x_cancilleria")[0].attempts == 1
+
+
+def test_closed_store_cannot_be_used(open_store: Opener) -> None:
+    store = open_store()
+    store.posts()
+    store.close()
+    with pytest.raises(OutboxError, match="closed"):
+        store.posts()
+
+
+# -- freezing ----------------------------------------------------------------------------------------
+
+
+def test_freeze_is_idempotent(store: Store) -> None:
+    post = make_post()
+    assert store.freeze(post, T0).kind == "new"
+    assert store.freeze(post, T0 + timedelta(minutes=1)).kind == "same"
+    records = store.fragments_of("mensaje", "x_cancilleria")
+    assert [r.text for r in records] == [f.text for f in post.fragments]
+    assert [r.total for r in records] == [3, 3, 3]
+    assert records[0].created_at == T0
+
+
+def test_freeze_same_text_takes_new_times_for_unsent_fragments(store: Store) -> None:
+    store.freeze(make_post(every=timedelta(minutes=5)), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    later = T0 + timedelta(hours=1)
+    assert store.freeze(make_post(at=later, every=timedelta(minutes=5)), T0).kind == "same"
+    records = store.fragments_of("mensaje", "x_cancilleria")
+    assert [r.at for r in records] == [T0, later + timedelta(minutes=5), later + timedelta(minutes=10)]
+
+
+def test_freeze_replaces_text_when_nothing_was_sent(store: Store) -> None:
+    store.freeze(make_post(3), T0)
+    store.set_standalone_from("mensaje", "x_cancilleria", 2, "X refused replies", T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_pending("mensaje", "x_cancilleria", 1, "429", T0)
+    edited = make_post(2, words="Texto corregido")
+    assert store.freeze(edited, T0).kind == "replaced"
+    records = store.fragments_of("mensaje", "x_cancilleria")
+    assert [r.text for r in records] == [f.text for f in edited.fragments]
+    assert [r.attempts for r in records] == [0, 0]
+    assert store.standalone_from("mensaje", "x_cancilleria") is None
+
+
+@pytest.mark.parametrize("started", ["sending", "sent", "unknown"])
+def test_freeze_reports_conflict_once_publishing_started(store: Store, started: str) -> None:
+    original = make_post()
+    store.freeze(original, T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    if started == "sent":
+        store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    if started == "unknown":
+        store.mark_unknown("mensaje", "x_cancilleria", 1, "timeout", T0)
+    result = store.freeze(make_post(words="Texto editado"), T0)
+    assert result.kind == "conflict"
+    assert result.conflict is not None and f"fragment 1 is {started}" in result.conflict
+    assert [r.text for r in store.fragments_of("mensaje", "x_cancilleria")] == [f.text for f in original.fragments]
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None and summary.state == "conflict"
+    assert store.freeze(original, T0).kind == "same"  # restoring the original text clears the conflict
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None and summary.conflict is None
+
+
+def test_clear_conflict_forgets_it_until_the_next_mismatch(store: Store) -> None:
+    store.freeze(make_post(), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    assert store.freeze(make_post(words="Otro"), T0).kind == "conflict"
+    store.clear_conflict("mensaje", "x_cancilleria", T0)
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None and summary.conflict is None and summary.state == "sending"
+    assert store.freeze(make_post(words="Otro"), T0).kind == "conflict"
+
+
+def test_accept_edit_keeps_sent_fragments_and_replaces_the_rest(store: Store) -> None:
+    original = make_post(3)
+    store.freeze(original, T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    store.mark_sending("mensaje", "x_cancilleria", 2, T0)
+    store.mark_pending("mensaje", "x_cancilleria", 2, "429", T0)
+    edited = make_post(4, words="Texto nuevo")
+    assert store.freeze(edited, T0).kind == "conflict"
+    assert store.accept_edit(edited, T0) == 3
+    records = store.fragments_of("mensaje", "x_cancilleria")
+    assert [r.text for r in records] == [original.fragments[0].text] + [f.text for f in edited.fragments[1:]]
+    assert [r.state for r in records] == ["sent", "pending", "pending", "pending"]
+    assert [r.attempts for r in records] == [1, 0, 0, 0]
+    assert records[0].remote_id == "1"
+    assert store.freeze(edited, T0).kind == "same"
+
+
+def test_accept_edit_with_fewer_fragments_drops_unsent_extras(store: Store) -> None:
+    store.freeze(make_post(3), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    store.accept_edit(make_post(1, words="Corto"), T0)
+    assert states(store) == ["sent"]
+
+
+def test_accept_edit_of_an_unknown_post_is_an_error(store: Store) -> None:
+    with pytest.raises(OutboxError, match="never frozen"):
+        store.accept_edit(make_post(), T0)
+
+
+# -- transitions ---------------------------------------------------------------------------------------
+
+
+def test_transitions_are_checked(store: Store) -> None:
+    store.freeze(make_post(), T0)
+    with pytest.raises(OutboxError, match="expected state sending/unknown, it is pending"):
+        store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    with pytest.raises(OutboxError, match="expected state pending, it is sending"):
+        store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    with pytest.raises(OutboxError, match="no such fragment"):
+        store.mark_sending("mensaje", "x_cancilleria", 9, T0)
+    store.mark_unknown("mensaje", "x_cancilleria", 1, "timeout", T0)
+    store.mark_failed("mensaje", "x_cancilleria", 1, "gave up", T0)
+    with pytest.raises(OutboxError, match="expected state sending/unknown, it is failed"):
+        store.mark_pending("mensaje", "x_cancilleria", 1, None, T0)
+    assert states(store) == ["failed", "pending", "pending"]
+
+
+def test_sent_records_id_url_and_time(store: Store) -> None:
+    store.freeze(make_post(), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "99", "https://x.com/i/99", T0 + timedelta(seconds=2))
+    record = store.fragments_of("mensaje", "x_cancilleria")[0]
+    assert (record.state, record.remote_id, record.url, record.last_error) == (
+        "sent",
+        "99",
+        "https://x.com/i/99",
+        None,
+    )
+    assert record.sent_at == T0 + timedelta(seconds=2)
+    assert record.sent_at.tzinfo is not None
+
+
+def test_times_are_returned_in_utc(store: Store) -> None:
+    lima_time = datetime(2026, 7, 28, 8, 0, 0, 123456, tzinfo=make_account().timezone)
+    store.freeze(make_post(at=lima_time), lima_time)
+    record = store.fragments_of("mensaje", "x_cancilleria")[0]
+    assert record.at == lima_time
+    assert record.at.utcoffset() == timedelta(0)
+
+
+def test_naive_times_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        store.freeze(make_post(), datetime(2026, 7, 28, 8, 0))
+    assert store.posts() == []
+
+
+def test_missed_and_resume(store: Store) -> None:
+    store.freeze(make_post(), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    assert store.mark_missed("mensaje", "x_cancilleria", "the bot was down at 08:00", T0) == 2
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None and summary.state == "missed"
+    assert summary.last_error == "the bot was down at 08:00"
+    store.record_outcome("mensaje", "x_cancilleria", "retry", "later", T0 + timedelta(hours=1), T0)
+    assert store.resume("mensaje", "x_cancilleria", T0) == 2
+    assert states(store) == ["sent", "pending", "pending"]
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None and summary.next_at is None
+
+
+# -- post-level facts, holds, listing ------------------------------------------------------------------
+
+
+def test_holds_show_on_unfinished_posts_only(store: Store) -> None:
+    store.freeze(make_post(1, post_id="a"), T0)
+    store.freeze(make_post(1, post_id="b"), T0)
+    store.mark_sending("a", "x_cancilleria", 1, T0)
+    store.mark_sent("a", "x_cancilleria", 1, "1", "u1", T0)
+    store.hold("x_cancilleria", "fix X_CANCILLERIA_ACCESS_TOKEN then restart", T0)
+    store.hold("x_cancilleria", "fix it, then restart", T0)
+    assert store.hold_reason("x_cancilleria") == "fix it, then restart"
+    by_id = {s.post_id: s for s in store.posts()}
+    assert by_id["a"].state == "done" and by_id["a"].hold is None
+    assert by_id["b"].state == "held"
+    assert store.holds() == {"x_cancilleria": "fix it, then restart"}
+    assert store.release("x_cancilleria") is True
+    assert store.release("x_cancilleria") is False
+    assert store.hold_reason("x_cancilleria") is None
+
+
+def test_notes_are_kept_once_and_standalone_index_only_moves_back(store: Store) -> None:
+    store.freeze(make_post(5), T0)
+    assert store.standalone_from("mensaje", "x_cancilleria") is None
+    store.set_standalone_from("mensaje", "x_cancilleria", 3, "X refused replies", T0)
+    store.set_standalone_from("mensaje", "x_cancilleria", 4, "X refused replies", T0)
+    store.add_note("mensaje", "x_cancilleria", "another note", T0)
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None
+    assert summary.standalone_from == 3 == store.standalone_from("mensaje", "x_cancilleria")
+    assert summary.notes == ("X refused replies", "another note")
+    with pytest.raises(OutboxError, match="never frozen"):
+        store.add_note("missing", "x_cancilleria", "note", T0)
+
+
+def test_record_outcome_is_shown_in_the_summary(store: Store) -> None:
+    store.freeze(make_post(), T0)
+    retry_at = T0 + timedelta(minutes=15)
+    store.record_outcome("mensaje", "x_cancilleria", "retry", "429", retry_at, T0 + timedelta(seconds=1))
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None
+    assert (summary.last_outcome, summary.last_message, summary.next_at) == ("retry", "429", retry_at)
+    assert summary.counts == {"pending": 3} and summary.state == "pending"
+    assert summary.updated_at == T0 + timedelta(seconds=1)
+
+
+def test_posts_are_listed_by_scheduled_time(store: Store) -> None:
+    store.freeze(make_post(post_id="late", at=T0 + timedelta(hours=2)), T0)
+    store.freeze(make_post(post_id="early", at=T0), T0)
+    store.freeze(make_post(post_id="Early", at=T0), T0)  # byte order: upper case first, as in SQLite
+    fb = make_account("fb_cancilleria", "facebook")
+    store.freeze(make_post(1, post_id="early", account=fb), T0)
+    assert [(s.post_id, s.account) for s in store.posts()] == [
+        ("Early", "x_cancilleria"),
+        ("early", "fb_cancilleria"),
+        ("early", "x_cancilleria"),
+        ("late", "x_cancilleria"),
+    ]
+    assert store.post("missing", "x_cancilleria") is None
+    assert store.fragments_of("missing", "x_cancilleria") == []
+
+
+def test_created_timestamps_use_the_time_passed_in(store: Store) -> None:
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    store.freeze(make_post(), moment)
+    summary = store.post("mensaje", "x_cancilleria")
+    assert summary is not None and summary.updated_at == moment
+
+
+def test_threads_write_while_another_instance_reads(open_store: Opener) -> None:
+    writer = open_store()
+    reader = open_store()
+    posts = [make_post(4, post_id=f"p{i}") for i in range(6)]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def publish(post_id: str) -> None:
+        try:
+            for index in range(1, 5):
+                writer.mark_sending(post_id, "x_cancilleria", index, T0)
+                writer.mark_sent(post_id, "x_cancilleria", index, f"{post_id}-{index}", "u", T0)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                for summary in reader.posts():
+                    assert summary.total == 4
+        except BaseException as error:
+            errors.append(error)
+
+    for post in posts:
+        writer.freeze(post, T0)
+    reading = threading.Thread(target=read)
+    reading.start()
+    threads = [threading.Thread(target=publish, args=(p.id,)) for p in posts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reading.join()
+    assert errors == []
+    assert all(s.state == "done" for s in reader.posts())
