@@ -41,6 +41,7 @@ class Piece:
     body: str
     start: int
     end: int
+    mid_phrase: bool = False  # another fragment follows, and this one ends at a plain space (no punctuation)
 
 
 class TokenTooLong(ValueError):
@@ -122,7 +123,7 @@ def split_message(text: str, limit: int, measure: Measure, numbering: str | None
     if total <= limit:
         return (_piece(text, whole, ""),)
     if numbering is None:
-        return tuple(_piece(text, span, "") for span in _best_spans(text, layout, limit, measure, ""))
+        return tuple(_piece(text, span, "", layout) for span in _best_spans(text, layout, limit, measure, ""))
     # Fragments hold at most `limit` each, so about total/limit of them are needed: a guess from below
     # (labels and dropped spaces only shift it a little) saves a first split without labels.
     return _numbered(text, layout, limit, measure, numbering, max(2, 9 * total // (10 * limit)))
@@ -388,7 +389,9 @@ def _numbered(
         count = len(spans)
         if count == 1:
             return (_piece(text, spans[0], ""),)
-        pieces = tuple(_piece(text, span, " " + numbering.format(i=i, n=count)) for i, span in enumerate(spans, 1))
+        pieces = tuple(
+            _piece(text, span, " " + numbering.format(i=i, n=count), layout) for i, span in enumerate(spans, 1)
+        )
         enough_room = measure(_widest_label(numbering, count, measure)) <= measure(suffix)
         if enough_room and all(measure(piece.text) <= limit for piece in pieces):
             return pieces
@@ -403,6 +406,14 @@ def _widest_label(numbering: str, count: int, measure: Measure) -> str:
     return max((" " + numbering.format(i=i, n=count) for i in range(1, count + 1)), key=measure)
 
 
-def _piece(text: str, span: tuple[int, int], label: str) -> Piece:
+def _piece(text: str, span: tuple[int, int], label: str, layout: _Layout | None = None) -> Piece:
     body = text[span[0] : span[1]]
-    return Piece(body + label, body, span[0], span[1])
+    return Piece(body + label, body, span[0], span[1], layout is not None and _at_space(layout, span[1]))
+
+
+def _at_space(layout: _Layout, offset: int) -> bool:
+    """Whether the break at the end of the unit ending at `offset` is a plain space."""
+    unit = bisect_left(layout.ends, offset)
+    spaces = layout.breaks[_Rank.SPACE]
+    found = bisect_left(spaces, unit)
+    return found < len(spaces) and spaces[found] == unit
