@@ -54,10 +54,10 @@ def _fragments_for(
     measure = measure_for(account.platform)
     texts: tuple[Piece, ...] | None = None
     body = message.text.strip()
+    start = len(message.text) - len(message.text.lstrip())
     if whole_post:
         length = measure(body)
         if length > account.limit:
-            start = len(message.text) - len(message.text.lstrip())
             problems.append(
                 Problem(
                     message.position_of(start),
@@ -67,7 +67,7 @@ def _fragments_for(
                 )
             )
         else:
-            texts = (Piece(body, body, 0, len(body)),)
+            texts = (Piece(body, body, start, start + len(body)),)
     else:
         try:
             texts = split_message(message.text, account.limit, measure, numbering)

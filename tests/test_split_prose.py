@@ -94,6 +94,8 @@ def test_prose_breaks_at_clauses_with_few_posts(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     pieces = split_message(text, LIMIT, MEASURE)
     assert all(MEASURE(p.text) <= LIMIT for p in pieces)
+    # `mid_phrase` (what preview warns about) marks exactly the posts that end at a plain space.
+    assert [p.mid_phrase for p in pieces] == [ending(text, p) == "space" for p in pieces[:-1]] + [False]
     bad = [f"{i}/{len(pieces)}: ...{p.body[-40:]!r}" for i, p in enumerate(pieces[:-1], 1) if avoidable(text, p)]
     assert not bad, bad
     assert len(pieces) <= 1.15 * fewest(text.strip()), (len(pieces), fewest(text.strip()))
