@@ -1,10 +1,12 @@
-"""2. Publishing time of a 15-fragment X thread and a Facebook post against the physical limit.
+"""2. Publishing time of a 16-fragment X thread and a Facebook post against the physical limit.
 
 The fake server sleeps LATENCY before every answer. Each reply of a thread needs the id of the previous post,
 so the thread cannot be stored before FRAGMENTS x LATENCY after its time (each round trip must complete);
 the Facebook post (one request) not before LATENCY. Both are scheduled at the same instant; the daemon runs
 with --exit-when-done. Measured from the scheduled instant to the moment the server stored each account's
 last post (its request's arrival plus the injected latency), and to the last request's arrival.
+The two accounts must run side by side: run one after the other, the second one's first request would come a
+round trip or more after the first one's, which the start-gap check (half a round trip) does not allow.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from bench.world import MESSAGE, AccountSpec, CampaignFolder, PostSpec, Server, 
 
 NAME = "thread"
 LATENCY = 0.1
-FRAGMENTS = 15
+FRAGMENTS = 16  # the committed message alone gives 16; extra sentences are added if a change shortens it
 GOAL_OVER_LIMIT = 1.10
+EARLY_MS = 50.0  # a request sooner than this before the scheduled instant is a miss
 LEAD = 3  # seconds between start-up and the scheduled instant
 ACCOUNTS = (
     AccountSpec("cx", "x", "CX", handle="CancilleriaPeru"),
@@ -52,7 +55,7 @@ def fragment_counts(folder: Path) -> dict[str, int]:
 
 
 def fifteen_fragment_message(campaign: CampaignFolder) -> str:
-    """The committed message, lengthened sentence by sentence until the X thread has exactly 15 fragments."""
+    """The committed message, lengthened sentence by sentence until the X thread has exactly FRAGMENTS."""
     text = MESSAGE.read_text(encoding="utf-8").rstrip() + "\n\n"
     far = schedule_time(datetime.now(UTC) + timedelta(days=1))
     for sentence in ("", *EXTRA_SENTENCES):
@@ -104,6 +107,14 @@ def run(quick: bool) -> list[Check]:
     with tempfile.TemporaryDirectory(prefix="bench-thread-") as temp:
         for n in range(runs):
             trials.append(trial(Path(temp) / f"run-{n}"))
+    checks = checks_of(trials)
+    show(checks)
+    return checks
+
+
+def checks_of(trials: list[Trial]) -> list[Check]:
+    """The figures of the trials against their goals (printing the details as it goes)."""
+    runs = len(trials)
     limits = {"cx": FRAGMENTS * LATENCY, "cf": LATENCY}
     checks: list[Check] = []
     for account, label in (("cx", "X thread"), ("cf", "Facebook post")):
@@ -127,10 +138,16 @@ def run(quick: bool) -> list[Check]:
               f"sum would be {serial / max(limits.values()):.2f}x")
     )  # fmt: skip
     checks.append(
-        Check(NAME, "gap between the two accounts' first requests", start_gap * 1000, LATENCY * 1000, "ms",
-              "in parallel: well under one round trip")
+        Check(NAME, "gap between the two accounts' first requests", start_gap * 1000, LATENCY * 1000 / 2, "ms",
+              "in parallel; one after the other would be a round trip or more")
     )  # fmt: skip
-    extra = sum(n for t in trials for a in t.requests.values() for kind, n in a.items() if not kind.startswith("POST"))
-    checks.append(Check(NAME, "requests other than the posts themselves", extra, 0, "", "lookups on the happy path"))
-    show(checks)
+    earliest = min(first for t in trials for first in t.first.values())
+    checks.append(
+        Check(NAME, "how early the first request came", max(0.0, -earliest) * 1000, EARLY_MS, "ms",
+              "sent before its time would flatter every other figure")
+    )  # fmt: skip
+    # One POST per post and nothing else: a lookup, a retry or a duplicate POST is an extra request.
+    expected = {"cx": FRAGMENTS, "cf": 1}
+    extra = max(sum(max(0, sum(t.requests[a].values()) - expected[a]) for a in expected) for t in trials)
+    checks.append(Check(NAME, "requests beyond one POST per post", extra, 0, "", "lookups, retries, duplicates"))
     return checks

@@ -15,16 +15,17 @@ from bot.measure import measure_for
 from bot.messages import Message
 from bot.model import Account, Fragment, Plan, Post, PostEntry, Schedule, Warning_
 from bot.problems import Problem
-from bot.split import TokenTooLong, split_message
+from bot.split import Piece, TokenTooLong, split_message
 from bot.xplans import X_PLANS
 
 _SplitKey = tuple[Path, str, int, str | None]
+_LAST_WORDS = 6  # shown in a mid-phrase warning
 
 
 def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -> tuple[Plan, list[Problem]]:
     """Plan every (post entry, account) pair. Problems are messages that cannot be split for an account."""
     problems: list[Problem] = []
-    splits: dict[_SplitKey, tuple[str, ...] | None] = {}  # the same message for many accounts splits once
+    splits: dict[_SplitKey, tuple[Piece, ...] | None] = {}  # the same message for many accounts splits once
     posts: list[Post] = []
     for entry in schedule.posts:
         message = messages.get(entry.message)
@@ -32,9 +33,9 @@ def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -
             continue  # its loading problem is already reported
         for name in entry.to:
             account = schedule.accounts[name]
-            texts = _fragments_for(message, account, splits, problems)
-            if texts is not None:
-                posts.append(_post(entry, account, message, texts, now))
+            pieces = _fragments_for(message, account, splits, problems)
+            if pieces is not None:
+                posts.append(_post(entry, account, message, pieces, now))
     posts.sort(key=lambda p: (p.at, p.id, p.account.name))
     return Plan(schedule.timezone, now, tuple(_with_limit_warnings(posts))), problems
 
@@ -42,21 +43,21 @@ def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -
 def _fragments_for(
     message: Message,
     account: Account,
-    cache: dict[_SplitKey, tuple[str, ...] | None],
+    cache: dict[_SplitKey, tuple[Piece, ...] | None],
     problems: list[Problem],
-) -> tuple[str, ...] | None:
+) -> tuple[Piece, ...] | None:
     whole_post = account.platform == "facebook" and account.mode == "single"
     numbering = None if whole_post else account.numbering
     key = (message.path, account.platform if not whole_post else "facebook-single", account.limit, numbering)
     if key in cache:
         return cache[key]
     measure = measure_for(account.platform)
-    texts: tuple[str, ...] | None = None
+    texts: tuple[Piece, ...] | None = None
     body = message.text.strip()
+    start = len(message.text) - len(message.text.lstrip())
     if whole_post:
         length = measure(body)
         if length > account.limit:
-            start = len(message.text) - len(message.text.lstrip())
             problems.append(
                 Problem(
                     message.position_of(start),
@@ -66,10 +67,10 @@ def _fragments_for(
                 )
             )
         else:
-            texts = (body,)
+            texts = (Piece(body, body, start, start + len(body)),)
     else:
         try:
-            texts = tuple(piece.text for piece in split_message(message.text, account.limit, measure, numbering))
+            texts = split_message(message.text, account.limit, measure, numbering)
         except TokenTooLong as error:
             shown = error.token if len(error.token) <= 40 else error.token[:37] + "..."
             problems.append(
@@ -108,7 +109,7 @@ def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warnin
     return at, warnings
 
 
-def _post(entry: PostEntry, account: Account, message: Message, texts: tuple[str, ...], now: datetime) -> Post:
+def _post(entry: PostEntry, account: Account, message: Message, pieces: tuple[Piece, ...], now: datetime) -> Post:
     warnings: list[Warning_] = []
     if entry.at.tzinfo is None:
         at, warnings = local_time(entry.at, account)
@@ -119,17 +120,28 @@ def _post(entry: PostEntry, account: Account, message: Message, texts: tuple[str
     fragments = tuple(
         Fragment(
             index=i,
-            total=len(texts),
-            text=text,
-            length=measure(text),
+            total=len(pieces),
+            text=piece.text,
+            length=measure(piece.text),
             limit=account.limit,
             at=at + step * (i - 1),
         )
-        for i, text in enumerate(texts, start=1)
+        for i, piece in enumerate(pieces, start=1)
     )
+    warnings += [_mid_phrase(i, len(pieces), piece) for i, piece in enumerate(pieces, start=1) if piece.mid_phrase]
     if at < now:
         warnings.append(Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({_ago(now - at)} ago)"))
     return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position)
+
+
+def _mid_phrase(index: int, total: int, piece: Piece) -> Warning_:
+    words = piece.body.split()
+    shown = " ".join(words[-_LAST_WORDS:])
+    return Warning_(
+        "mid-phrase",
+        f"fragment {index}/{total} ends mid-phrase, at a plain space: '{'...' if len(words) > _LAST_WORDS else ''}"
+        f"{shown}'; rephrase so that the sentence has a comma, colon or full stop within this post",
+    )
 
 
 def _ago(delta: timedelta) -> str:

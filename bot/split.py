@@ -2,8 +2,9 @@
 
 Breaks happen only at whitespace, so no character is lost or altered. The split is the cheapest one
 under a small cost model (see _FRAGMENT_COST): every fragment costs something, so is every break by
-how unnatural it is (paragraph end, sentence end, line break, clause punctuation, any other space),
-and so is the room a fragment leaves unused. A search over the places a fragment may start, level by
+how unnatural it is (paragraph end, sentence end, line break, clause punctuation, any other space;
+a space costs most when the sentence offered a clause break inside the same fragment), and so is
+the room a fragment leaves unused. A search over the places a fragment may start, level by
 level with a bounded beam, finds it; a fragment may end at a preferred break (paragraph to clause) once
 it is a quarter full, or as late as its room allows. The measure is not additive (X counts every URL as 23; NFC can
 shorten text), so each candidate fragment is measured whole; a galloping binary search over break
@@ -40,6 +41,7 @@ class Piece:
     body: str
     start: int
     end: int
+    mid_phrase: bool = False  # another fragment follows, and this one ends at a plain space (no punctuation)
 
 
 class TokenTooLong(ValueError):
@@ -121,7 +123,7 @@ def split_message(text: str, limit: int, measure: Measure, numbering: str | None
     if total <= limit:
         return (_piece(text, whole, ""),)
     if numbering is None:
-        return tuple(_piece(text, span, "") for span in _best_spans(text, layout, limit, measure, ""))
+        return tuple(_piece(text, span, "", layout) for span in _best_spans(text, layout, limit, measure, ""))
     # Fragments hold at most `limit` each, so about total/limit of them are needed: a guess from below
     # (labels and dropped spaces only shift it a little) saves a first split without labels.
     return _numbered(text, layout, limit, measure, numbering, max(2, 9 * total // (10 * limit)))
@@ -230,9 +232,12 @@ def _punctuation_rank(before: str, after: str) -> _Rank:
 # The cost model, in points. A fragment costs _FRAGMENT_COST (a longer thread is slower to read and X bills
 # per post); a fragment that is not the last adds the cost of the break it ends at, plus _UNUSED_ROOM_COST
 # times the share of its room it leaves empty. So a thread takes one more fragment rather than end two
-# of them mid-phrase, and a sentence end is worth leaving some room unused.
+# of them mid-phrase, and a sentence end is worth leaving some room unused. A plain space in a sentence with
+# no clause break in reach (a long list without commas) is sometimes the only way to avoid an extra post.
 _FRAGMENT_COST = 12.0
-_BREAK_COST = {_Rank.PARAGRAPH: 0.0, _Rank.SENTENCE: 4.0, _Rank.LINE: 6.0, _Rank.CLAUSE: 9.0, _Rank.SPACE: 27.0}
+_BREAK_COST = {_Rank.PARAGRAPH: 0.0, _Rank.SENTENCE: 4.0, _Rank.LINE: 6.0, _Rank.CLAUSE: 9.0, _Rank.SPACE: 20.0}
+# A plain space where the fragment could have ended at a clause break of the same sentence reads worst.
+_AVOIDABLE_SPACE_COST = 40.0
 _UNUSED_ROOM_COST = 12.0
 _CHOICES_PER_RANK = 4  # of the breaks of one rank a fragment may end at, the furthest few are tried
 _BEAM = 16  # places a fragment may start that are explored per fragment count
@@ -259,6 +264,7 @@ def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix
     room = max(limit - label_cost, 1)
     least = label_cost + -(-room // _MIN_FILL)
     rank_of = _ranks(layout)
+    clause_before = _clause_before(rank_of)
     units = len(layout.ends)
     expanded: dict[int, float] = {}  # the cheapest cost with which each start was already explored
     finished: _Start | None = None  # cost of a whole split; `previous` starts its last fragment
@@ -279,7 +285,10 @@ def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix
                 continue
             for end in _candidate_ends(layout, start.first, last, cost, least):
                 unused = (room - (cost(end) - label_cost)) / room
-                total = start.cost + _FRAGMENT_COST + _BREAK_COST[rank_of[end]] + _UNUSED_ROOM_COST * unused
+                rank = rank_of[end]
+                avoidable = rank == _Rank.SPACE and clause_before[end] >= start.first
+                total = start.cost + _FRAGMENT_COST + _UNUSED_ROOM_COST * unused
+                total += _AVOIDABLE_SPACE_COST if avoidable else _BREAK_COST[rank]
                 known = following.get(end + 1)
                 if known is None or total < known.cost:
                     following[end + 1] = _Start(total, end + 1, start)
@@ -300,6 +309,16 @@ def _ranks(layout: _Layout) -> list[_Rank]:
         for position in positions:
             ranks[position] = rank
     return ranks
+
+
+def _clause_before(ranks: list[_Rank]) -> list[int]:
+    """For each unit, the latest unit before it in the same sentence that a clause break follows; -1 if none."""
+    found: list[int] = []
+    latest = -1
+    for index, rank in enumerate(ranks):
+        found.append(latest)
+        latest = index if rank == _Rank.CLAUSE else (-1 if rank < _Rank.CLAUSE else latest)
+    return found
 
 
 def _candidate_ends(layout: _Layout, first: int, last: int, cost: _Costs, least: int) -> set[int]:
@@ -370,7 +389,9 @@ def _numbered(
         count = len(spans)
         if count == 1:
             return (_piece(text, spans[0], ""),)
-        pieces = tuple(_piece(text, span, " " + numbering.format(i=i, n=count)) for i, span in enumerate(spans, 1))
+        pieces = tuple(
+            _piece(text, span, " " + numbering.format(i=i, n=count), layout) for i, span in enumerate(spans, 1)
+        )
         enough_room = measure(_widest_label(numbering, count, measure)) <= measure(suffix)
         if enough_room and all(measure(piece.text) <= limit for piece in pieces):
             return pieces
@@ -385,6 +406,14 @@ def _widest_label(numbering: str, count: int, measure: Measure) -> str:
     return max((" " + numbering.format(i=i, n=count) for i in range(1, count + 1)), key=measure)
 
 
-def _piece(text: str, span: tuple[int, int], label: str) -> Piece:
+def _piece(text: str, span: tuple[int, int], label: str, layout: _Layout | None = None) -> Piece:
     body = text[span[0] : span[1]]
-    return Piece(body + label, body, span[0], span[1])
+    return Piece(body + label, body, span[0], span[1], layout is not None and _at_space(layout, span[1]))
+
+
+def _at_space(layout: _Layout, offset: int) -> bool:
+    """Whether the break at the end of the unit ending at `offset` is a plain space."""
+    unit = bisect_left(layout.ends, offset)
+    spaces = layout.breaks[_Rank.SPACE]
+    found = bisect_left(spaces, unit)
+    return found < len(spaces) and spaces[found] == unit

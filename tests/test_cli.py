@@ -80,7 +80,9 @@ def test_preview_text_shows_times_lengths_and_numbering() -> None:
 def test_validate_committed_schedule_is_valid_and_names_missing_credentials() -> None:
     result = run_cli("validate", "--now", NOW, "--env-file", "tests/data/empty.env")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("schedule.yaml: valid. 2 accounts, 1 schedule entries, 2 posts,")
+    line = "schedule.yaml: valid. 2 accounts, 1 schedule entries, 2 posts, 17 fragments."
+    assert result.stdout == line + "\n"
+    assert f"`{line}`" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "warning: account 'cancilleria_x' needs CANCILLERIA_X_API_KEY," in result.stderr
 
 
@@ -143,3 +145,37 @@ def test_json_schema_rejects_what_validate_rejects() -> None:
     root, _ = parse(text, "x.yaml")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(_as_plain_data(root), json_schema())
+
+
+def test_committed_thread_breaks_only_at_clauses_or_better() -> None:
+    data = _preview_json()
+    x_post = next(p for p in data["posts"] if p["platform"] == "x")  # type: ignore[attr-defined]
+    assert len(x_post["fragments"]) <= 16
+    assert [w for p in data["posts"] for w in p["warnings"] if w["kind"] == "mid-phrase"] == []  # type: ignore[attr-defined]
+
+
+# One sentence of 330 characters without a comma: the thread must break it at a plain space.
+RUN_ON = " y ".join(["los peruanos que viven en el exterior junto a sus familias en todo el Perú"] * 4) + ".\n"
+RUN_ON_SCHEDULE = """timezone: America/Lima
+accounts:
+  cx: {platform: x, handle: CancilleriaPeru, credentials: CX}
+posts:
+  - {id: saludo, message: messages/m.txt, at: "2027-07-28 08:00", to: [cx]}
+"""
+
+
+def test_preview_warns_of_a_mid_phrase_break_in_text_and_json(tmp_path: Path) -> None:
+    (tmp_path / "messages").mkdir()
+    (tmp_path / "messages" / "m.txt").write_text(RUN_ON, encoding="utf-8")
+    (tmp_path / "schedule.yaml").write_text(RUN_ON_SCHEDULE, encoding="utf-8")
+    data = json.loads(run_cli("preview", "--format", "json", "--now", NOW, cwd=tmp_path).stdout)
+    (post,) = data["posts"]
+    first = post["fragments"][0]["text"].removesuffix(" 1/2")
+    assert not first.endswith((".", ","))
+    (warning,) = post["warnings"]
+    assert warning["kind"] == "mid-phrase"
+    last_words = " ".join(first.split()[-6:])
+    assert warning["message"].startswith(f"fragment 1/2 ends mid-phrase, at a plain space: '...{last_words}'; rephrase")
+    text = run_cli("preview", "--now", NOW, cwd=tmp_path).stdout
+    assert f"  ! {warning['message']}" in text
+    assert "Warnings: 1 (marked '!' below)." in text

@@ -597,3 +597,19 @@ def test_fragment_times_on_a_later_day_carry_the_date(tmp_path: Path) -> None:
     root = parse(render_html(plan, "schedule.yaml"))
     times = [li.one(cls="who").one("time").text() for li in articles(root)[("mensaje", "cx")].all("li")]
     assert times[:3] == ["23:58", "23:59", "Thu 29 Jul 00:00"]
+
+
+def test_a_mid_phrase_break_is_warned_on_its_post_and_in_the_summary(tmp_path: Path) -> None:
+    run_on = " y ".join(["los peruanos que viven en el exterior junto a sus familias en todo el Perú"] * 4) + ".\n"
+    plan = plan_of(write_campaign(tmp_path, message=run_on))
+    post = next(p for p in plan.posts if p.id == "mensaje" and p.account.name == "cx")
+    first = post.fragments[0].text.removesuffix(" 1/2")
+    root = parse(render_html(plan, "schedule.yaml"))
+    (shown,) = articles(root)[post.key].all("li", "warning-mid-phrase")
+    last_words = " ".join(first.split()[-6:])
+    assert shown.text().startswith(
+        f"Ends mid-phrase: fragment 1/2 ends mid-phrase, at a plain space: '...{last_words}'"
+    )
+    (listed,) = root.one("section", "summary").all("li", "warning-mid-phrase")
+    assert f"fragment 1/2 ends mid-phrase, at a plain space: '...{last_words}'" in listed.text()
+    assert [p for p in plan.posts if p.warnings] == [post]

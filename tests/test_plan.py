@@ -180,7 +180,7 @@ accounts:
 posts:
   - {id: hilo, message: messages/m.txt, at: 2027-07-28 09:00, to: [x]}
 """,
-        text=LONG_TEXT * 2,
+        text=" ".join([LONG_TEXT] * 2),
     )
     assert plan is not None
     fragments = len(plan.posts[0].fragments)
@@ -199,7 +199,49 @@ accounts:
 posts:
   - {id: hilo, message: messages/m.txt, at: 2027-07-28 09:00, to: [x], every: 2h}
 """,
-        text=LONG_TEXT * 2,
+        text=" ".join([LONG_TEXT] * 2),
     )
     assert plan is not None
+    assert plan.posts[0].warnings == ()
+
+
+# One sentence of 330 characters without a comma: the X thread must break it at a plain space.
+RUN_ON = " y ".join(["los peruanos que viven en el exterior junto a sus familias en todo el Perú"] * 4) + "."
+
+
+def test_a_fragment_ending_at_a_plain_space_is_warned_with_its_last_words(tmp_path: Path) -> None:
+    plan, problems = _campaign(
+        tmp_path,
+        ACCOUNTS
+        + """
+posts:
+  - {id: saludo, message: messages/m.txt, at: 2027-07-28 09:00, to: [lima_x, tokio_fb]}
+""",
+        text="Mensaje por Fiestas Patrias.\n\n" + RUN_ON,
+    )
+    assert problems == [] and plan is not None
+    posts = {post.account.name: post for post in plan.posts}
+    assert posts["tokio_fb"].warnings == ()  # one Facebook post: nothing is broken
+    x = posts["lima_x"]
+    ends = [f.text.rsplit(" ", 1)[0] for f in x.fragments[:-1]]
+    mid = [i for i, body in enumerate(ends, 1) if not body.endswith((".", ","))]
+    assert mid and [w.kind for w in x.warnings] == ["mid-phrase"] * len(mid)
+    for i, warning in zip(mid, x.warnings, strict=True):
+        words = " ".join(ends[i - 1].split()[-6:])
+        assert warning.message.startswith(
+            f"fragment {i}/{len(x.fragments)} ends mid-phrase, at a plain space: '...{words}'"
+        )
+
+
+def test_prose_with_clause_breaks_gets_no_mid_phrase_warning(tmp_path: Path) -> None:
+    plan, _ = _campaign(
+        tmp_path,
+        ACCOUNTS
+        + """
+posts:
+  - {id: saludo, message: messages/m.txt, at: 2027-07-28 09:00, to: [lima_x]}
+""",
+        text=RUN_ON.replace(" y los", ", y los"),
+    )
+    assert plan is not None and len(plan.posts[0].fragments) == 2
     assert plan.posts[0].warnings == ()

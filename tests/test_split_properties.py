@@ -215,10 +215,24 @@ def _cheapest_by_brute_force(text: str, limit: int) -> float:
             preferred = ranks[b] <= split._Rank.CLAUSE and MEASURE(body) >= limit / split._MIN_FILL
             if not (preferred or as_far_as_fits):
                 break  # bot.split never ends a fragment there
-            cost += split._BREAK_COST[ranks[b]] + split._UNUSED_ROOM_COST * (limit - MEASURE(body)) / limit
+            cost += _break_cost(ranks, a, b) + split._UNUSED_ROOM_COST * (limit - MEASURE(body)) / limit
         else:
             best = min(best, cost)
     return best
+
+
+def _break_cost(ranks: list[split._Rank], a: int, b: int) -> float:
+    """The cost of ending at unit b a fragment that starts at unit a.
+
+    A plain space costs more when the fragment holds a clause break of the same sentence (one after which
+    no sentence, paragraph or line break comes before b).
+    """
+    if ranks[b] != split._Rank.SPACE:
+        return split._BREAK_COST[ranks[b]]
+    same_sentence = itertools.takewhile(lambda k: ranks[k] >= split._Rank.CLAUSE, range(b - 1, a - 1, -1))
+    if any(ranks[k] == split._Rank.CLAUSE for k in same_sentence):
+        return split._AVOIDABLE_SPACE_COST
+    return split._BREAK_COST[split._Rank.SPACE]
 
 
 def _cost_of(text: str, pieces: tuple[Piece, ...], limit: int) -> float:
@@ -226,8 +240,8 @@ def _cost_of(text: str, pieces: tuple[Piece, ...], limit: int) -> float:
     ranks = split._ranks(layout)
     cost = split._FRAGMENT_COST * len(pieces)
     for piece in pieces[:-1]:
-        rank = ranks[layout.ends.index(piece.end)]
-        cost += split._BREAK_COST[rank] + split._UNUSED_ROOM_COST * (limit - MEASURE(piece.body)) / limit
+        a, b = layout.starts.index(piece.start), layout.ends.index(piece.end)
+        cost += _break_cost(ranks, a, b) + split._UNUSED_ROOM_COST * (limit - MEASURE(piece.body)) / limit
     return cost
 
 

@@ -37,6 +37,7 @@ _WARNING_KIND = {
     "nonexistent-time": "Time does not exist",
     "ambiguous-time": "Ambiguous time",
     "plan-limit": "X plan limit",
+    "mid-phrase": "Ends mid-phrase",
 }
 
 
