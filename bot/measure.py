@@ -69,6 +69,11 @@ _QUERY = r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/]"
 _SPACE_SET = frozenset("\t\n\v\f\r \x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u3000") | frozenset(
     map(chr, range(0x2000, 0x200B))
 )
+# Where a listed emoji may start (tests/test_measure.py checks it against the list): keycap bases
+# before VS16 or U+20E3, (C), (R), and code points from U+203C. Prose without one (Spanish
+# punctuation is below U+203C) spares loading the list. A coarse class: re scans a class of many
+# astral ranges slowly; the table's look-up then refines it.
+_EMOJI_HINT = re.compile(r"[#*0-9](?=[\ufe0f\u20e3])|[\xa9\xae\u203c-\U0010ffff]")
 # Every URL has a '.' right before its TLD, and every TLD (and "xn--") starts with a letter: a cheap
 # hint of where URLs may be, which spares most prose the URL patterns (and compiling them).
 _URL_HINT = re.compile(r"\.[^\W\d_]")
@@ -81,7 +86,6 @@ class _UrlPatterns(NamedTuple):
 
 
 class _EmojiTable(NamedTuple):
-    starts: re.Pattern[str]  # a code point some emoji starts with
     lengths: dict[str, tuple[int, ...]]  # first code point -> lengths of its emoji, longest first
     emoji: frozenset[str]
 
@@ -150,19 +154,6 @@ def _url_patterns() -> _UrlPatterns:
     )
 
 
-def _char_class(code_points: list[int]) -> str:
-    """The inside of a regex character class holding the sorted ``code_points``, as ranges (a
-    class of single code points is scanned linearly by ``re``, ranges are not)."""
-    parts: list[str] = []
-    start = prev = code_points[0]
-    for cp in [*code_points[1:], -1]:
-        if cp != prev + 1:
-            parts.append(f"\\U{start:08x}" + (f"-\\U{prev:08x}" if prev > start else ""))
-            start = cp
-        prev = cp
-    return "".join(parts)
-
-
 @functools.cache
 def _emoji_table() -> _EmojiTable:
     """Index twitter-text's emoji list once, on first use."""
@@ -173,13 +164,7 @@ def _emoji_table() -> _EmojiTable:
     for e in emoji:
         by_first.setdefault(e[0], set()).add(len(e))
     lengths = {first: tuple(sorted(ns, reverse=True)) for first, ns in by_first.items()}
-    # A coarse class (re scans a long list of astral ranges slowly); the dict look-up refines it.
-    # The listed emoji that start with ASCII (keycaps) go on with a non-ASCII code point: digits
-    # in prose are then passed over by the regex.
-    ascii_starts = sorted(ord(ch) for ch in lengths if ch.isascii())
-    coarse = sorted({ord(ch) if ch < "\u2000" else 0x2000 for ch in lengths if not ch.isascii()})
-    starts = re.compile(f"[{_char_class(ascii_starts)}](?=[^\\x00-\\x7f])|[{_char_class(coarse)}-\\U0010ffff]")
-    return _EmojiTable(starts=starts, lengths=lengths, emoji=emoji)
+    return _EmojiTable(lengths=lengths, emoji=emoji)
 
 
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
@@ -188,10 +173,12 @@ def _emoji_spans(text: str) -> list[tuple[int, int]]:
     twitter-text's pattern is one alternation of its list, longest sequences first, searched
     repeatedly from the end of the previous match; this finds the same spans with set lookups.
     """
+    if _EMOJI_HINT.search(text) is None:
+        return []
     table = _emoji_table()
     spans: list[tuple[int, int]] = []
     pos, size = 0, len(text)
-    for m in table.starts.finditer(text):
+    for m in _EMOJI_HINT.finditer(text):
         i = m.start()
         if i < pos or text[i] not in table.lengths:
             continue

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot import _measure_data
 from bot.measure import (
+    _EMOJI_HINT,
     _URL_HINT,
     DEFAULT_WEIGHT,
     EMOJI_PARSING_ENABLED,
@@ -235,6 +236,20 @@ def test_tld_trie_picks_the_tld_twitter_text_tries_first() -> None:
     prefix_pairs = [(a, b) for a in order for b in order if a != b and b.lower().startswith(a.lower())]
     assert ("co", "com") in prefix_pairs
     assert [(a, b) for a, b in prefix_pairs if order.index(a) < order.index(b)] == []
+
+
+def test_every_listed_emoji_starts_where_the_emoji_hint_looks() -> None:
+    assert [e for e in _emoji_table().emoji if _EMOJI_HINT.match(e) is None] == []
+
+
+def test_spanish_prose_without_urls_or_emoji_loads_no_data() -> None:
+    code = (
+        "import sys, bot.measure as m; "
+        "print(m.x_weighted_length('¡Felices 204 años! — «Perú» “1821–2021”… ¿Sr. Pérez?'), "
+        "'bot._measure_data' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["53", "False"]
 
 
 def test_every_tld_starts_with_a_letter_so_the_url_hint_sees_it() -> None:

@@ -17,7 +17,7 @@ from bot import _measure_data
 from bot.measure import _extract_urls, x_is_valid, x_weighted_length
 
 _SEED = int(os.environ.get("MEASURE_DIFF_SEED", "20261130"))
-_TEXTS = 10_500
+_TEXTS = 10_000
 
 _PROSE = [
     "Felices",
