@@ -12,8 +12,8 @@ twitter-text-parser 3.0.0; npm twitter-text 3.1.0 agrees). The text is NFC-norma
 Facebook: number of code points.
 
 Deliberate choices where X may count more than the published Python counter (never less):
-  * ``"\\r\\n"`` counts two code points (the JavaScript counter and X keep both; the Python one
-    folds them into one). The message loader normalises line endings anyway.
+  * ``"\\r\\n"`` counts two code points, the larger reading: the Python counter folds the pair
+    into one newline first. The message loader normalises line endings anyway.
   * Whitespace-only text is measured like any other text but :func:`x_is_valid` rejects it (as the
     Java port does).
 """
