@@ -1,26 +1,19 @@
 """Post length as X and Facebook count it.
 
-X: twitter-text v3 weighted length (config v3.json). The text is NFC-normalised, then
-  * every URL counts ``TRANSFORMED_URL_LENGTH`` (23) whatever its length; URLs are found with
-    twitter-text's extractor rules, with or without scheme (``rree.gob.pe``, ``www.gob.pe/rree``,
-    ``https://x.com/a?b=c``), the TLD list bundled in :mod:`bot._measure_data`;
-  * an emoji sequence (keycap, flag pair, tag sequence, ZWJ chain of emoji with optional VS16 or
-    skin tone) counts as one default-weight unit: 2;
+X: twitter-text 3.x weighted length (config v3.json), as the published counters compute it (PyPI
+twitter-text-parser 3.0.0; npm twitter-text 3.1.0 agrees). The text is NFC-normalised, then
+  * every URL counts ``TRANSFORMED_URL_LENGTH`` (23) whatever its length. URLs are found with
+    twitter-text's extractor, with or without scheme: a bare ``name.tld`` of any TLD in its lists
+    is a URL (``gob.pe``, ``x.ai``, ``rree.gob.pe``, ``www.gob.pe/rree``, ``https://x.com/a?b=c``);
+  * an emoji of twitter-text's fixed list (Unicode emoji-test 12.0: keycaps, flags, skin tones,
+    ZWJ sequences of 2019) counts as one default-weight unit: 2. Newer sequences are not in the
+    list and count per code point: ``🐻‍❄️`` is bear (2) + ZWJ (1) + snowflake-VS16 (2) = 5;
   * every other code point (not UTF-16 unit) weighs 1 inside the v3 ranges and 2 elsewhere.
 Facebook: number of code points.
 
-Newlines are counted as they come: ``"\\r\\n"`` is two code points, so callers should normalise
-line endings first (the message loader does).
-
-Deliberate choices where twitter-text's own ports disagree:
-  * URL extraction follows the JavaScript extractor at the repository head: a scheme-less
-    ``name.ccTLD`` with no subdomain and no path (``gob.pe``) is not a URL, except ``.co``/``.tv``
-    (the 3.1.0 npm release links it).
-  * Emoji follow the Unicode emoji properties (UTS #51 sequence shapes) instead of twitter-text's
-    enumerated 2020 list: newer emoji and ZWJ sequences also count 2, and a VS16 after an emoji is
-    absorbed (the enumerated list counts a redundant VS16 as 2 more).
-  * Code points are matched, not UTF-16 units (as in the Java port): the JavaScript extractor can
-    start a scheme-less URL inside an astral character, e.g. ``😀.ejemplo.com/a`` (not a URL here).
+Deliberate choices where X may count more than the published Python counter (never less):
+  * ``"\\r\\n"`` counts two code points, the larger reading: the Python counter folds the pair
+    into one newline first. The message loader normalises line endings anyway.
   * Whitespace-only text is measured like any other text but :func:`x_is_valid` rejects it (as the
     Java port does).
 """
@@ -52,7 +45,6 @@ WEIGHT_RANGES: tuple[tuple[int, int, int], ...] = (
 # Limits from twitter-text's extractor.
 _MAX_URL_LENGTH = 4096
 _MAX_TCO_SLUG_LENGTH = 40
-_MAX_DOMAIN_LABEL_LENGTH = 63
 # Characters that make a tweet invalid wherever they appear.
 _INVALID_CHARACTERS = "\ufffe\ufeff\uffff"
 
@@ -61,7 +53,8 @@ _INVALID_CHARACTERS = "\ufffe\ufeff\uffff"
 _LIGHT_WEIGHT = WEIGHT_RANGES[0][2]
 _HEAVY = re.compile("[^" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi, _ in WEIGHT_RANGES) + "]")
 
-# Character sets of twitter-text's URL patterns (js/src/regexp/*.js).
+# Character sets of twitter-text's URL patterns. The whole URL pattern is case-insensitive, as in
+# twitter-text, which also makes e.g. the Kelvin sign match "k" (Python's case folding).
 _LATIN_ACCENTS = (
     "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
     "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
@@ -70,29 +63,40 @@ _CYRILLIC = "\u0400-\u04ff"
 _PUNCT = r"!'#%&()*+,\\\-./:;<=>?@\[\]\^_{|}~$"
 _SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
-_TLD_END = r"(?=[^0-9a-zA-Z@+\-]|\Z)"
+_TLD_END = r"(?=[^0-9a-z@+\-]|$)"
+_QUERY = r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/]"
 # The code points of _SPACES, for quick membership tests.
 _SPACE_SET = frozenset("\t\n\v\f\r \x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u3000") | frozenset(
     map(chr, range(0x2000, 0x200B))
 )
+# Where a listed emoji may start (tests/test_measure.py checks it against the list): keycap bases
+# before VS16 or U+20E3, (C), (R), and code points from U+203C. Prose without one (Spanish
+# punctuation is below U+203C) spares loading the list. A coarse class: re scans a class of many
+# astral ranges slowly; the table's look-up then refines it.
+_EMOJI_HINT = re.compile(r"[#*0-9](?=[\ufe0f\u20e3])|[\xa9\xae\u203c-\U0010ffff]")
 # Every URL has a '.' right before its TLD, and every TLD (and "xn--") starts with a letter: a cheap
 # hint of where URLs may be, which spares most prose the URL patterns (and compiling them).
 _URL_HINT = re.compile(r"\.[^\W\d_]")
-# Light code points that start an emoji only before a VS16 or U+20E3 (keycaps, (C), (R)).
-_LIGHT_EMOJI_BASES = frozenset("#*0123456789\xa9\xae")
 
 
 class _UrlPatterns(NamedTuple):
     url: re.Pattern[str]
     ascii_domain: re.Pattern[str]
-    short_domain: re.Pattern[str]
     tco: re.Pattern[str]
-    cctlds: frozenset[str]
 
 
-class _EmojiPatterns(NamedTuple):
-    emoji: re.Pattern[str]
-    starts: frozenset[str]
+class _EmojiTable(NamedTuple):
+    lengths: dict[str, tuple[int, ...]]  # first code point -> lengths of its emoji, longest first
+    emoji: frozenset[str]
+
+
+class _Url(NamedTuple):
+    start: int
+    end: int
+    # Where the counter resumes after the URL: twitter-text-parser skips the length of the URL
+    # string it rebuilt, which for a scheme-less URL with a path can fall short of ``end`` (the
+    # rest is then counted character by character).
+    resume: int
 
 
 _Trie: TypeAlias = "dict[str, _Trie]"
@@ -118,125 +122,80 @@ def _tld_trie(words: list[str]) -> str:
     return emit(trie)
 
 
-def _code_points(ranges: tuple[tuple[int, int], ...]) -> set[int]:
-    return {cp for lo, hi in ranges for cp in range(lo, hi + 1)}
-
-
-def _char_class(code_points: set[int]) -> str:
-    """The inside of a regex character class holding ``code_points``, as ranges."""
-    parts: list[str] = []
-    run_start = prev = -2
-    for cp in [*sorted(code_points), -1]:
-        if cp != prev + 1:
-            if run_start >= 0:
-                parts.append(f"\\U{run_start:08x}" + (f"-\\U{prev:08x}" if prev > run_start else ""))
-            run_start = cp
-        prev = cp
-    return "".join(parts)
-
-
 @functools.cache
 def _url_patterns() -> _UrlPatterns:
     """Compile the URL patterns once, on first use, to keep ``import bot.measure`` cheap."""
     from bot import _measure_data as data
 
-    gtlds = data.GTLDS.split()
-    cctlds = data.CCTLDS.split()
-    # gTLDs are tried before ccTLDs in twitter-text, but no TLD of one list is a prefix of one of
-    # the other, so one longest-first trie over both matches the same.
-    tld = f"(?:(?i:{_tld_trie(gtlds + cctlds)}){_TLD_END}|[xX][nN]--[\\-0-9a-zA-Z]+)"
+    # twitter-text tries its TLDs in list order; wherever one TLD is a prefix of another the
+    # longer comes first (tests/test_measure.py checks), so a longest-first trie matches the same.
+    tld = f"(?:{_tld_trie(data.GTLDS.split() + data.CCTLDS.split())}){_TLD_END}|xn--[\\-0-9a-z]+"
 
     dc = f"[^{_PUNCT}{_SPACES}{_INVALID_CHARACTERS}{_DIRECTIONAL}]"  # valid domain character
     subdomain = f"(?:(?:{dc}(?:[_\\-]|{dc})*)?{dc}\\.)"
     domain_name = f"(?:(?:{dc}(?:-|{dc})*)?{dc}\\.)"
-    domain = f"(?:{subdomain}*{domain_name}{tld})"
-    preceding = f"(?:[^A-Za-z0-9@\uff20$#\uff03{_INVALID_CHARACTERS}]|^)"
-    path_char = f"[a-zA-Z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
+    domain = f"(?:{subdomain}*{domain_name}(?:{tld}))"
+    preceding = f"(?:[^a-z0-9@\uff20$#\uff03{_INVALID_CHARACTERS}]|^)"
+    path_char = f"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
     parens = f"\\((?:{path_char}+|(?:{path_char}*\\({path_char}+\\){path_char}*))\\)"
-    path_end = f"[+\\-a-zA-Z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
+    path_end = f"[+\\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
     # twitter-text splices "ending char|balanced parens" into the path pattern ungrouped, so the
     # parens form an alternative of their own: "/.(x)" ends before ".(x)", "/a(x)" takes it all.
     path = f"(?:(?:{path_char}*(?:{parens}{path_char}*)*{path_end}|{parens})|(?:@{path_char}+/))"
-    query = r"[a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-zA-Z0-9\-_&=#/]"
     url = (
-        f"(?P<before>{preceding})(?P<url>(?P<protocol>[hH][tT][tT][pP][sS]?://)?(?P<domain>{domain})"
-        f"(?::[0-9]+)?(?P<path>/{path}*)?(?:\\?{query})?)"
+        f"(?P<before>{preceding})(?P<url>(?P<protocol>https?://)?(?P<domain>{domain})"
+        f"(?::[0-9]+)?(?P<path>/{path}*)?(?:{_QUERY})?)"
     )
-    ascii_label = f"[\\-a-zA-Z0-9{_LATIN_ACCENTS}]+"
+    ascii_label = f"[\\-a-z0-9{_LATIN_ACCENTS}]+"
     return _UrlPatterns(
-        url=re.compile(url),
-        ascii_domain=re.compile(f"(?:{ascii_label}\\.)+{tld}"),
-        short_domain=re.compile(f"(?:{dc}(?:-|{dc})*)?{dc}\\.(?P<tld>.+)"),
-        tco=re.compile(r"[hH][tT][tT][pP][sS]?://[tT]\.[cC][oO]/([a-zA-Z0-9]+)"),
-        cctlds=frozenset(cctlds),
+        url=re.compile(url, re.IGNORECASE),
+        ascii_domain=re.compile(f"(?:{ascii_label}\\.)+(?:{tld})", re.IGNORECASE),
+        tco=re.compile(f"https?://t\\.co/([a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE),
     )
 
 
 @functools.cache
-def _emoji_patterns() -> _EmojiPatterns:
-    """Compile the emoji pattern once, on first use."""
+def _emoji_table() -> _EmojiTable:
+    """Index twitter-text's emoji list once, on first use."""
     from bot import _measure_data as data
 
-    modifier = "\\U0001f3fb-\\U0001f3ff"
-    pictographs = _code_points(data.EXTENDED_PICTOGRAPHIC)
-    presentation = _code_points(data.EMOJI_PRESENTATION)
-    # ASCII '#', '*' and digits are emoji only as keycaps.
-    with_vs16 = pictographs | {cp for cp in _code_points(data.EMOJI) if cp >= 0x80}
-    # Text-default pictographs weighing 1 (copyright, registered) only become emoji with a VS16.
-    bare = (pictographs - {0xA9, 0xAE}) | presentation
-    element = (
-        f"(?:[{_char_class(_code_points(data.EMOJI_MODIFIER_BASE))}][{modifier}]"
-        f"|[{_char_class(with_vs16)}]\ufe0f"
-        f"|[{_char_class(bare)}](?!\ufe0e))"
-    )
-    emoji = (
-        "[#*0-9]\ufe0f?\u20e3"  # keycap
-        "|[\U0001f1e6-\U0001f1ff]{2}"  # flag: regional indicator pair
-        "|\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"  # tag sequence (subdivision flags)
-        f"|{element}(?:\u200d{element})*"  # emoji, optionally with VS16 / skin tone, ZWJ-joined
-    )
-    # Heavy code points an emoji can start with; the light ones are handled by _emoji_spans.
-    starts = frozenset(chr(cp) for cp in with_vs16 | presentation if _HEAVY.match(chr(cp)))
-    return _EmojiPatterns(emoji=re.compile(emoji), starts=starts)
+    emoji = frozenset(data.EMOJI.split(" "))
+    by_first: dict[str, set[int]] = {}
+    for e in emoji:
+        by_first.setdefault(e[0], set()).add(len(e))
+    lengths = {first: tuple(sorted(ns, reverse=True)) for first, ns in by_first.items()}
+    return _EmojiTable(lengths=lengths, emoji=emoji)
 
 
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of the emoji sequences in ``text``, as ``emoji.finditer`` would find them.
+    """[start, end) of the emoji in ``text``, scanning left to right, the longest listed one first.
 
-    Only positions that can start an emoji are tried: a heavy pictograph, or a light keycap base
-    or (C)/(R) right before a heavy VS16 / U+20E3. That skips the regex for almost all text.
+    twitter-text's pattern is one alternation of its list, longest sequences first, searched
+    repeatedly from the end of the previous match; this finds the same spans with set lookups.
     """
-    pats = _emoji_patterns()
+    if _EMOJI_HINT.search(text) is None:
+        return []
+    table = _emoji_table()
     spans: list[tuple[int, int]] = []
-    pos = 0
-    for h in _HEAVY.finditer(text):
-        i = h.start()
-        if i < pos:
+    pos, size = 0, len(text)
+    for m in _EMOJI_HINT.finditer(text):
+        i = m.start()
+        if i < pos or text[i] not in table.lengths:
             continue
-        if h[0] in "\ufe0f\u20e3" and i - 1 >= pos and text[i - 1] in _LIGHT_EMOJI_BASES:
-            i -= 1
-        elif h[0] not in pats.starts:
-            continue
-        m = pats.emoji.match(text, i)
-        if m is not None:
-            spans.append(m.span())
-            pos = m.end()
+        for n in table.lengths[text[i]]:
+            if i + n <= size and text[i : i + n] in table.emoji:
+                spans.append((i, i + n))
+                pos = i + n
+                break
     return spans
 
 
-def _punycode_length_ok(domain: str) -> bool:
-    """twitter-text's IDNA check: every label, punycode-encoded, has 1 to 63 characters."""
-    for label in domain.split("."):
-        # punycode.toASCII also splits on the ideographic and full-width full stops.
-        parts = re.split("[\u3002\uff0e\uff61]", label)
-        encoded = ".".join(p if p.isascii() else "xn--" + p.encode("punycode").decode("ascii") for p in parts)
-        if not 1 <= len(encoded) <= _MAX_DOMAIN_LABEL_LENGTH:
-            return False
-    return True
-
-
-def _utf16_length(text: str) -> int:
-    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+def _idna_ascii(domain: str) -> str | None:
+    """The domain as IDNA 2003 ASCII (Python's codec, as twitter-text-parser uses), None if invalid."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
 
 
 def _url_matches(text: str, pats: _UrlPatterns) -> Iterator[re.Match[str]]:
@@ -257,52 +216,44 @@ def _url_matches(text: str, pats: _UrlPatterns) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
-def _extract_urls(text: str) -> list[tuple[int, int]]:
-    """[start, end) of the URLs in ``text`` (already NFC), per twitter-text's extractUrlsWithIndices."""
+def _extract_urls(text: str) -> list[_Url]:
+    """The URLs in ``text`` (already NFC), per twitter-text's extractUrlsWithIndices."""
     if _URL_HINT.search(text) is None:
         return []
     pats = _url_patterns()
-    spans: list[tuple[int, int]] = []
+    urls: list[_Url] = []
     for m in _url_matches(text, pats):
         url, protocol, domain, path = m["url"], m["protocol"], m["domain"], m["path"]
         start, end = m.start("url"), m.end("url")
-        if domain.startswith("xn--") and pats.ascii_domain.search(domain) is None:
-            continue  # a punycode domain must be ASCII
-        if not _punycode_length_ok(domain):
+        ascii_domain = _idna_ascii(domain)
+        if not ascii_domain:
             continue
-        if len(protocol or "https://") + _utf16_length(url) > _MAX_URL_LENGTH:
+        if len(protocol or "https://") + len(url) + len(ascii_domain) - len(domain) > _MAX_URL_LENGTH:
             continue
         if protocol:
             tco = pats.tco.match(url)
             if tco is not None:
-                # A t.co link ends at its slug; over-long slugs are not links.
+                # A t.co link ends at its slug (and query); over-long slugs are not links.
                 if len(tco[1]) > _MAX_TCO_SLUG_LENGTH:
                     continue
                 end = start + tco.end()
-            spans.append((start, end))
+            urls.append(_Url(start, end, end))
             continue
-        if m["before"][-1:] in ("-", "_", ".", "/"):
+        if m["before"] in ("-", "_", ".", "/"):
             continue
         # Without a scheme only the ASCII-only domains inside the match are links.
-        domains = [(start + a.start(), start + a.end(), a[0]) for a in pats.ascii_domain.finditer(domain)]
-        if not domains:
+        found = [(start + a.start(), start + a.end(), a[0]) for a in pats.ascii_domain.finditer(domain)]
+        if not found:
             continue
+        urls.extend(_Url(s, e, e) for s, e, _ in found[:-1])
+        s, e, last = found[-1]
         if path:
-            # All of them are links, and the path (with any port and query) belongs to the last.
-            spans.extend((s, e) for s, e, _ in domains[:-1])
-            spans.append((domains[-1][0], end))
+            # The path (with any port and query) belongs to the last domain. The Python counter
+            # resumes after the match with every copy of the domain replaced by that last one.
+            urls.append(_Url(s, end, s + len(url.replace(domain, last))))
         else:
-            spans.extend((s, e) for s, e, d in domains if _is_linkable_short_domain(d, pats))
-    return spans
-
-
-def _is_linkable_short_domain(ascii_domain: str, pats: _UrlPatterns) -> bool:
-    """False for a bare ``name.ccTLD`` (``gob.pe``), except ``.co`` and ``.tv`` ones."""
-    m = pats.short_domain.fullmatch(ascii_domain)
-    if m is None:
-        return True
-    tld = m["tld"].lower()
-    return tld in ("co", "tv") or tld not in pats.cctlds
+            urls.append(_Url(s, e, e))
+    return urls
 
 
 def _nfc(text: str) -> str:
@@ -317,14 +268,14 @@ def x_weighted_length(text: str) -> int:
     ascii_only = t.isascii()
     heavy = 0 if ascii_only else len(_HEAVY.findall(t))
     urls = _extract_urls(t)
-    # Every emoji holds a heavy code point (VS16, U+20E3 or the pictograph itself).
-    emoji = _emoji_spans(t) if heavy and EMOJI_PARSING_ENABLED else []
+    # Every listed emoji holds a non-ASCII code point (keycaps end in U+20E3).
+    emoji = _emoji_spans(t) if EMOJI_PARSING_ENABLED and not ascii_only else []
     light, default = _LIGHT_WEIGHT, DEFAULT_WEIGHT
     total = len(t) * light + heavy * (default - light)
     if urls or emoji:
-        # As parseTweet walks the text: an entity counts only if it starts outside the previous one,
-        # and a URL wins over an emoji starting at the same offset.
-        entities = sorted([(s, 0, e) for s, e in urls] + [(s, 1, e) for s, e in emoji])
+        # As parseTweet walks the text: an entity counts only if it starts where the walk is, past
+        # the previous one, and a URL wins over an emoji starting at the same offset.
+        entities = sorted([(u.start, 0, u.resume) for u in urls] + [(s, 1, e) for s, e in emoji])
         pos = 0
         for s, kind, e in entities:
             if s < pos:
@@ -356,7 +307,7 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     mapped back, widened to whole characters-with-combining-marks if a boundary falls inside one.
     """
     t = _nfc(text)
-    spans = _extract_urls(t)
+    spans = [(u.start, u.end) for u in _extract_urls(t)]
     if not spans or t == text:
         return spans
     return _map_nfc_spans(text, t, spans)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot import _measure_data
 from bot.measure import (
+    _EMOJI_HINT,
     _URL_HINT,
     DEFAULT_WEIGHT,
     EMOJI_PARSING_ENABLED,
@@ -24,8 +27,8 @@ from bot.measure import (
     SCALE,
     TRANSFORMED_URL_LENGTH,
     WEIGHT_RANGES,
-    _emoji_patterns,
     _emoji_spans,
+    _emoji_table,
     _url_matches,
     _url_patterns,
     measure_for,
@@ -88,7 +91,11 @@ def test_conformance_urls_without_protocol_are_whole_urls(text: str, expected: b
         pytest.param("https://www.gob.pe/rree/" + "a" * 300, 23, id="long-url"),
         pytest.param("3.500.000", 9, id="thousands-separators"),
         pytest.param("Sr. Pérez y Dra. Núñez", 22, id="abbreviations"),
-        pytest.param("gob.pe", 6, id="bare-name-dot-cctld-is-not-a-url"),
+        pytest.param("gob.pe", 23, id="bare-name-dot-cctld"),
+        pytest.param("visita gob.pe hoy", 7 + 23 + 4, id="bare-domain-in-prose"),
+        pytest.param("x.ai", 23, id="short-bare-domain"),
+        pytest.param("a_b.gob.pe/a_b.gob.pe", 2 + 23 + 2, id="python-counter-resumes-early-after-a-path"),
+        pytest.param("https://t.co/abc?x=1 y", 23 + 2, id="tco-with-query"),
         pytest.param("gob.pe/rree", 23, id="bare-cctld-with-path"),
         pytest.param("vine.co", 23, id="bare-dot-co"),
         pytest.param("https://t.co/" + "a" * 41, 13 + 41, id="tco-slug-too-long"),
@@ -99,8 +106,10 @@ def test_conformance_urls_without_protocol_are_whole_urls(text: str, expected: b
         pytest.param("#️⃣", 2, id="keycap"),
         pytest.param("1\ufe0f", 3, id="digit-with-vs16-is-not-an-emoji"),
         pytest.param("🏴󠁧󠁢󠁳󠁣󠁴󠁿", 2, id="tag-sequence"),
-        pytest.param("🐻‍❄️", 2, id="newer-zwj-sequence"),
-        pytest.param("©", 1, id="copyright-without-vs16-is-text"),
+        pytest.param("🐻‍❄️", 2 + 1 + 2, id="zwj-sequence-newer-than-the-list"),
+        pytest.param("🫠", 2, id="newer-emoji-weighs-two-as-any-heavy-code-point"),
+        pytest.param("🇵🇵", 4, id="regional-indicators-of-no-flag"),
+        pytest.param("©", 2, id="copyright-is-a-listed-emoji"),
         pytest.param("©️", 2, id="copyright-with-vs16-is-emoji"),
         pytest.param("☺︎", 4, id="text-presentation-selector"),
         pytest.param("故人西辞", 8, id="cjk"),
@@ -210,7 +219,37 @@ def test_fast_scans_find_what_a_full_regex_scan_finds(text: str) -> None:
     nfc = unicodedata.normalize("NFC", text)
     pats = _url_patterns()
     assert [m.span() for m in _url_matches(nfc, pats)] == [m.span() for m in pats.url.finditer(nfc)]
-    assert _emoji_spans(nfc) == [m.span() for m in _emoji_patterns().emoji.finditer(nfc)]
+    # twitter-text's emoji pattern: an alternation of its list, longest sequences first.
+    assert _emoji_spans(nfc) == [m.span() for m in _listed_emoji_regex().finditer(nfc)]
+
+
+@functools.cache
+def _listed_emoji_regex() -> re.Pattern[str]:
+    listed = sorted(_emoji_table().emoji, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, listed)))
+
+
+def test_tld_trie_picks_the_tld_twitter_text_tries_first() -> None:
+    # twitter-text tries generic TLDs, then country ones, in list order; the trie tries the longest
+    # first. They agree because a TLD always comes before any TLD that is a prefix of it.
+    order = [*_measure_data.GTLDS.split(), *_measure_data.CCTLDS.split()]
+    prefix_pairs = [(a, b) for a in order for b in order if a != b and b.lower().startswith(a.lower())]
+    assert ("co", "com") in prefix_pairs
+    assert [(a, b) for a, b in prefix_pairs if order.index(a) < order.index(b)] == []
+
+
+def test_every_listed_emoji_starts_where_the_emoji_hint_looks() -> None:
+    assert [e for e in _emoji_table().emoji if _EMOJI_HINT.match(e) is None] == []
+
+
+def test_spanish_prose_without_urls_or_emoji_loads_no_data() -> None:
+    code = (
+        "import sys, bot.measure as m; "
+        "print(m.x_weighted_length('¡Felices 204 años! — «Perú» “1821–2021”… ¿Sr. Pérez?'), "
+        "'bot._measure_data' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["53", "False"]
 
 
 def test_every_tld_starts_with_a_letter_so_the_url_hint_sees_it() -> None:
@@ -237,8 +276,14 @@ def test_speed_of_a_280_character_spanish_post() -> None:
 def test_import_compiles_nothing() -> None:
     code = (
         "import sys, bot.measure as m; "
-        "print(m._url_patterns.cache_info().currsize, m._emoji_patterns.cache_info().currsize, "
+        "print(m._url_patterns.cache_info().currsize, m._emoji_table.cache_info().currsize, "
         "'bot._measure_data' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "0", "False"]
+
+
+def test_generated_data_is_what_the_generator_produces() -> None:
+    from tools import gen_measure_data
+
+    assert (REPO / "bot" / "_measure_data.py").read_bytes() == gen_measure_data.render().encode("utf-8")

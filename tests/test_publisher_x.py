@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +27,8 @@ from bot.publishers.x import XPublisher
 from tests.fakeapi import FakeAPI, XUser, environment, fake_api_fixture, oauth1_signature, x_account  # noqa: F401
 
 RESET = 1_900_000_000
+
+REPO = Path(__file__).parent.parent
 
 
 def make(api: FakeAPI, timeout: float = 0.5) -> tuple[XPublisher, XUser]:
@@ -193,6 +198,37 @@ def test_rejections_carry_the_platform_detail(fake_api: FakeAPI) -> None:
     publisher.publish("único")
     with pytest.raises(AlreadyExists, match="duplicate content"):
         publisher.publish("único")
+
+
+def _padded(head: str, length: int) -> str:
+    return head + " " + "a" * (length - len(head) - 1)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        pytest.param("Más información en www.gob.pe/a", id="bare-domain-with-path"),  # 12 code points, 23
+        pytest.param("故人西辞黄鹤楼烟花三月", id="cjk"),  # 11 code points weighing 2
+    ],
+)
+def test_server_refuses_a_post_longer_by_x_weights_than_by_code_points(fake_api: FakeAPI, head: str) -> None:
+    publisher, user = make(fake_api)
+    too_long, fits = _padded(head, 270), _padded(head, 269)
+    assert len(too_long) == 270
+    with pytest.raises(Rejected, match="not permitted"):
+        publisher.publish(too_long)  # 281 weighted characters
+    assert fake_api.posts("x", user.user_id) == []
+    publisher.publish(fits)  # 280
+    assert [p.text for p in fake_api.posts("x", user.user_id)] == [fits]
+
+
+def test_fake_server_measures_with_the_published_counter_not_bot_measure() -> None:
+    code = (
+        "import sys; from tests.fakeapi import x_weighted_length as w; "
+        "print(w('visita gob.pe hoy'), w('\U0001f43b\u200d\u2744\ufe0f'), 'bot.measure' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["34", "5", "False"]
 
 
 def test_refused_reply_is_reply_refused(fake_api: FakeAPI) -> None:
