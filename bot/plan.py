@@ -11,9 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.durations import format_duration
 from bot.measure import measure_for
-from bot.messages import Message
-from bot.model import Account, Fragment, Plan, Post, PostEntry, Schedule, Warning_
+from bot.model import Account, Fragment, Message, Plan, Post, PostEntry, Schedule, Warning_
 from bot.problems import Problem
 from bot.split import TokenTooLong, split_message
 from bot.xplans import X_PLANS
@@ -128,17 +128,10 @@ def _post(entry: PostEntry, account: Account, message: Message, texts: tuple[str
         for i, text in enumerate(texts, start=1)
     )
     if at < now:
-        warnings.append(Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({_ago(now - at)} ago)"))
+        warnings.append(
+            Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({format_duration(now - at, 'coarse')} ago)")
+        )
     return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position)
-
-
-def _ago(delta: timedelta) -> str:
-    if delta >= timedelta(days=2):
-        return f"{delta.days} days"
-    hours = int(delta.total_seconds() // 3600)
-    if hours >= 1:
-        return f"{hours} h"
-    return f"{int(delta.total_seconds() // 60)} min"
 
 
 def _with_limit_warnings(posts: list[Post]) -> list[Post]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any
 
+from bot.durations import until
 from bot.measure import url_spans
 from bot.model import Plan, Post
 from bot.xplans import post_price
@@ -38,22 +39,6 @@ def account_line(post: Post) -> str:
     where = f"@{account.handle}" if account.handle else f"page {account.page_id}"
     name = f"{account.display_name}, " if account.display_name else ""
     return f"{account.name} ({platform_name(account.platform)}: {name}{where})"
-
-
-def until(now: datetime, at: datetime) -> str:
-    """'in 243 days 8 h', '3 h ago'."""
-    delta = at - now
-    future = delta >= timedelta(0)
-    delta = abs(delta)
-    days, seconds = delta.days, delta.seconds
-    hours, minutes = seconds // 3600, (seconds % 3600) // 60
-    if days:
-        amount = f"{days} days {hours} h" if hours else f"{days} days"
-    elif hours:
-        amount = f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    else:
-        amount = f"{minutes} min"
-    return f"in {amount}" if future else f"{amount} ago"
 
 
 def render_text(plan: Plan, schedule_name: str) -> str:

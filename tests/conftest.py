@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import Outbox
+from bot.store.sqlite import SqliteOutbox
 from tests import secretscan
 
 
@@ -18,8 +18,8 @@ def state_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def outbox(state_dir: Path) -> Outbox:
-    return Outbox.open(state_dir)
+def outbox(state_dir: Path) -> SqliteOutbox:
+    return SqliteOutbox.open(state_dir)
 
 
 # --- secrets: no credential value in any log record or file of any test (see tests/secretscan.py) ----------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.durations import until
 from bot.html.state import OutboxView
 from bot.html.text import (
     FACEBOOK_FOLD_CHARS,
@@ -19,8 +20,8 @@ from bot.html.text import (
     web_link,
 )
 from bot.model import Fragment, Plan, Post, Warning_
-from bot.outbox import FragmentRecord
-from bot.preview import post_cost, until
+from bot.preview import post_cost
+from bot.store import FragmentRecord
 
 DEFAULT_LANG = "es"  # the campaign's messages are in Spanish unless their front matter says `lang:`
 
