@@ -17,14 +17,13 @@ from bot import schema, yamlfile
 from bot.durations import parse_duration
 from bot.model import (
     DEFAULT_NUMBERING,
-    FACEBOOK_LIMIT,
     X_DEFAULT_LIMIT,
-    X_LONG_POST_LIMIT,
     Account,
     Position,
     PostEntry,
     Schedule,
 )
+from bot.platforms import PLATFORMS, WIDEST_LIMIT
 from bot.problems import Problem
 from bot.schema import Field
 from bot.yamlfile import Node
@@ -162,7 +161,7 @@ class _Reader(PositionedReader):
                 self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
         if len(self.problems) > before or platform is None:
             return None
-        default_limit = X_DEFAULT_LIMIT if platform == "x" else FACEBOOK_LIMIT
+        default_limit = PLATFORMS[platform].default_limit
         numbering = values.get("numbering", DEFAULT_NUMBERING)
         handle = values.get("handle")
         return Account(
@@ -187,7 +186,8 @@ class _Reader(PositionedReader):
         if field.kind == schema.TIMEZONE:
             return self.timezone(entry, where)
         if field.kind == schema.INTEGER:
-            maximum = X_LONG_POST_LIMIT if platform == "x" else FACEBOOK_LIMIT
+            # an account whose platform is not known yet gets the widest limit: its platform error is reported
+            maximum = PLATFORMS[platform].max_limit if platform in PLATFORMS else WIDEST_LIMIT
             return self.integer(entry, field, where, maximum)
         if field.kind == schema.NUMBERING:
             return self.numbering(entry, where)

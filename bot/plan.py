@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.durations import format_duration
 from bot.measure import measure_for
 from bot.model import Account, Fragment, Message, Plan, Post, PostEntry, Schedule, Warning_
+from bot.platforms import PLATFORMS
 from bot.problems import Problem
 from bot.split import TokenTooLong, split_message
 from bot.xplans import X_PLANS
@@ -45,7 +46,7 @@ def _fragments_for(
     cache: dict[_SplitKey, tuple[str, ...] | None],
     problems: list[Problem],
 ) -> tuple[str, ...] | None:
-    whole_post = account.platform == "facebook" and account.mode == "single"
+    whole_post = PLATFORMS[account.platform].single_mode and account.mode == "single"
     numbering = None if whole_post else account.numbering
     key = (message.path, account.platform if not whole_post else "facebook-single", account.limit, numbering)
     if key in cache:
@@ -138,7 +139,7 @@ def _with_limit_warnings(posts: list[Post]) -> list[Post]:
     """Warn on the post whose fragments push an X account over its plan's per-user posting limits."""
     by_account: dict[str, list[datetime]] = {}
     for post in posts:
-        if post.account.platform == "x":
+        if PLATFORMS[post.account.platform].posting_limits:
             by_account.setdefault(post.account.name, []).extend(f.at for f in post.fragments)
     result = []
     for post in posts:
