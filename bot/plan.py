@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.durations import format_duration
-from bot.measure import measure_for
 from bot.model import Account, Fragment, Message, Plan, Post, PostEntry, Schedule, Warning_
 from bot.platforms import PLATFORMS
 from bot.problems import Problem
@@ -51,7 +50,7 @@ def _fragments_for(
     key = (message.path, account.platform if not whole_post else "facebook-single", account.limit, numbering)
     if key in cache:
         return cache[key]
-    measure = measure_for(account.platform)
+    measure = PLATFORMS[account.platform].measure
     texts: tuple[str, ...] | None = None
     body = message.text.strip()
     if whole_post:
@@ -116,7 +115,7 @@ def _post(entry: PostEntry, account: Account, message: Message, texts: tuple[str
     else:
         at = entry.at
     step = entry.every or timedelta(0)
-    measure = measure_for(account.platform)
+    measure = PLATFORMS[account.platform].measure
     fragments = tuple(
         Fragment(
             index=i,

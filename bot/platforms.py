@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, assert_never, get_args
 
+from bot.measure import Measure, plain_length, x_weighted_length
 from bot.model import FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platform
 
 
@@ -19,6 +20,7 @@ class PlatformSpec:
     display: str  # as people write it
     default_limit: int  # characters per post when the schedule sets no `limit`
     max_limit: int  # the largest `limit` the schedule may set
+    measure: Measure  # a text's length as the platform counts it
     credential_suffixes: tuple[str, ...]  # PREFIX_<suffix> variables, in the order .env.example lists them
     billed_per_post: bool  # preview estimates a cost (X plans, bot/xplans.py)
     threads: bool  # a post of several fragments is a chain of replies (a thread)
@@ -36,6 +38,7 @@ def spec(platform: Platform) -> PlatformSpec:
                 display="X",
                 default_limit=X_DEFAULT_LIMIT,
                 max_limit=X_LONG_POST_LIMIT,
+                measure=x_weighted_length,
                 credential_suffixes=("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET"),
                 billed_per_post=True,
                 threads=True,
@@ -50,6 +53,7 @@ def spec(platform: Platform) -> PlatformSpec:
                 display="Facebook",
                 default_limit=FACEBOOK_LIMIT,
                 max_limit=FACEBOOK_LIMIT,
+                measure=plain_length,
                 credential_suffixes=("PAGE_TOKEN",),
                 billed_per_post=False,
                 threads=False,

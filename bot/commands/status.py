@@ -16,6 +16,7 @@ from bot import config
 from bot.commands.common import EXIT_OK, plan_and_outbox
 from bot.model import Plan
 from bot.services.status import AccountStatus, PostStatus, collect
+from bot.states import PostState
 
 STATUS_FORMAT = 1
 
@@ -57,7 +58,7 @@ def render_text(
     lines += ["", "Posts"]
     for row in rows:
         progress = f"{row.sent}/{row.total}"
-        word = {"publishing": f"publishing {progress}", "sent": f"sent {progress}"}.get(row.state, row.state)
+        word = f"{row.state} {progress}" if row.state in (PostState.PUBLISHING, PostState.SENT) else row.state
         lines.append(f"  {row.id:<28} {row.account:<20} {word:<18} {row.at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}")
         if row.detail:
             lines.append(f"      {row.detail}")
