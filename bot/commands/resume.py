@@ -10,7 +10,8 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, plan_and_outbox
+from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
+from bot.commands.reading import plan_and_outbox
 from bot.model import Post
 from bot.services.statefolder import RESUME_MARKER
 from bot.states import Outcome

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import config
-from bot.commands.common import EXIT_OK, plan_and_outbox
+from bot.commands.common import EXIT_OK
+from bot.commands.reading import plan_and_outbox
 from bot.model import Plan
 from bot.services.status import AccountStatus, PostStatus, collect
 from bot.states import PostState

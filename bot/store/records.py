@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,5 +98,7 @@ _BY_FRAGMENTS = (
 
 def texts_digest(texts: tuple[str, ...] | list[str]) -> str:
     """A stable digest of a post's fragment texts, in order."""
+    import hashlib  # here: it loads OpenSSL, ~4 MB that preview and validate do not need
+
     encoded = json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
