@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from bench.world import CONNECTION_VARIABLES, ROOT
 
-READY = "daemon started"  # logged by bot/daemon.py once every post has its timer
+READY = "daemon started"  # logged by bot/services/daemon.py once every post has its timer
 TICKS = os.sysconf("SC_CLK_TCK")
 
 

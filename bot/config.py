@@ -5,30 +5,29 @@ The keys and their rules are declared in schema.py; this module reads the YAML t
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot import schema, yamlfile
+from bot.durations import parse_duration
 from bot.model import (
     DEFAULT_NUMBERING,
-    FACEBOOK_LIMIT,
     X_DEFAULT_LIMIT,
-    X_LONG_POST_LIMIT,
     Account,
     Position,
     PostEntry,
     Schedule,
 )
+from bot.platforms import PLATFORMS, WIDEST_LIMIT
 from bot.problems import Problem
 from bot.schema import Field
 from bot.yamlfile import Node
+from bot.yamlreader import Entry, PositionedReader, read_text_file, show, suggest
 
 MAX_SCHEDULE_BYTES = 2 * 1024 * 1024
 ACCOUNT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -49,35 +48,11 @@ def display_path(path: Path) -> str:
 def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
     """Read and validate a schedule file. Returns the Schedule only when there is no error."""
     shown = display_path(path)
-    whole_file = Position(shown)
     name_a_file = "check that --schedule names the schedule (a .yaml text file of a few kilobytes)"
-    try:
-        if path.is_dir():
-            return None, [Problem(whole_file, "this is a folder, not a schedule file", "name a .yaml file")]
-        if path.exists() and not path.is_file():
-            return None, [Problem(whole_file, "this is not a regular file (a device, pipe or socket)", name_a_file)]
-        with path.open("rb") as stream:  # at most one byte over the limit, whatever stat() said
-            data = stream.read(MAX_SCHEDULE_BYTES + 1)
-    except FileNotFoundError:
-        hint = "run from the project folder, or pass --schedule PATH"
-        return None, [Problem(whole_file, "schedule file not found", hint)]
-    except OSError as error:
-        return None, [Problem(whole_file, f"cannot read the schedule: {error.strerror}", name_a_file)]
-    if len(data) > MAX_SCHEDULE_BYTES:
-        message = f"the file is larger than {MAX_SCHEDULE_BYTES:,} bytes: too large to be a schedule"
-        return None, [Problem(whole_file, message, name_a_file)]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Problem(Position(shown, 1, 1), "the schedule is UTF-16 text, not UTF-8", "save it as UTF-8")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, [Problem(Position(shown, line, 1), "the schedule is not UTF-8 text", "save it as UTF-8")]
-    if "\x00" in text:
-        at = text.index("\x00")
-        where = Position(shown, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
-        return None, [Problem(where, "the schedule is not a text file (it contains NUL bytes)", name_a_file)]
-
+    hint = "run from the project folder, or pass --schedule PATH"
+    text, problems = read_text_file(path, shown, "schedule", MAX_SCHEDULE_BYTES, name_a_file, hint)
+    if text is None:
+        return None, problems
     root, problems = yamlfile.parse(text, shown)
     if problems:
         return None, problems
@@ -89,142 +64,16 @@ def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
     return schedule, problems
 
 
-@dataclass
-class _Entry:
-    key: Node
-    value: Node
-
-
-class _Reader:
-    """Walks the YAML tree, collecting problems instead of stopping at the first one."""
+class _Reader(PositionedReader):
+    """Walks the schedule's YAML tree, collecting problems instead of stopping at the first one."""
 
     def __init__(self, path: Path, shown: str) -> None:
+        super().__init__()
+        self.example_integer = X_DEFAULT_LIMIT
+        self.pattern_hints = _PATTERN_HINTS
         self.path = path
         self.shown = shown
-        self.problems: list[Problem] = []
         self.invalid_accounts: set[str] = set()  # defined but with errors: already reported
-        self.misspelt: set[str] = set()  # keys reported as misspelt: not reported as missing too
-
-    def error(self, position: Position, message: str, hint: str = "") -> None:
-        self.problems.append(Problem(position, message, hint))
-
-    # -- structure -----------------------------------------------------------------------------------
-
-    def mapping(self, node: Node, fields: tuple[Field, ...], where: str) -> dict[str, _Entry]:
-        """Check a mapping's keys against `fields`: duplicates, unknown keys, missing required keys."""
-        found: dict[str, _Entry] = {}
-        allowed = [f.name for f in fields]
-        self.misspelt = set()  # about this mapping only; read by the checks that follow
-        for key, value in node.entries:
-            if key.kind != "scalar":
-                self.error(key.position, f"{where}: a key must be a plain name", "keys are words such as 'id' or 'at'")
-                continue
-            if key.text in found:
-                first = found[key.text].key.position.line
-                self.error(
-                    key.position,
-                    f"{where}: '{_show(key.text)}' is given twice (first on line {first})",
-                    "keep only one of them",
-                )
-                continue
-            if key.text not in allowed:
-                hint = _suggest(key.text, allowed)
-                self.error(key.position, f"{where}: unknown key '{_show(key.text)}'", hint)
-                self.misspelt.update(difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6))
-                continue
-            found[key.text] = _Entry(key, value)
-        return found
-
-    def require(self, node: Node, found: dict[str, _Entry], fields: tuple[Field, ...], where: str) -> bool:
-        ok = True
-        for field in fields:
-            if field.required and field.name not in found and field.name not in self.misspelt:
-                self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
-                ok = False
-        return ok
-
-    def scalar(self, entry: _Entry, where: str) -> str | None:
-        node = entry.value
-        if node.kind != "scalar":
-            self.error(
-                node.position,
-                f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}",
-                f"write one value after '{entry.key.text}:', without brackets or '-' items",
-            )
-            return None
-        if node.is_null or not node.text.strip():
-            self.error(
-                entry.key.position,
-                f"{where}: '{entry.key.text}' has no value",
-                f"write its value after '{entry.key.text}:', or remove the line",
-            )
-            return None
-        return node.text.strip()
-
-    def pattern(self, entry: _Entry, field: Field, where: str) -> str | None:
-        text = self.scalar(entry, where)
-        if text is None:
-            return None
-        if field.pattern and not re.match(field.pattern, text):
-            self.error(
-                entry.value.position,
-                f"{where}: '{_show(text)}' is not a valid value for '{field.name}'",
-                _PATTERN_HINTS.get(field.name, field.description),
-            )
-            return None
-        return text
-
-    def choice(self, entry: _Entry, field: Field, where: str) -> str | None:
-        text = self.scalar(entry, where)
-        if text is None:
-            return None
-        if text not in field.choices:
-            options = ", ".join(field.choices)
-            self.error(
-                entry.value.position,
-                f"{where}: {field.name} '{_show(text)}' is not one of: {options}",
-                _suggest(text, list(field.choices)) or field.description,
-            )
-            return None
-        return text
-
-    def timezone(self, entry: _Entry, where: str) -> ZoneInfo | None:
-        text = self.scalar(entry, where)
-        if text is None:
-            return None
-        try:
-            return ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder of zones
-            self.error(
-                entry.value.position,
-                f"{where}: unknown time zone '{_show(text)}'",
-                "use an IANA name such as America/Lima, Europe/Madrid or Asia/Tokyo",
-            )
-            return None
-
-    def integer(self, entry: _Entry, field: Field, where: str, maximum: int) -> int | None:
-        text = self.scalar(entry, where)
-        if text is None:
-            return None
-        if not re.fullmatch(r"[0-9_]+", text):
-            self.error(
-                entry.value.position,
-                f"{where}: {field.name} must be a whole number, not '{_show(text)}'",
-                f"write digits only, e.g. {field.name}: {field.default or X_DEFAULT_LIMIT}",
-            )
-            return None
-        value = int(text.replace("_", ""))
-        low = field.minimum or 0
-        if not low <= value <= maximum:
-            self.error(
-                entry.value.position,
-                f"{where}: {field.name} must be between {low} and {maximum}",
-                field.description,
-            )
-            return None
-        return value
-
-    # -- the document --------------------------------------------------------------------------------
 
     def schedule(self, root: Node | None) -> Schedule | None:
         if root is None or root.kind != "mapping":
@@ -240,7 +89,7 @@ class _Reader:
         posts = self.posts(found["posts"], accounts) if "posts" in found else []
         return Schedule(self.path, timezone, accounts, tuple(posts))
 
-    def accounts(self, entry: _Entry, timezone: ZoneInfo) -> dict[str, Account]:
+    def accounts(self, entry: Entry, timezone: ZoneInfo) -> dict[str, Account]:
         node = entry.value
         if node.kind != "mapping" or not node.entries:
             self.error(
@@ -261,13 +110,13 @@ class _Reader:
             if name in seen:
                 self.error(
                     key.position,
-                    f"accounts: '{_show(name)}' is defined twice (first on line {seen[name]})",
+                    f"accounts: '{show(name)}' is defined twice (first on line {seen[name]})",
                     "give each account its own name, or remove the duplicate",
                 )
                 continue
             seen[name] = key.position.line
             if not ACCOUNT_NAME_PATTERN.fullmatch(name):
-                self.error(key.position, f"accounts: '{_show(name)}' is not a usable account name", _NAME_HINT)
+                self.error(key.position, f"accounts: '{show(name)}' is not a usable account name", _NAME_HINT)
                 self.invalid_accounts.add(name)  # posts naming it are not reported again
                 continue
             account = self.account(name, key, value, timezone)
@@ -312,7 +161,7 @@ class _Reader:
                 self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
         if len(self.problems) > before or platform is None:
             return None
-        default_limit = X_DEFAULT_LIMIT if platform == "x" else FACEBOOK_LIMIT
+        default_limit = PLATFORMS[platform].default_limit
         numbering = values.get("numbering", DEFAULT_NUMBERING)
         handle = values.get("handle")
         return Account(
@@ -331,13 +180,14 @@ class _Reader:
             position=key.position,
         )
 
-    def account_value(self, entry: _Entry, field: Field, where: str, platform: str | None) -> Any:
+    def account_value(self, entry: Entry, field: Field, where: str, platform: str | None) -> Any:
         if field.kind == schema.ENUM:
             return self.choice(entry, field, where)
         if field.kind == schema.TIMEZONE:
             return self.timezone(entry, where)
         if field.kind == schema.INTEGER:
-            maximum = X_LONG_POST_LIMIT if platform == "x" else FACEBOOK_LIMIT
+            # an account whose platform is not known yet gets the widest limit: its platform error is reported
+            maximum = PLATFORMS[platform].max_limit if platform in PLATFORMS else WIDEST_LIMIT
             return self.integer(entry, field, where, maximum)
         if field.kind == schema.NUMBERING:
             return self.numbering(entry, where)
@@ -345,7 +195,7 @@ class _Reader:
             return self.pattern(entry, field, where)
         return self.scalar(entry, where)
 
-    def numbering(self, entry: _Entry, where: str) -> str | None:
+    def numbering(self, entry: Entry, where: str) -> str | None:
         node = entry.value
         if node.kind == "scalar" and not node.quoted and node.text in FALSE_WORDS:
             return None
@@ -359,13 +209,13 @@ class _Reader:
         if "{i}" not in text or not sample:
             self.error(
                 node.position,
-                f"{where}: numbering '{_show(text)}' must contain {{i}} and may contain {{n}}, nothing else in braces",
+                f"{where}: numbering '{show(text)}' must contain {{i}} and may contain {{n}}, nothing else in braces",
                 "for example '{i}/{n}' gives 1/14, 2/14, ...; or write numbering: false",
             )
             return None
         return text
 
-    def posts(self, entry: _Entry, accounts: dict[str, Account]) -> list[PostEntry]:
+    def posts(self, entry: Entry, accounts: dict[str, Account]) -> list[PostEntry]:
         node = entry.value
         if node.kind != "sequence" or not node.items:
             self.error(
@@ -403,7 +253,7 @@ class _Reader:
         self.require(node, {k: v for k, v in found.items() if k != "id"}, schema.POST_FIELDS[1:], where)
         if "id" not in found:
             self.error(node.position, f"{where}: missing required key 'id'", fields["id"].description)
-        readers: dict[str, Callable[[_Entry], Any]] = {
+        readers: dict[str, Callable[[Entry], Any]] = {
             "message": lambda e: self.message_path(e, where),
             "at": lambda e: self.when(e, where),
             "to": lambda e: self.targets(e, accounts, where),
@@ -422,7 +272,7 @@ class _Reader:
             message_position=found["message"].value.position,
         )
 
-    def message_path(self, entry: _Entry, where: str) -> Path | None:
+    def message_path(self, entry: Entry, where: str) -> Path | None:
         text = self.scalar(entry, where)
         if text is None:
             return None
@@ -430,7 +280,7 @@ class _Reader:
         if any(ord(c) < 32 or ord(c) == 127 for c in text):
             self.error(
                 entry.value.position,
-                f"{where}: message '{_show(text)}' has a control character in its name",
+                f"{where}: message '{show(text)}' has a control character in its name",
                 "write the path of a text file, e.g. messages/mensaje.txt",
             )
             return None
@@ -439,28 +289,28 @@ class _Reader:
         if Path(text).is_absolute() or not target.is_relative_to(folder):
             written = os.path.normpath(folder / text)
             if not Path(text).is_absolute() and Path(written).is_relative_to(folder):
-                message = f"{where}: message '{_show(text)}' is a link to a file outside the schedule's folder"
+                message = f"{where}: message '{show(text)}' is a link to a file outside the schedule's folder"
                 hint = "copy the file into the schedule's folder instead of linking to it"
             else:
-                message, hint = f"{where}: message '{_show(text)}' is outside the schedule's folder", keep_inside
+                message, hint = f"{where}: message '{show(text)}' is outside the schedule's folder", keep_inside
             self.error(entry.value.position, message, hint)
             return None
         return self.path.parent / text
 
-    def when(self, entry: _Entry, where: str) -> datetime | None:
+    def when(self, entry: Entry, where: str) -> datetime | None:
         text = self.scalar(entry, where)
         if text is None:
             return None
         hint = "write it as YYYY-MM-DD HH:MM, e.g. 2027-07-28 09:00 (optionally :SS and an offset like -05:00)"
         if not re.match(schema.DATETIME_PATTERN, text):
-            self.error(entry.value.position, f"{where}: '{_show(text)}' is not a date and time", hint)
+            self.error(entry.value.position, f"{where}: '{show(text)}' is not a date and time", hint)
             return None
         offset = re.search(r"([+-])(\d{2}):?(\d{2})?$", text)
         widest = 14 * 60 if offset and offset[1] == "+" else 12 * 60
         if offset and (int(offset[2]) * 60 + int(offset[3] or 0) > widest or int(offset[3] or 0) > 59):
             self.error(
                 entry.value.position,
-                f"{where}: '{_show(text)}' has the offset {offset[0]}, which no place uses",
+                f"{where}: '{show(text)}' has the offset {offset[0]}, which no place uses",
                 "UTC offsets go from -12:00 to +14:00; Lima is -05:00",
             )
             return None
@@ -469,18 +319,18 @@ class _Reader:
         try:
             value = datetime.fromisoformat(normal)
         except ValueError as error:
-            self.error(entry.value.position, f"{where}: '{_show(text)}' is not a real date or time ({error})", hint)
+            self.error(entry.value.position, f"{where}: '{show(text)}' is not a real date or time ({error})", hint)
             return None
         if not YEARS[0] <= value.year <= YEARS[1]:
             self.error(
                 entry.value.position,
-                f"{where}: '{_show(text)}' is out of range: the year must be between {YEARS[0]} and {YEARS[1]}",
+                f"{where}: '{show(text)}' is out of range: the year must be between {YEARS[0]} and {YEARS[1]}",
                 "check the year for a typo, e.g. 2027-07-28 09:00",
             )
             return None
         return value
 
-    def targets(self, entry: _Entry, accounts: dict[str, Account], where: str) -> tuple[str, ...] | None:
+    def targets(self, entry: Entry, accounts: dict[str, Account], where: str) -> tuple[str, ...] | None:
         node = entry.value
         items = [node] if node.kind == "scalar" else node.items if node.kind == "sequence" else []
         if node.kind == "mapping" or not items or (node.kind == "scalar" and node.is_null):
@@ -495,22 +345,22 @@ class _Reader:
             parts = [part.strip() for part in name.split(",")]
             if name in names:
                 self.error(
-                    item.position, f"{where}: account '{_show(name)}' is listed twice in 'to'", "list each account once"
+                    item.position, f"{where}: account '{show(name)}' is listed twice in 'to'", "list each account once"
                 )
             elif len(parts) > 1 and all(part in accounts or part in self.invalid_accounts for part in parts):
                 self.error(
                     item.position,
-                    f"{where}: 'to' is the single text '{_show(name)}', not a list of accounts",
+                    f"{where}: 'to' is the single text '{show(name)}', not a list of accounts",
                     f"write the list in brackets: to: [{', '.join(parts)}]",
                 )
             elif name not in accounts and name not in self.invalid_accounts:
                 known = [*accounts, *self.invalid_accounts]
-                hint = _suggest(name, known) or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
-                self.error(item.position, f"{where}: unknown account '{_show(name)}'", hint)
+                hint = suggest(name, known) or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
+                self.error(item.position, f"{where}: unknown account '{show(name)}'", hint)
             names.append(name)
         return tuple(names)
 
-    def duration(self, entry: _Entry, where: str) -> timedelta | None:
+    def duration(self, entry: Entry, where: str) -> timedelta | None:
         text = self.scalar(entry, where)
         if text is None:
             return None
@@ -518,14 +368,14 @@ class _Reader:
         if value is None:
             self.error(
                 entry.value.position,
-                f"{where}: '{_show(text)}' is not a duration",
+                f"{where}: '{show(text)}' is not a duration",
                 "write a number with a unit: 30m, 2h, 1h30m, 45s, 1d",
             )
             return None
         if value > MAX_EVERY:
             self.error(
                 entry.value.position,
-                f"{where}: 'every' is {_show(text)}, longer than {MAX_EVERY.days} days between two posts of a thread",
+                f"{where}: 'every' is {show(text)}, longer than {MAX_EVERY.days} days between two posts of a thread",
                 "space the posts by minutes or hours (e.g. every: 2m), or make separate posts with their own 'at'",
             )
             return None
@@ -541,29 +391,3 @@ _PATTERN_HINTS = {
     "handle": "an X handle is 1 to 15 letters, digits or '_' (the '@' is optional), e.g. CancilleriaPeru",
     "page_id": 'the Page\'s numeric id, in quotes, e.g. page_id: "123456789012345" (not its name or address)',
 }
-
-
-def parse_duration(text: str) -> timedelta | None:
-    """'1h30m' -> 90 minutes; None when it is not a duration."""
-    match = re.match(schema.DURATION_PATTERN, text)
-    if not match or not any(match.groups()) or len(text) > 40:  # 40: no real duration has that many digits
-        return None
-    days, hours, minutes, seconds = (int(re.sub(r"\D", "", g)) if g else 0 for g in match.groups())
-    try:
-        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    except OverflowError:
-        return None
-
-
-def _show(text: str, limit: int = 60) -> str:
-    """A value from the file as a message quotes it: long ones are cut, so one problem stays one short line."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    if choices:
-        return f"expected one of: {', '.join(choices)}"
-    return ""

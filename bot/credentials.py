@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.model import Account, Position
-
-X_VARIABLE_SUFFIXES = ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")
-FACEBOOK_VARIABLE_SUFFIXES = ("PAGE_TOKEN",)
+from bot.platforms import PLATFORMS
 
 DEFAULT_X_API_BASE_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
@@ -177,8 +175,7 @@ def _diagnose(line: str) -> tuple[int, str, str | None]:
 
 def required_variables(account: Account) -> tuple[str, ...]:
     """The environment variables an account needs, in the order .env.example lists them."""
-    suffixes = X_VARIABLE_SUFFIXES if account.platform == "x" else FACEBOOK_VARIABLE_SUFFIXES
-    return tuple(f"{account.credentials}_{suffix}" for suffix in suffixes)
+    return tuple(f"{account.credentials}_{suffix}" for suffix in PLATFORMS[account.platform].credential_suffixes)
 
 
 def missing_variables(account: Account, env: Environment) -> tuple[str, ...]:

@@ -14,31 +14,14 @@ Loading normalises line endings to "\\n" and changes nothing else. The front mat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import yamlfile
-from bot.model import Position
+from bot.model import Message, Position
 from bot.problems import Problem
 
 MAX_MESSAGE_BYTES = 256 * 1024  # far above Facebook's 63,206 characters; anything bigger is a wrong file
 FRONT_MATTER_KEYS = ("title", "author", "date", "lang")
-
-
-@dataclass(frozen=True)
-class Message:
-    path: Path
-    display: str  # the path as messages should show it
-    text: str  # what gets published
-    first_line: int = 1  # the file line on which `text` starts
-    meta: dict[str, str] = field(default_factory=dict)
-
-    def position_of(self, offset: int) -> Position:
-        """File position of a character offset in `text`."""
-        before = self.text[:offset]
-        line = self.first_line + before.count("\n")
-        col = offset - (before.rfind("\n") + 1) + 1
-        return Position(self.display, line, col)
 
 
 def normalise_line_endings(text: str) -> str:

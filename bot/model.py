@@ -132,3 +132,19 @@ class Plan:
     now: datetime
     posts: tuple[Post, ...]
     warnings: tuple[Warning_, ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    path: Path
+    display: str  # the path as messages should show it
+    text: str  # what gets published
+    first_line: int = 1  # the file line on which `text` starts
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def position_of(self, offset: int) -> Position:
+        """File position of a character offset in `text`."""
+        before = self.text[:offset]
+        line = self.first_line + before.count("\n")
+        col = offset - (before.rfind("\n") + 1) + 1
+        return Position(self.display, line, col)

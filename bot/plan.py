@@ -11,9 +11,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.measure import measure_for
-from bot.messages import Message
-from bot.model import Account, Fragment, Plan, Post, PostEntry, Schedule, Warning_
+from bot.durations import format_duration
+from bot.model import Account, Fragment, Message, Plan, Post, PostEntry, Schedule, Warning_
+from bot.platforms import PLATFORMS
 from bot.problems import Problem
 from bot.split import Piece, TokenTooLong, split_message
 from bot.xplans import X_PLANS
@@ -46,12 +46,12 @@ def _fragments_for(
     cache: dict[_SplitKey, tuple[Piece, ...] | None],
     problems: list[Problem],
 ) -> tuple[Piece, ...] | None:
-    whole_post = account.platform == "facebook" and account.mode == "single"
+    whole_post = PLATFORMS[account.platform].single_mode and account.mode == "single"
     numbering = None if whole_post else account.numbering
     key = (message.path, account.platform if not whole_post else "facebook-single", account.limit, numbering)
     if key in cache:
         return cache[key]
-    measure = measure_for(account.platform)
+    measure = PLATFORMS[account.platform].measure
     texts: tuple[Piece, ...] | None = None
     body = message.text.strip()
     start = len(message.text) - len(message.text.lstrip())
@@ -116,7 +116,7 @@ def _post(entry: PostEntry, account: Account, message: Message, pieces: tuple[Pi
     else:
         at = entry.at
     step = entry.every or timedelta(0)
-    measure = measure_for(account.platform)
+    measure = PLATFORMS[account.platform].measure
     fragments = tuple(
         Fragment(
             index=i,
@@ -130,7 +130,9 @@ def _post(entry: PostEntry, account: Account, message: Message, pieces: tuple[Pi
     )
     warnings += [_mid_phrase(i, len(pieces), piece) for i, piece in enumerate(pieces, start=1) if piece.mid_phrase]
     if at < now:
-        warnings.append(Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({_ago(now - at)} ago)"))
+        warnings.append(
+            Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({format_duration(now - at, 'coarse')} ago)")
+        )
     return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position)
 
 
@@ -144,20 +146,11 @@ def _mid_phrase(index: int, total: int, piece: Piece) -> Warning_:
     )
 
 
-def _ago(delta: timedelta) -> str:
-    if delta >= timedelta(days=2):
-        return f"{delta.days} days"
-    hours = int(delta.total_seconds() // 3600)
-    if hours >= 1:
-        return f"{hours} h"
-    return f"{int(delta.total_seconds() // 60)} min"
-
-
 def _with_limit_warnings(posts: list[Post]) -> list[Post]:
     """Warn on the post whose fragments push an X account over its plan's per-user posting limits."""
     by_account: dict[str, list[datetime]] = {}
     for post in posts:
-        if post.account.platform == "x":
+        if PLATFORMS[post.account.platform].posting_limits:
             by_account.setdefault(post.account.name, []).extend(f.at for f in post.fragments)
     result = []
     for post in posts:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any
 
+from bot.durations import until
 from bot.measure import url_spans
 from bot.model import Plan, Post
+from bot.platforms import PLATFORMS, display_name
 from bot.xplans import post_price
 
 JSON_FORMAT_VERSION = 1
@@ -17,7 +19,7 @@ JSON_FORMAT_VERSION = 1
 
 def post_cost(post: Post) -> float | None:
     """Estimated price of publishing the post, in USD; None when the platform does not bill per post."""
-    if post.account.platform != "x":
+    if not PLATFORMS[post.account.platform].billed_per_post:
         return None
     prices = [post_price(post.account.plan, bool(url_spans(f.text))) for f in post.fragments]
     if any(price is None for price in prices):
@@ -30,7 +32,7 @@ def campaign_cost(posts: Iterable[Post]) -> float:
 
 
 def platform_name(platform: str) -> str:
-    return {"x": "X", "facebook": "Facebook"}.get(platform, platform)
+    return display_name(platform)
 
 
 def account_line(post: Post) -> str:
@@ -38,22 +40,6 @@ def account_line(post: Post) -> str:
     where = f"@{account.handle}" if account.handle else f"page {account.page_id}"
     name = f"{account.display_name}, " if account.display_name else ""
     return f"{account.name} ({platform_name(account.platform)}: {name}{where})"
-
-
-def until(now: datetime, at: datetime) -> str:
-    """'in 243 days 8 h', '3 h ago'."""
-    delta = at - now
-    future = delta >= timedelta(0)
-    delta = abs(delta)
-    days, seconds = delta.days, delta.seconds
-    hours, minutes = seconds // 3600, (seconds % 3600) // 60
-    if days:
-        amount = f"{days} days {hours} h" if hours else f"{days} days"
-    elif hours:
-        amount = f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    else:
-        amount = f"{minutes} min"
-    return f"in {amount}" if future else f"{amount} ago"
 
 
 def render_text(plan: Plan, schedule_name: str) -> str:
@@ -66,7 +52,7 @@ def render_text(plan: Plan, schedule_name: str) -> str:
         f"Now: {plan.now.astimezone(zone):%Y-%m-%d %H:%M %z}. Nothing is sent by this preview.",
     ]
     cost = campaign_cost(plan.posts)
-    if any(p.account.platform == "x" for p in plan.posts):
+    if any(PLATFORMS[p.account.platform].billed_per_post for p in plan.posts):
         lines.append(
             f"Estimated X cost of the campaign: US${cost:.2f} (pay-per-use prices; plans billed "
             "monthly are not counted)."
@@ -95,7 +81,7 @@ def _render_post(post: Post, plan: Plan) -> list[str]:
     total = len(post.fragments)
     kind = (
         f"thread of {total}"
-        if post.account.platform == "x" and total > 1
+        if PLATFORMS[post.account.platform].threads and total > 1
         else ("1 post" if total == 1 else f"{total} posts")
     )
     cost = post_cost(post)

@@ -45,9 +45,12 @@ def sort_key(problem: Problem) -> tuple[str, int, int]:
     return (problem.position.path, problem.position.line, problem.position.col)
 
 
-class InvalidInput(Exception):
-    """Raised by the loaders when the files cannot be used; carries every problem found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+def report_lines(problems: Iterable[Problem]) -> list[str]:
+    """Every problem sorted by place, then a count line when any is an error: what `report` prints."""
+    ordered = sorted(problems, key=sort_key)
+    lines = [problem.format() for problem in ordered]
+    found = errors(ordered)
+    if found:
+        count = len(found)
+        lines.append(f"{count} error{'s' if count != 1 else ''}: nothing was sent or changed.")
+    return lines

@@ -7,9 +7,9 @@ JSON Schema committed as schedule.schema.json (for editors), so the two cannot d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from bot.model import DEFAULT_NUMBERING, FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT
+from bot.model import DEFAULT_NUMBERING, FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platform
 
 # Value kinds understood by config.py's readers.
 STRING, INTEGER, ENUM, TIMEZONE, DATETIME, DURATION, NAMES, NUMBERING = (
@@ -193,7 +193,7 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft-07) of schedule.yaml."""
     account = _object(ACCOUNT_FIELDS)
     conditions = []
-    for platform in ("x", "facebook"):
+    for platform in get_args(Platform):
         others = [f.name for f in ACCOUNT_FIELDS if f.platforms and f.platforms != (platform,)]
         conditions.append(
             {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import Outbox
+from bot.store.sqlite import SqliteOutbox
 from tests import secretscan
 from tests.pgserver import PgServer, find_bindir
 
@@ -21,8 +21,8 @@ def state_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def outbox(state_dir: Path) -> Outbox:
-    return Outbox.open(state_dir)
+def outbox(state_dir: Path) -> SqliteOutbox:
+    return SqliteOutbox.open(state_dir)
 
 
 # --- PostgreSQL: one server per session (tests/pgserver.py), a fresh database per test ------------------------

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from bot.campaign import load_campaign
+from bot.services.campaign import load_campaign
 from tests import secretscan
 from tests.fakeapi import CreatedPost, FacebookPage, FakeAPI, XUser
 from tests.helpers import ROOT, run_cli
@@ -98,10 +98,10 @@ class Campaign:
                 lines.append(f"    every: {post['every']}")
         (self.folder / "schedule.yaml").write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
 
-    def start(self, *extra: str) -> subprocess.Popen[bytes]:
+    def start(self, *extra: str, env_extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         self.runs += 1
         log = open(self.folder / f"run-{self.runs}.log", "wb")  # noqa: SIM115 - closed with the process
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CX_", "CF_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CX_", "CF_"))} | (env_extra or {})
         process = subprocess.Popen(
             [PYTHON, str(ROOT / "main.py"), "run", "--schedule", "schedule.yaml", "--state-dir", "state",
              "--env-file", ".env", *extra],

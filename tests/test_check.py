@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.check import check_accounts, format_check
 from bot.credentials import ConnectionSettings
+from bot.services.check import check_accounts, format_check
 from tests.fakeapi import FakeAPI, environment, facebook_account, fake_api_fixture, x_account  # noqa: F401
 
 

@@ -105,7 +105,7 @@ def test_validate_reads_env_file_without_printing_values(tmp_path: Path) -> None
 def test_preview_and_validate_do_not_import_network_libraries() -> None:
     code = (
         "import sys\n"
-        "from bot.cli import main\n"
+        "from bot.commands import main\n"
         "for argv in (['preview'], ['preview', '--format', 'json'], ['validate']):\n"
         "    main(argv)\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'apscheduler', 'requests'})\n"

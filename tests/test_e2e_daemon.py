@@ -31,9 +31,10 @@ from typing import Literal
 
 import pytest
 
-from bot.campaign import load_campaign
-from bot.outbox import Outbox
-from bot.status import collect
+from bot.services.campaign import load_campaign
+from bot.services.status import collect
+from bot.states import PostState
+from bot.store.sqlite import SqliteOutbox
 from tests.e2e import MESSAGE, Campaign, api_fixture, campaign_fixture, finish, wait_for  # noqa: F401
 from tests.fakeapi import FakeAPI, PlatformName, ServerEvent
 from tests.helpers import run_cli
@@ -333,7 +334,7 @@ class Trial:
         _, plan, _ = load_campaign(campaign.folder / "schedule.yaml", datetime.now(UTC))
         assert plan is not None
         try:
-            outbox: Outbox | None = Outbox.open(campaign.folder / "state", create=False)
+            outbox: SqliteOutbox | None = SqliteOutbox.open(campaign.folder / "state", create=False)
         except FileNotFoundError:  # killed before the outbox was created
             outbox = None
         try:
@@ -343,7 +344,7 @@ class Trial:
                 outbox.close()
         stuck = {row.account: row.detail for row in rows if row.state in ("failed", "held", "conflict")}
         assert not stuck, f"a post is stuck: {stuck}\n{campaign.log()}"
-        return all(row.state == "sent" for row in rows)
+        return all(row.state == PostState.SENT for row in rows)
 
     def _one_run(self, campaign: Campaign, point: KillPoint | None) -> bool:
         """Run the daemon once, killing it at `point`. True if it was killed there."""

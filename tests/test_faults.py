@@ -12,8 +12,9 @@ Expected end state per fault kind (the X thread "mensaje" has N fragments; the P
   rest; the thread once, chained. Status while waiting: `publishing 3/N` at the reset time, the 429 as the
   reason; then `sent N/N`.
 - 5xx: X 503 (4th post) and Graph code 2 (HTTP 500) at once. Server: retried by the daemon itself after the
-  first backoff (15-30 s); each post once, chained. Status while waiting: X `publishing 3/N`, the Page post
-  `scheduled`, each at its retry time with the 503 / code 2 as the reason; then `sent`.
+  first backoff (4-8 s: the test hook BOT_TEST_RETRY_BASE_SECONDS=8 instead of 30 s); each post once, chained.
+  Status while waiting: X `publishing 3/N`, the Page post `scheduled`, each at its retry time with the 503 /
+  code 2 as the reason; then `sent`.
 - Graph throttling (codes 4, 32, 613), a Graph HTML 502 page, the X monthly usage cap. Server: nothing until
   the retry, which `resume` brings forward to now; each post once. Status while waiting: `scheduled` or
   `publishing` at the retry time (more than 10 s ahead) with the code or cause; after `resume`: `sent`.
@@ -131,14 +132,14 @@ def test_5xx_on_both_platforms_is_retried_after_a_backoff_and_nothing_is_sent_tw
     api.before_request("x", "POST", 4, lambda: api.server_error("x", 503))
     api.before_request("facebook", "POST", 1, lambda: api.server_error("facebook"))
     started = datetime.now(UTC)
-    process = campaign.start("--exit-when-done")
+    process = campaign.start("--exit-when-done", env_extra={"BOT_TEST_RETRY_BASE_SECONDS": "8"})
     try:
         x_row = _wait_status(campaign, "cx", lambda r: "503" in r["detail"], "the X 503 in status")
         page_row = _wait_status(campaign, "cf", lambda r: "code 2" in r["detail"], "the Graph error in status")
         assert (x_row["state"], x_row["sent"]) == ("publishing", 3), x_row
         assert (page_row["state"], page_row["sent"]) == ("scheduled", 0), page_row
-        for row in (x_row, page_row):  # the first backoff: 30 s shortened by up to half (jitter)
-            assert started + timedelta(seconds=14) <= _at(row) <= datetime.now(UTC) + timedelta(seconds=31), row
+        for row in (x_row, page_row):  # the first backoff: 8 s shortened by up to half (jitter)
+            assert started + timedelta(seconds=4) <= _at(row) <= datetime.now(UTC) + timedelta(seconds=8.1), row
         assert "Service Unavailable" in campaign.status_text()
         assert finish(process, timeout=60) == 0, campaign.log()
     finally:

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-from bot.campaign import load_campaign
 from bot.html import FACEBOOK_FOLD_CHARS, read_outbox, render_html
 from bot.html.command import build_page
 from bot.html.text import fold_offset
 from bot.model import Plan, Post, Schedule
-from bot.outbox import SCHEMA_VERSION, Outbox
+from bot.services.campaign import load_campaign
+from bot.store.sqlite import SqliteOutbox
+from bot.store.sqlite_schema import SCHEMA_VERSION
 from tests.helpers import DATA, ROOT, run_cli
 
 NOW = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)
@@ -401,7 +402,7 @@ def test_outbox_state_sent_links_failure_reasons_and_holds(tmp_path: Path) -> No
     schedule = write_campaign(tmp_path / "c")
     plan = plan_of(schedule)
     state = tmp_path / "state"
-    outbox = Outbox.open(state)
+    outbox = SqliteOutbox.open(state)
     thread, fb = _by_key(plan, ("mensaje", "cx")), _by_key(plan, ("mensaje", "cfb"))
     outbox.freeze(thread, NOW)
     outbox.freeze(fb, NOW)
@@ -456,7 +457,7 @@ def test_without_an_outbox_the_page_is_the_plan_and_nothing_is_created(tmp_path:
 def test_removed_posts_of_the_outbox_are_listed(tmp_path: Path) -> None:
     schedule = write_campaign(tmp_path / "c")
     plan = plan_of(schedule)
-    outbox = Outbox.open(tmp_path / "state")
+    outbox = SqliteOutbox.open(tmp_path / "state")
     gone = replace(_by_key(plan, ("saludo", "cx")), id="retirado")
     outbox.freeze(gone, NOW)
     view = read_outbox(plan, outbox, "state", NOW)
@@ -527,7 +528,7 @@ def test_bad_schedule_exits_2_with_the_same_problems_as_the_text_preview() -> No
 
 def test_outbox_from_a_newer_bot_is_an_error_as_in_status(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    Outbox.open(state).close()
+    SqliteOutbox.open(state).close()
     with sqlite3.connect(state / "outbox.sqlite3") as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     result = run_cli("preview", "--format", "html", "--state-dir", str(state), "--output", str(tmp_path / "p.html"))
@@ -575,7 +576,7 @@ def test_open_without_output_uses_a_temporary_file(tmp_path: Path) -> None:
 def test_html_preview_does_not_import_network_libraries(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from bot.cli import main\n"
+        "from bot.commands import main\n"
         f"assert main(['preview', '--format', 'html', '--output', {str(tmp_path / 'p.html')!r}]) == 0\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'apscheduler', 'requests'})\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"

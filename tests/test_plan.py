@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.campaign import load_campaign
 from bot.model import Plan
 from bot.problems import Problem
+from bot.services.campaign import load_campaign
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LONG_TEXT = " ".join(f"Frase número {i} del mensaje para los peruanos en el exterior." for i in range(60))

@@ -73,7 +73,7 @@ def test_console_prints_account_reply_and_text() -> None:
 
 def test_preview_paths_do_not_import_the_platform_libraries() -> None:
     code = (
-        "import sys, bot.publishers.factory, bot.check\n"
+        "import sys, bot.publishers.factory, bot.services.check\n"
         "loaded = [m for m in ('tweepy', 'facebook', 'requests') if m in sys.modules]\n"
         "print(','.join(loaded))\n"
     )

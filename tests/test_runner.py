@@ -1,4 +1,4 @@
-"""publish_post against the in-memory FakePublisher and a real Outbox in a temporary folder."""
+"""publish_post against the in-memory FakePublisher and a real SqliteOutbox in a temporary folder."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.model import Post
-from bot.outbox import Outbox
 from bot.publishers.base import (
     AlreadyExists,
     CredentialsError,
@@ -21,7 +20,9 @@ from bot.publishers.base import (
     ReplyRefused,
     RetryLater,
 )
-from bot.runner import RetryPolicy, RunOutcome, publish_post
+from bot.services.runner import RetryPolicy, RunOutcome, publish_post
+from bot.states import Outcome, PostState
+from bot.store.sqlite import SqliteOutbox
 from tests.fakes import T0, CommitThen, FakeClock, FakePublisher, make_account, make_post
 
 ACCOUNT = "x_cancilleria"
@@ -38,12 +39,12 @@ def clock() -> FakeClock:
 
 
 def run(
-    post: Post, outbox: Outbox, publisher: FakePublisher, clock: FakeClock, policy: RetryPolicy = POLICY
+    post: Post, outbox: SqliteOutbox, publisher: FakePublisher, clock: FakeClock, policy: RetryPolicy = POLICY
 ) -> RunOutcome:
     return publish_post(post, outbox, publisher, clock, policy)
 
 
-def states(outbox: Outbox, post_id: str = "mensaje") -> list[str]:
+def states(outbox: SqliteOutbox, post_id: str = "mensaje") -> list[str]:
     return [r.state for r in outbox.fragments_of(post_id, ACCOUNT)]
 
 
@@ -58,24 +59,24 @@ def assert_thread(publisher: FakePublisher, post: Post) -> None:
 # -- the plain path -----------------------------------------------------------------------------------
 
 
-def test_publishes_a_thread_in_order(outbox: Outbox, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+def test_publishes_a_thread_in_order(outbox: SqliteOutbox, clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
     post = make_post(3)
     publisher = FakePublisher()
     with caplog.at_level(logging.INFO, logger="bot.runner"):
         outcome = run(post, outbox, publisher, clock)
-    assert outcome == RunOutcome("done", None, "all 3 fragments sent")
+    assert outcome == RunOutcome(Outcome.SENT, None, "all 3 fragments sent")
     assert_thread(publisher, post)
     records = outbox.fragments_of("mensaje", ACCOUNT)
     assert [r.remote_id for r in records] == [p.remote_id for p in publisher.posts]
     assert [r.attempts for r in records] == [1, 1, 1]
     assert f"post mensaje account {ACCOUNT} fragment 2/3 sent as" in caplog.text
     # Running a finished post again sends nothing.
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert len(publisher.publish_calls) == 3
 
 
-def test_sending_is_committed_before_the_request_and_sent_after(outbox: Outbox, state_dir: Path) -> None:
-    observer = Outbox.open(state_dir)  # another connection: sees only what was committed
+def test_sending_is_committed_before_the_request_and_sent_after(outbox: SqliteOutbox, state_dir: Path) -> None:
+    observer = SqliteOutbox.open(state_dir)  # another connection: sees only what was committed
     seen: list[list[str]] = []
     publisher = FakePublisher(on_publish=lambda text, reply_to: seen.append(states(observer)))
     run(make_post(3), outbox, publisher, FakeClock())
@@ -90,44 +91,44 @@ def test_sending_is_committed_before_the_request_and_sent_after(outbox: Outbox, 
 # -- freezing and edits -------------------------------------------------------------------------------
 
 
-def test_edit_before_publishing_started_replaces_the_text(outbox: Outbox, clock: FakeClock) -> None:
+def test_edit_before_publishing_started_replaces_the_text(outbox: SqliteOutbox, clock: FakeClock) -> None:
     later = T0 + timedelta(hours=1)
-    assert run(make_post(2, at=later), outbox, FakePublisher(), clock).kind == "waiting"
+    assert run(make_post(2, at=later), outbox, FakePublisher(), clock).kind == Outcome.WAITING
     edited = make_post(2, at=later, words="Texto corregido")
     publisher = FakePublisher()
     clock.set(later)
-    assert run(edited, outbox, publisher, clock).kind == "done"
+    assert run(edited, outbox, publisher, clock).kind == Outcome.SENT
     assert publisher.texts() == [f.text for f in edited.fragments]
 
 
 def test_edit_after_publishing_started_is_a_conflict(
-    outbox: Outbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    outbox: SqliteOutbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     every = timedelta(minutes=10)
     publisher = FakePublisher()
-    assert run(make_post(3, every=every), outbox, publisher, clock).kind == "waiting"
+    assert run(make_post(3, every=every), outbox, publisher, clock).kind == Outcome.WAITING
     edited = make_post(3, every=every, words="Texto editado")
     clock.advance(every)
     with caplog.at_level(logging.ERROR, logger="bot.runner"):
         outcome = run(edited, outbox, publisher, clock)
-    assert outcome.kind == "conflict"
+    assert outcome.kind == Outcome.CONFLICT
     assert "python main.py resume mensaje --accept-edit" in outcome.message
     assert "message edited after publishing started" in caplog.text
     assert len(publisher.posts) == 1
     assert states(outbox) == ["sent", "pending", "pending"]
 
 
-def test_accept_edit_continues_with_the_new_text_for_unsent_fragments(outbox: Outbox, clock: FakeClock) -> None:
+def test_accept_edit_continues_with_the_new_text_for_unsent_fragments(outbox: SqliteOutbox, clock: FakeClock) -> None:
     every = timedelta(minutes=10)
     original = make_post(3, every=every)
     publisher = FakePublisher()
     run(original, outbox, publisher, clock)
     edited = make_post(3, every=every, words="Texto editado")
     clock.advance(every)
-    assert run(edited, outbox, publisher, clock).kind == "conflict"
+    assert run(edited, outbox, publisher, clock).kind == Outcome.CONFLICT
     outbox.accept_edit(edited, clock())
     clock.advance(every)
-    assert run(edited, outbox, publisher, clock).kind == "done"
+    assert run(edited, outbox, publisher, clock).kind == Outcome.SENT
     assert publisher.texts() == [
         original.fragments[0].text,
         edited.fragments[1].text,
@@ -139,7 +140,7 @@ def test_accept_edit_continues_with_the_new_text_for_unsent_fragments(outbox: Ou
 # -- spacing and stopping -------------------------------------------------------------------------------
 
 
-def test_spaced_fragments_wait_for_their_time(outbox: Outbox, clock: FakeClock) -> None:
+def test_spaced_fragments_wait_for_their_time(outbox: SqliteOutbox, clock: FakeClock) -> None:
     every = timedelta(minutes=30)
     post = make_post(3, every=every)
     publisher = FakePublisher()
@@ -152,13 +153,13 @@ def test_spaced_fragments_wait_for_their_time(outbox: Outbox, clock: FakeClock) 
     clock.advance(timedelta(seconds=1))
     assert run(post, outbox, publisher, clock).next_at == T0 + 2 * every
     clock.advance(every)
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
     summary = outbox.post("mensaje", ACCOUNT)
-    assert summary is not None and summary.last_outcome == "done" and summary.next_at is None
+    assert summary is not None and summary.last_outcome == Outcome.SENT and summary.next_at is None
 
 
-def test_a_post_before_its_time_waits(outbox: Outbox, clock: FakeClock) -> None:
+def test_a_post_before_its_time_waits(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     outcome = run(make_post(2, at=T0 + timedelta(hours=3)), outbox, publisher, clock)
     assert (outcome.kind, outcome.next_at) == ("waiting", T0 + timedelta(hours=3))
@@ -166,21 +167,21 @@ def test_a_post_before_its_time_waits(outbox: Outbox, clock: FakeClock) -> None:
     assert states(outbox) == ["pending", "pending"]  # frozen already
 
 
-def test_stop_requested_between_fragments(outbox: Outbox, clock: FakeClock) -> None:
+def test_stop_requested_between_fragments(outbox: SqliteOutbox, clock: FakeClock) -> None:
     stop = threading.Event()
     publisher = FakePublisher(on_publish=lambda text, reply_to: stop.set())
     post = make_post(3)
     outcome = publish_post(post, outbox, publisher, clock, POLICY, stop_requested=stop.is_set)
-    assert outcome.kind == "stopped"
+    assert outcome.kind == Outcome.STOPPED
     assert states(outbox) == ["sent", "pending", "pending"]  # the request in flight was finished and recorded
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
 
 
 # -- failure classes ----------------------------------------------------------------------------------
 
 
-def test_retry_later_uses_the_platform_reset_time(outbox: Outbox, clock: FakeClock) -> None:
+def test_retry_later_uses_the_platform_reset_time(outbox: SqliteOutbox, clock: FakeClock) -> None:
     reset = T0 + timedelta(minutes=15)
     publisher = FakePublisher()
     publisher.fail_next(RetryLater("429 Too Many Requests", retry_at=reset))
@@ -193,7 +194,7 @@ def test_retry_later_uses_the_platform_reset_time(outbox: Outbox, clock: FakeClo
     summary = outbox.post("mensaje", ACCOUNT)
     assert summary is not None and summary.next_at == reset
     clock.set(reset)
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
 
 
@@ -210,7 +211,7 @@ def test_backoff_grows_with_bounded_jitter_and_caps() -> None:
         assert nominal / 2 <= delay.total_seconds() <= nominal
 
 
-def test_retry_later_without_reset_backs_off_then_gives_up(outbox: Outbox, clock: FakeClock) -> None:
+def test_retry_later_without_reset_backs_off_then_gives_up(outbox: SqliteOutbox, clock: FakeClock) -> None:
     policy = RetryPolicy(base=timedelta(seconds=30), max_attempts=3, jitter=0.5, random=lambda: 0.0)
     publisher = FakePublisher()
     publisher.fail_next(*(RetryLater("503 Service Unavailable") for _ in range(3)))
@@ -218,92 +219,92 @@ def test_retry_later_without_reset_backs_off_then_gives_up(outbox: Outbox, clock
     waits = []
     for _ in range(2):
         outcome = run(post, outbox, publisher, clock, policy)
-        assert outcome.kind == "retry" and outcome.next_at is not None
+        assert outcome.kind == Outcome.RETRY and outcome.next_at is not None
         waits.append(outcome.next_at - clock())
         clock.set(outcome.next_at)
     assert waits == [timedelta(seconds=30), timedelta(seconds=60)]
     outcome = run(post, outbox, publisher, clock, policy)
-    assert outcome.kind == "failed"
+    assert outcome.kind == Outcome.FAILED
     assert "gave up after 3 attempts: retry later: 503 Service Unavailable" in outcome.message
     assert states(outbox) == ["failed", "pending"]
     assert publisher.posts == []
     # A failed post stays failed: nothing more is sent until a person resumes it.
-    assert run(post, outbox, publisher, clock, policy).kind == "failed"
+    assert run(post, outbox, publisher, clock, policy).kind == Outcome.FAILED
     assert len(publisher.publish_calls) == 3
     outbox.resume("mensaje", ACCOUNT, clock())
-    assert run(post, outbox, publisher, clock, policy).kind == "done"
+    assert run(post, outbox, publisher, clock, policy).kind == Outcome.SENT
 
 
-def test_outcome_unknown_after_commit_is_found_not_resent(outbox: Outbox, clock: FakeClock) -> None:
+def test_outcome_unknown_after_commit_is_found_not_resent(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(CommitThen(OutcomeUnknown("read timeout")))
     post = make_post(2)
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
     assert len(publisher.publish_calls) == 2
 
 
-def test_outcome_unknown_before_commit_is_sent_again_at_once(outbox: Outbox, clock: FakeClock) -> None:
+def test_outcome_unknown_before_commit_is_sent_again_at_once(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(OutcomeUnknown("connection reset"))
     post = make_post(2)
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
     assert outbox.fragments_of("mensaje", ACCOUNT)[0].attempts == 2
 
 
-def test_outcome_unknown_resends_are_bounded(outbox: Outbox, clock: FakeClock) -> None:
+def test_outcome_unknown_resends_are_bounded(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(*(OutcomeUnknown("connection reset") for _ in range(10)))
     outcome = run(make_post(1), outbox, publisher, clock)
-    assert outcome.kind == "failed"
+    assert outcome.kind == Outcome.FAILED
     assert outcome.message.startswith("fragment 1/1: gave up after 4 attempts: outcome unknown: connection reset")
     assert len(publisher.publish_calls) == POLICY.max_attempts
 
 
-def test_outcome_unknown_and_failed_lookup_is_unknown_never_resent(outbox: Outbox, clock: FakeClock) -> None:
+def test_outcome_unknown_and_failed_lookup_is_unknown_never_resent(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(CommitThen(OutcomeUnknown("read timeout")))
     publisher.fail_lookup(RetryLater("lookup rate limited"))
     post = make_post(2)
     outcome = run(post, outbox, publisher, clock)
-    assert outcome.kind == "unknown"
+    assert outcome.kind == Outcome.UNKNOWN
     assert "lookup failed: lookup rate limited" in outcome.message
     assert states(outbox) == ["unknown", "pending"]
     assert len(publisher.publish_calls) == 1
     # Next run: the lookup works, finds the post, and the thread continues from it.
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
 
 
-def test_already_exists_found_is_recorded_as_sent(outbox: Outbox, clock: FakeClock) -> None:
+def test_already_exists_found_is_recorded_as_sent(outbox: SqliteOutbox, clock: FakeClock) -> None:
     post = make_post(2)
     publisher = FakePublisher(reject_duplicates=True)
     earlier = publisher.store(post.fragments[0].text)
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     first = outbox.fragments_of("mensaje", ACCOUNT)[0]
     assert (first.state, first.remote_id) == ("sent", earlier.remote_id)
     assert_thread(publisher, post)
 
 
-def test_already_exists_not_found_fails_with_the_reason(outbox: Outbox, clock: FakeClock) -> None:
+def test_already_exists_not_found_fails_with_the_reason(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(AlreadyExists("duplicate content"))
     outcome = run(make_post(2), outbox, publisher, clock)
-    assert outcome.kind == "failed"
+    assert outcome.kind == Outcome.FAILED
     assert "no recent post has this text: duplicate content" in outcome.message
     assert states(outbox) == ["failed", "pending"]
 
 
 def test_reply_refused_series_posts_the_rest_standalone(
-    outbox: Outbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    outbox: SqliteOutbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     publisher = FakePublisher()
     publisher.fail_next(None, ReplyRefused("Reply to this conversation is not allowed"))
     post = make_post(4)
     with caplog.at_level(logging.WARNING, logger="bot.runner"):
         outcome = run(post, outbox, publisher, clock)
-    assert outcome.kind == "done"
+    assert outcome.kind == Outcome.SENT
     assert publisher.texts() == [f.text for f in post.fragments]
     assert [p.reply_to for p in publisher.posts] == [None, None, None, None]
     summary = outbox.post("mensaje", ACCOUNT)
@@ -312,70 +313,70 @@ def test_reply_refused_series_posts_the_rest_standalone(
     assert "fragment 2/4: x refused replies" in caplog.text
 
 
-def test_reply_refused_series_survives_a_retry(outbox: Outbox, clock: FakeClock) -> None:
+def test_reply_refused_series_survives_a_retry(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher(refuse_replies=True)
     publisher.fail_next(None, None, RetryLater("429", retry_at=T0 + timedelta(minutes=5)))
     post = make_post(3)
-    assert run(post, outbox, publisher, clock).kind == "retry"
+    assert run(post, outbox, publisher, clock).kind == Outcome.RETRY
     clock.advance(timedelta(minutes=5))
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert [p.reply_to for p in publisher.posts] == [None, None, None]
     # Refused reply, resent standalone; a retry later; standalone again (no second refused attempt).
     assert [reply_to for _, reply_to in publisher.publish_calls] == [None, "1001", None, None, None]
 
 
-def test_reply_refused_stop_fails_with_what_to_do(outbox: Outbox, clock: FakeClock) -> None:
+def test_reply_refused_stop_fails_with_what_to_do(outbox: SqliteOutbox, clock: FakeClock) -> None:
     account = make_account(on_reply_refused="stop")
     publisher = FakePublisher(refuse_replies=True)
     outcome = run(make_post(3, account=account), outbox, publisher, clock)
-    assert outcome.kind == "failed"
+    assert outcome.kind == Outcome.FAILED
     assert "on_reply_refused: series for account x_cancilleria" in outcome.message
     assert "python main.py resume mensaje" in outcome.message
     assert states(outbox) == ["sent", "failed", "pending"]
     assert len(publisher.posts) == 1
 
 
-def test_rejected_fails_with_the_platform_reason(outbox: Outbox, clock: FakeClock) -> None:
+def test_rejected_fails_with_the_platform_reason(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(Rejected("You are not permitted to perform this action."))
     post = make_post(2)
     outcome = run(post, outbox, publisher, clock)
-    assert outcome.kind == "failed"
+    assert outcome.kind == Outcome.FAILED
     assert outcome.message == "fragment 1/2: rejected by x: You are not permitted to perform this action."
-    assert run(post, outbox, publisher, clock).kind == "failed"
+    assert run(post, outbox, publisher, clock).kind == Outcome.FAILED
     assert len(publisher.publish_calls) == 1
 
 
-def test_credentials_error_holds_the_account(outbox: Outbox, clock: FakeClock) -> None:
+def test_credentials_error_holds_the_account(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(CredentialsError("401 Unauthorized", variable="X_CANCILLERIA_ACCESS_TOKEN"))
     first, second = make_post(2, post_id="uno"), make_post(2, post_id="dos")
     outcome = run(first, outbox, publisher, clock)
-    assert outcome.kind == "held"
+    assert outcome.kind == Outcome.HELD
     assert outcome.message.startswith("held: fix X_CANCILLERIA_ACCESS_TOKEN then restart")
     assert states(outbox, "uno") == ["pending", "pending"]
     # The account's other posts are held too, without touching the network.
-    assert run(second, outbox, publisher, clock).kind == "held"
+    assert run(second, outbox, publisher, clock).kind == Outcome.HELD
     assert len(publisher.publish_calls) == 1
     summaries = {s.post_id: s.state for s in outbox.posts()}
     assert summaries == {"uno": "held", "dos": "held"}
     outbox.release(ACCOUNT)
-    assert run(first, outbox, publisher, clock).kind == "done"
+    assert run(first, outbox, publisher, clock).kind == Outcome.SENT
 
 
 def test_unexpected_exception_is_recorded_unknown_then_looked_up(
-    outbox: Outbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    outbox: SqliteOutbox, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     publisher = FakePublisher()
     publisher.fail_next(CommitThen(KeyError("data")))
     post = make_post(2)
     with caplog.at_level(logging.ERROR, logger="bot.runner"):
         outcome = run(post, outbox, publisher, clock)
-    assert outcome.kind == "unknown"
+    assert outcome.kind == Outcome.UNKNOWN
     assert "unexpected KeyError from the publisher (a bug)" in outcome.message
     assert "KeyError" in caplog.text
     assert states(outbox) == ["unknown", "pending"]
-    assert run(post, outbox, publisher, clock).kind == "done"
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert_thread(publisher, post)
 
 
@@ -384,7 +385,7 @@ def test_unexpected_exception_is_recorded_unknown_then_looked_up(
 
 def crash_while_sending(state_dir: Path, post: Post, publisher: FakePublisher, fault: Crash | CommitThen) -> None:
     """Run until the process dies inside publish(), leaving fragment 1 `sending`; drop that outbox."""
-    dying = Outbox.open(state_dir)
+    dying = SqliteOutbox.open(state_dir)
     publisher.fail_next(fault)
     with pytest.raises(Crash):
         run(post, dying, publisher, FakeClock())
@@ -395,9 +396,9 @@ def test_crash_after_the_post_was_created_is_found_on_restart(state_dir: Path) -
     post = make_post(3)
     publisher = FakePublisher()
     crash_while_sending(state_dir, post, publisher, CommitThen(Crash()))
-    restarted = Outbox.open(state_dir)
+    restarted = SqliteOutbox.open(state_dir)
     assert states(restarted) == ["sending", "pending", "pending"]
-    assert run(post, restarted, publisher, FakeClock()).kind == "done"
+    assert run(post, restarted, publisher, FakeClock()).kind == Outcome.SENT
     assert_thread(publisher, post)
     assert publisher.lookup_calls == [post.fragments[0].text]
 
@@ -406,8 +407,8 @@ def test_crash_before_the_post_was_created_sends_it_again(state_dir: Path) -> No
     post = make_post(3)
     publisher = FakePublisher()
     crash_while_sending(state_dir, post, publisher, Crash())
-    restarted = Outbox.open(state_dir)
-    assert run(post, restarted, publisher, FakeClock()).kind == "done"
+    restarted = SqliteOutbox.open(state_dir)
+    assert run(post, restarted, publisher, FakeClock()).kind == Outcome.SENT
     assert_thread(publisher, post)
     assert restarted.fragments_of("mensaje", ACCOUNT)[0].attempts == 2
 
@@ -416,24 +417,24 @@ def test_crash_then_failed_lookup_is_unknown_and_never_resent(state_dir: Path) -
     post = make_post(3)
     publisher = FakePublisher()
     crash_while_sending(state_dir, post, publisher, CommitThen(Crash()))
-    restarted = Outbox.open(state_dir)
+    restarted = SqliteOutbox.open(state_dir)
     publisher.fail_lookup(OutcomeUnknown("timeout"), OutcomeUnknown("timeout"))
     for _ in range(2):
         outcome = run(post, restarted, publisher, FakeClock())
-        assert outcome.kind == "unknown"
+        assert outcome.kind == Outcome.UNKNOWN
         assert "lookup failed: timeout" in outcome.message
     assert len(publisher.publish_calls) == 1
     assert states(restarted) == ["unknown", "pending", "pending"]
     summary = restarted.post("mensaje", ACCOUNT)
-    assert summary is not None and summary.state == "unknown"
-    assert run(post, restarted, publisher, FakeClock()).kind == "done"
+    assert summary is not None and summary.state == PostState.UNKNOWN
+    assert run(post, restarted, publisher, FakeClock()).kind == Outcome.SENT
     assert_thread(publisher, post)
 
 
 # -- concurrency and the exactly-once property ------------------------------------------------------------
 
 
-def test_two_posts_run_concurrently_on_one_outbox(outbox: Outbox) -> None:
+def test_two_posts_run_concurrently_on_one_outbox(outbox: SqliteOutbox) -> None:
     posts = [make_post(5, post_id=f"p{i}") for i in range(4)]
     publishers = [FakePublisher() for _ in posts]
     outcomes: list[RunOutcome] = []
@@ -446,12 +447,12 @@ def test_two_posts_run_concurrently_on_one_outbox(outbox: Outbox) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert [o.kind for o in outcomes] == ["done"] * 4
+    assert [o.kind for o in outcomes] == [Outcome.SENT] * 4
     for post, publisher in zip(posts, publishers, strict=True):
         assert_thread(publisher, post)
 
 
-def chaos(seed: int, state_dir: Path) -> tuple[FakePublisher, Post, Outbox, int]:
+def chaos(seed: int, state_dir: Path) -> tuple[FakePublisher, Post, SqliteOutbox, int]:
     """Publish a post through random faults and crashes until it is done.
 
     Returns the publisher, the post, the last outbox and how many simulated crashes happened.
@@ -489,7 +490,7 @@ def chaos(seed: int, state_dir: Path) -> tuple[FakePublisher, Post, Outbox, int]
 
     publisher.publish_fault = publish_fault
     publisher.lookup_fault = lookup_fault
-    outbox = Outbox.open(state_dir)
+    outbox = SqliteOutbox.open(state_dir)
     crashes = 0
     for _ in range(500):
         try:
@@ -497,14 +498,14 @@ def chaos(seed: int, state_dir: Path) -> tuple[FakePublisher, Post, Outbox, int]
         except Crash:
             crashes += 1
             outbox.close()
-            outbox = Outbox.open(state_dir)  # the process restarts with nothing but the outbox
+            outbox = SqliteOutbox.open(state_dir)  # the process restarts with nothing but the outbox
             continue
-        if outcome.kind == "done":
+        if outcome.kind == Outcome.SENT:
             return publisher, post, outbox, crashes
         assert outcome.kind in ("waiting", "retry", "held", "unknown", "stopped"), outcome
         if outcome.next_at is not None:
             clock.set(max(clock(), outcome.next_at))
-        if outcome.kind == "held":
+        if outcome.kind == Outcome.HELD:
             outbox.release(ACCOUNT)
     raise AssertionError(f"seed {seed}: not done after 500 runs")
 
@@ -536,7 +537,7 @@ def test_chaos_covers_crashes_and_lookups(tmp_path: Path) -> None:
     assert lookups > 20 and crashes > 10
 
 
-def test_datetime_fields_are_aware(outbox: Outbox, clock: FakeClock) -> None:
+def test_datetime_fields_are_aware(outbox: SqliteOutbox, clock: FakeClock) -> None:
     run(make_post(1), outbox, FakePublisher(), clock)
     record = outbox.fragments_of("mensaje", ACCOUNT)[0]
     assert isinstance(record.sent_at, datetime) and record.sent_at.tzinfo is not None

@@ -1,4 +1,4 @@
-"""`status` and `resume` on an outbox filled through the real Outbox API."""
+"""`status` and `resume` on an outbox filled through the real SqliteOutbox API."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.campaign import load_campaign
-from bot.cli import main
+from bot.commands import main
+from bot.commands.status import render_text
 from bot.model import Plan, Post
-from bot.outbox import Outbox
-from bot.status import RESUME_MARKER, collect, render_text
+from bot.services.campaign import load_campaign
+from bot.services.statefolder import RESUME_MARKER
+from bot.services.status import collect
+from bot.states import FragmentState, PostState
+from bot.store.sqlite import SqliteOutbox
 from tests.fakes import LIMA, T0, make_account, make_post
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +24,7 @@ X = make_account("x_cancilleria")
 FB = make_account("fb_cancilleria", platform="facebook")
 
 
-def _send(outbox: Outbox, post: Post, count: int) -> None:
+def _send(outbox: SqliteOutbox, post: Post, count: int) -> None:
     for index in range(1, count + 1):
         outbox.mark_sending(post.id, post.account.name, index, T0)
         outbox.mark_sent(
@@ -30,11 +33,11 @@ def _send(outbox: Outbox, post: Post, count: int) -> None:
 
 
 @pytest.fixture(name="outbox")
-def outbox_fixture(tmp_path: Path) -> Outbox:
-    return Outbox.open(tmp_path / "state")
+def outbox_fixture(tmp_path: Path) -> SqliteOutbox:
+    return SqliteOutbox.open(tmp_path / "state")
 
 
-def test_every_state_with_its_reason_and_what_to_do(outbox: Outbox) -> None:
+def test_every_state_with_its_reason_and_what_to_do(outbox: SqliteOutbox) -> None:
     posts = {
         name: make_post(3, post_id=name, account=X, at=T0, words=f"Texto {name}")
         for name in ("sent", "publishing", "failed", "missed", "unknown", "conflict", "scheduled")
@@ -64,20 +67,20 @@ def test_every_state_with_its_reason_and_what_to_do(outbox: Outbox) -> None:
         X.name: None,
         FB.name: "fix FB_CANCILLERIA_PAGE_TOKEN then restart (token expired)",
     }
-    assert by_id["sent"].state == "sent" and len(by_id["sent"].urls) == 3
+    assert by_id["sent"].state == PostState.SENT and len(by_id["sent"].urls) == 3
     assert (by_id["publishing"].state, by_id["publishing"].sent, by_id["publishing"].total) == (
         "publishing",
         2,
         3,
     )
-    assert by_id["failed"].state == "failed" and "too long" in by_id["failed"].detail
+    assert by_id["failed"].state == PostState.FAILED and "too long" in by_id["failed"].detail
     assert "python main.py resume failed --account x_cancilleria" in by_id["failed"].action
-    assert by_id["missed"].state == "missed" and "catch-up" in by_id["missed"].detail
-    assert by_id["unknown"].state == "unknown" and "lookup failed" in by_id["unknown"].detail
-    assert by_id["conflict"].state == "conflict" and "--accept-edit" in by_id["conflict"].action
-    assert by_id["aviso"].state == "held" and "FB_CANCILLERIA_PAGE_TOKEN" in by_id["aviso"].detail
+    assert by_id["missed"].state == PostState.MISSED and "catch-up" in by_id["missed"].detail
+    assert by_id["unknown"].state == PostState.UNKNOWN and "lookup failed" in by_id["unknown"].detail
+    assert by_id["conflict"].state == PostState.CONFLICT and "--accept-edit" in by_id["conflict"].action
+    assert by_id["aviso"].state == PostState.HELD and "FB_CANCILLERIA_PAGE_TOKEN" in by_id["aviso"].detail
     assert (by_id["scheduled"].state, by_id["scheduled"].at) == ("scheduled", T0)
-    assert by_id["retirado"].state == "removed" and "was publishing (1/2 sent)" in by_id["retirado"].detail
+    assert by_id["retirado"].state == PostState.REMOVED and "was publishing (1/2 sent)" in by_id["retirado"].detail
     text = render_text("schedule.yaml", Path("state"), accounts, rows, T0, plan)
     assert "publishing 2/3" in text and "https://x.com/C/status/101" in text
 
@@ -123,7 +126,7 @@ def test_resume_a_missed_post_makes_it_pending_from_now_and_wakes_the_daemon(tmp
     at = datetime.now(UTC) - timedelta(days=1)
     schedule = _campaign(tmp_path / "c", at)
     state = tmp_path / "state"
-    outbox = Outbox.open(state)
+    outbox = SqliteOutbox.open(state)
 
     _, plan, _ = load_campaign(schedule, datetime.now(UTC))
     assert plan is not None
@@ -133,7 +136,7 @@ def test_resume_a_missed_post_makes_it_pending_from_now_and_wakes_the_daemon(tmp
 
     assert main(["resume", "mensaje", "--schedule", str(schedule), "--state-dir", str(state)]) == 0
     summary = outbox.post("mensaje", "cx")
-    assert summary is not None and summary.counts == {"pending": len(post.fragments)}
+    assert summary is not None and summary.counts == {FragmentState.PENDING: len(post.fragments)}
     assert summary.last_outcome == "resumed" and summary.next_at is not None
     assert summary.next_at > at + timedelta(hours=23)
     assert (state / RESUME_MARKER).exists()
@@ -143,7 +146,7 @@ def test_resume_of_a_conflict_needs_accept_edit(tmp_path: Path, capsys: pytest.C
     at = datetime.now(UTC)
     schedule = _campaign(tmp_path / "c", at)
     state = tmp_path / "state"
-    outbox = Outbox.open(state)
+    outbox = SqliteOutbox.open(state)
 
     _, plan, _ = load_campaign(schedule, at)
     assert plan is not None

@@ -1,4 +1,4 @@
-"""One contract for every outbox store: the same test bodies run on SQLite (bot.outbox) and PostgreSQL.
+"""One contract for every outbox store: the same test bodies run on SQLite (bot.store.sqlite) and PostgreSQL.
 
 The PostgreSQL runs use a real server started by the tests (tests/pgserver.py), a fresh database per test.
 Lease, fencing and reconnection tests, which only the PostgreSQL store offers, are in test_store_leases.py.
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.outbox import Outbox, OutboxError
+from bot.states import Outcome
+from bot.store import Outbox, OutboxError
+from bot.store.sqlite import SqliteOutbox
 from tests.fakes import T0, make_account, make_post
 
 Store = Outbox  # the protocol both stores implement (bot.store.postgres.PostgresOutbox has the same methods)
@@ -31,11 +33,11 @@ class Backend:
 
     def __call__(self, create: bool = True) -> Store:
         if self.url is None:
-            store = Outbox.open(self.state_dir, create=create)
+            store: Store = SqliteOutbox.open(self.state_dir, create=create)
         else:
             from bot.store.postgres import PostgresOutbox
 
-            store = PostgresOutbox.open(self.url, create=create)  # type: ignore[assignment]
+            store = PostgresOutbox.open(self.url, create=create)
         self.opened.append(store)
         return store
 
@@ -76,8 +78,8 @@ def states(store: Store, post_id: str = "mensaje", account: str = "x_cancilleria
 
 
 def test_a_new_store_is_created_at_the_current_schema(open_store: Opener) -> None:
-    from bot.outbox import SCHEMA_VERSION as SQLITE_VERSION
     from bot.store.pg_schema import SCHEMA_VERSION as PG_VERSION
+    from bot.store.sqlite_schema import SCHEMA_VERSION as SQLITE_VERSION
 
     store = open_store()
     assert store.schema_version() in {SQLITE_VERSION, PG_VERSION}
@@ -180,16 +182,6 @@ def test_freeze_reports_conflict_once_publishing_started(store: Store, started: 
     assert summary is not None and summary.conflict is None
 
 
-def test_clear_conflict_forgets_it_until_the_next_mismatch(store: Store) -> None:
-    store.freeze(make_post(), T0)
-    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
-    assert store.freeze(make_post(words="Otro"), T0).kind == "conflict"
-    store.clear_conflict("mensaje", "x_cancilleria", T0)
-    summary = store.post("mensaje", "x_cancilleria")
-    assert summary is not None and summary.conflict is None and summary.state == "sending"
-    assert store.freeze(make_post(words="Otro"), T0).kind == "conflict"
-
-
 def test_accept_edit_keeps_sent_fragments_and_replaces_the_rest(store: Store) -> None:
     original = make_post(3)
     store.freeze(original, T0)
@@ -277,7 +269,7 @@ def test_missed_and_resume(store: Store) -> None:
     summary = store.post("mensaje", "x_cancilleria")
     assert summary is not None and summary.state == "missed"
     assert summary.last_error == "the bot was down at 08:00"
-    store.record_outcome("mensaje", "x_cancilleria", "retry", "later", T0 + timedelta(hours=1), T0)
+    store.record_outcome("mensaje", "x_cancilleria", Outcome.RETRY, "later", T0 + timedelta(hours=1), T0)
     assert store.resume("mensaje", "x_cancilleria", T0) == 2
     assert states(store) == ["sent", "pending", "pending"]
     summary = store.post("mensaje", "x_cancilleria")
@@ -321,7 +313,7 @@ def test_notes_are_kept_once_and_standalone_index_only_moves_back(store: Store) 
 def test_record_outcome_is_shown_in_the_summary(store: Store) -> None:
     store.freeze(make_post(), T0)
     retry_at = T0 + timedelta(minutes=15)
-    store.record_outcome("mensaje", "x_cancilleria", "retry", "429", retry_at, T0 + timedelta(seconds=1))
+    store.record_outcome("mensaje", "x_cancilleria", Outcome.RETRY, "429", retry_at, T0 + timedelta(seconds=1))
     summary = store.post("mensaje", "x_cancilleria")
     assert summary is not None
     assert (summary.last_outcome, summary.last_message, summary.next_at) == ("retry", "429", retry_at)

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.outbox import OutboxError
 from bot.store.leases import (
     LeaseHeld,
     LeaseLost,
@@ -23,6 +22,7 @@ from bot.store.leases import (
     takeover_wait,
 )
 from bot.store.postgres import PostgresOutbox, describe_url
+from bot.store.records import OutboxError
 from tests.fakes import T0, make_post
 from tests.pgserver import PgServer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.check import check_accounts, format_check
 from bot.publishers.base import CredentialsError, Rejected
 from bot.publishers.x import XPublisher
+from bot.services.check import check_accounts, format_check
 from tests.fakeapi import FakeAPI, XUser, environment, x_account
 from tests.fakeapi import fake_api_fixture as fake_api_fixture
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from bot.durations import until
 from bot.html.state import OutboxView
 from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
 from bot.model import Fragment, Plan, Post, Warning_
-from bot.outbox import FragmentRecord
-from bot.preview import post_cost, until
+from bot.preview import post_cost
+from bot.store import FragmentRecord
 
 DEFAULT_LANG = "es"  # the campaign's messages are in Spanish unless their front matter says `lang:`
 

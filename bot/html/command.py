@@ -7,11 +7,11 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from bot import campaign
 from bot.html.page import render_html
 from bot.html.state import read_outbox
 from bot.model import Plan, Schedule
-from bot.outbox import Outbox
+from bot.services import campaign
+from bot.services.statefolder import open_outbox
 
 DEFAULT_STATE_DIR = Path("state")  # the same default as `status --state-dir`
 
@@ -19,10 +19,7 @@ DEFAULT_STATE_DIR = Path("state")  # the same default as `status --state-dir`
 def build_page(schedule: Schedule, plan: Plan, schedule_name: str, state_dir: Path | None, now: datetime) -> str:
     """The page, with the state recorded in `state_dir` if it holds an outbox. Raises OutboxError."""
     folder = DEFAULT_STATE_DIR if state_dir is None else state_dir
-    try:
-        outbox: Outbox | None = Outbox.open(folder, create=False)
-    except FileNotFoundError:  # nothing published from there yet: the page is the plan alone
-        outbox = None
+    outbox = open_outbox(folder)  # None: nothing published from there yet, the page is the plan alone
     try:
         view = read_outbox(plan, outbox, str(folder), now)
     finally:

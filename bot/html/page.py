@@ -9,12 +9,13 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from bot.durations import until
 from bot.html.cards import Context, article, time_element, warnings_list
 from bot.html.state import OutboxView
 from bot.html.style import CSS
 from bot.html.text import web_link
 from bot.model import Plan, Post
-from bot.preview import campaign_cost, platform_name, post_cost, until
+from bot.preview import campaign_cost, platform_name, post_cost
 
 # Only inline styles may apply; no script, font, frame or fetch of any kind (images only as data: URIs).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

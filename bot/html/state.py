@@ -1,6 +1,6 @@
 """What the outbox says about the plan, read once, so that rendering the page stays a pure function.
 
-The post-level states are the ones `status` shows (bot.status.collect): the page and `status` agree.
+The post-level states are the ones `status` shows (bot.services.status.collect): the page and `status` agree.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.model import Plan
-from bot.outbox import FragmentRecord, Outbox
-from bot.status import PostStatus, collect
+from bot.services.status import PostStatus, collect
+from bot.store import FragmentRecord, Outbox
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot.credentials import ConnectionSettings, Environment
 from bot.model import Account
+from bot.platforms import PLATFORMS
 from bot.publishers.base import Publisher
 from bot.publishers.console import ConsolePublisher
-
-ADAPTERS = {"x": "bot.publishers.x", "facebook": "bot.publishers.facebook"}
 
 
 def preload(platforms: Iterable[str]) -> None:
@@ -26,8 +25,8 @@ def preload(platforms: Iterable[str]) -> None:
     two jobs import at once), which would otherwise be paid, late, by the first post of each platform.
     """
     for platform in sorted(set(platforms)):
-        if platform in ADAPTERS:
-            importlib.import_module(ADAPTERS[platform])
+        if platform in PLATFORMS:
+            importlib.import_module(PLATFORMS[platform].adapter[0])
 
 
 def make_publisher(
@@ -43,12 +42,10 @@ def make_publisher(
     """
     if dry_run:
         return ConsolePublisher(account, stream if stream is not None else sys.stdout)
-    if account.platform == "x":
-        from bot.publishers.x import XPublisher
-
-        return XPublisher(account, env, settings)
-    if account.platform == "facebook":
-        from bot.publishers.facebook import FacebookPublisher
-
-        return FacebookPublisher(account, env, settings)
-    raise ValueError(f"account {account.name!r}: unknown platform {account.platform!r}")
+    if account.platform not in PLATFORMS:
+        raise ValueError(f"account {account.name!r}: unknown platform {account.platform!r}")
+    module, name = PLATFORMS[account.platform].adapter
+    adapter: Callable[[Account, Environment, ConnectionSettings], Publisher] = getattr(
+        importlib.import_module(module), name
+    )
+    return adapter(account, env, settings)

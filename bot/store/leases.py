@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.outbox import OutboxError
+from bot.store.records import OutboxError
 
 # Defaults argued in docs/high-availability.md: takeover starts at most max(lease, HTTP timeout + grace) after a
 # holder's death, i.e. 32 s with the 30 s HTTP timeout.

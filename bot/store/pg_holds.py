@@ -1,4 +1,4 @@
-"""Account holds in PostgreSQL: account-wide, so not guarded by any post's lease (see bot.outbox.Outbox.hold)."""
+"""Account holds in PostgreSQL: account-wide, so not guarded by any post's lease (see SqliteOutbox.hold)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outbox's methods in PostgreSQL: the same names, arguments, results and errors as bot.outbox.Outbox.
+"""The outbox's methods in PostgreSQL: the same names, arguments, results and errors as bot.store.sqlite.SqliteOutbox.
 
 Each method is one transaction. Writes to a post go through `_write(key, ...)`, which serialises them per
 post (an advisory transaction lock, like SQLite's single writer) and checks the lease guard before running
@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.model import Post
-from bot.outbox import FragmentRecord, FragmentState, FreezeResult, OutboxError, PostSummary, texts_digest
+from bot.states import FragmentState
 from bot.store.pg_query import Query
+from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary, texts_digest
 
 T = TypeVar("T")
 Key = tuple[str, str]
@@ -58,7 +59,7 @@ class PgOutboxMethods:
     # -- freezing texts --------------------------------------------------------------------------
 
     def freeze(self, post: Post, now: datetime) -> FreezeResult:
-        """Record the post's fragment texts before anything is sent (see bot.outbox.Outbox.freeze)."""
+        """Record the post's fragment texts before anything is sent (see bot.store.sqlite.SqliteOutbox.freeze)."""
         key = (post.id, post.account.name)
         digest = texts_digest([f.text for f in post.fragments])
         stamp = aware(now)
@@ -133,7 +134,7 @@ class PgOutboxMethods:
             )
 
     def accept_edit(self, post: Post, now: datetime) -> int:
-        """Adopt the post's current texts for every fragment not yet sent (see bot.outbox.Outbox.accept_edit)."""
+        """Adopt the post's current texts for every fragment not yet sent (see SqliteOutbox.accept_edit)."""
         key = (post.id, post.account.name)
         stamp = aware(now)
 
@@ -163,17 +164,6 @@ class PgOutboxMethods:
             return len(replaced)
 
         return self._write(key, body)
-
-    def clear_conflict(self, post_id: str, account: str, now: datetime) -> None:
-        """Forget a recorded conflict (the frozen text stays; a new mismatch flags it again)."""
-        stamp = aware(now)
-        self._write(
-            (post_id, account),
-            lambda q: q(
-                "UPDATE posts SET conflict = NULL, updated_at = %s WHERE post_id = %s AND account = %s",
-                (stamp, post_id, account),
-            ),
-        )
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -222,12 +212,13 @@ class PgOutboxMethods:
             return posts, fragments
 
         posts, fragments = self._read(body)  # one snapshot for both queries
-        counts: dict[Key, dict[str, int]] = {}
+        counts: dict[Key, dict[FragmentState, int]] = {}
         errors: dict[Key, str] = {}
         for row in fragments:
             k = (row["post_id"], row["account"])
             by_state = counts.setdefault(k, {})
-            by_state[row["state"]] = by_state.get(row["state"], 0) + 1
+            state = FragmentState(row["state"])
+            by_state[state] = by_state.get(state, 0) + 1
             if row["last_error"] and row["state"] != "sent":
                 errors.setdefault(k, row["last_error"])
         result = []
@@ -235,7 +226,7 @@ class PgOutboxMethods:
             k = (row["post_id"], row["account"])
             by_state = counts.get(k, {})
             total = sum(by_state.values())
-            finished = total > 0 and by_state.get("sent", 0) == total
+            finished = total > 0 and by_state.get(FragmentState.SENT, 0) == total
             result.append(
                 PostSummary(
                     post_id=row["post_id"],
@@ -290,28 +281,46 @@ class PgOutboxMethods:
     def mark_sending(self, post_id: str, account: str, index: int, now: datetime) -> None:
         """pending -> sending, counting one attempt. Committed before the request is made."""
         assignments = "state = 'sending', attempts = attempts + 1, updated_at = %s"
-        self._move(post_id, account, index, ("pending",), assignments, (aware(now),))
+        self._move(post_id, account, index, (FragmentState.PENDING,), assignments, (aware(now),))
 
     def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
         """sending/unknown -> sent with the platform's id. Committed right after the answer."""
         stamp = aware(now)
         assignments = "state = 'sent', remote_id = %s, url = %s, last_error = NULL, sent_at = %s, updated_at = %s"
-        self._move(post_id, account, index, ("sending", "unknown"), assignments, (remote_id, url, stamp, stamp))
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.SENDING, FragmentState.UNKNOWN),
+            assignments,
+            (remote_id, url, stamp, stamp),
+        )
 
     def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
         """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
         assignments = "state = 'pending', last_error = %s, updated_at = %s"
-        self._move(post_id, account, index, ("sending", "unknown"), assignments, (error, aware(now)))
+        self._move(
+            post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, (error, aware(now))
+        )
 
     def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
         """-> failed: not published and not retried until a person resumes the post."""
         assignments = "state = 'failed', last_error = %s, updated_at = %s"
-        self._move(post_id, account, index, ("pending", "sending", "unknown"), assignments, (error, aware(now)))
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.PENDING, FragmentState.SENDING, FragmentState.UNKNOWN),
+            assignments,
+            (error, aware(now)),
+        )
 
     def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
         """sending -> unknown: it may exist; look it up before anything is sent again."""
         assignments = "state = 'unknown', last_error = %s, updated_at = %s"
-        self._move(post_id, account, index, ("sending", "unknown"), assignments, (error, aware(now)))
+        self._move(
+            post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, (error, aware(now))
+        )
 
     def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int:
         """Every pending fragment of the post -> missed (its time passed). Returns how many."""

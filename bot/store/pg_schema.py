@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.outbox import OutboxError
 from bot.store.pg_query import Query
+from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 

@@ -27,13 +27,13 @@ import psycopg.conninfo
 import psycopg.errors
 from psycopg.rows import DictRow, dict_row
 
-from bot.outbox import OutboxError
 from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
+from bot.store.records import OutboxError
 
 T = TypeVar("T")
 Connection = psycopg.Connection[DictRow]

@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import config, plan
-from bot.messages import Message, load_message
-from bot.model import Plan, Schedule
+from bot.messages import load_message
+from bot.model import Message, Plan, Schedule
 from bot.problems import Problem, errors
 
 

@@ -20,10 +20,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
 
 from bot.model import Post
-from bot.outbox import FragmentRecord, Outbox
 from bot.publishers.base import (
     AlreadyExists,
     CredentialsError,
@@ -35,17 +33,17 @@ from bot.publishers.base import (
     ReplyRefused,
     RetryLater,
 )
+from bot.states import IN_DOUBT, FragmentState, Outcome
+from bot.store import FragmentRecord, Outbox
 
-logger = logging.getLogger(__name__)
-
-OutcomeKind = Literal["done", "waiting", "retry", "held", "failed", "unknown", "conflict", "stopped"]
+logger = logging.getLogger("bot.runner")  # the name its log lines have always had
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     """What a run achieved. `next_at`: when to call again ("waiting", "retry"); None otherwise."""
 
-    kind: OutcomeKind
+    kind: Outcome  # sent, waiting, retry, held, failed, unknown, conflict or stopped
     next_at: datetime | None
     message: str
 
@@ -116,7 +114,7 @@ class _Run:
     def where(self, record: FragmentRecord) -> str:
         return f"post {self.post.id} account {self.account} fragment {record.index}/{record.total}"
 
-    def finish(self, kind: OutcomeKind, message: str, next_at: datetime | None = None) -> RunOutcome:
+    def finish(self, kind: Outcome, message: str, next_at: datetime | None = None) -> RunOutcome:
         self.outbox.record_outcome(self.post.id, self.account, kind, message, next_at, self.now())
         return RunOutcome(kind, next_at, message)
 
@@ -133,7 +131,7 @@ class _Run:
                 f"`python main.py resume {self.post.id} --accept-edit` or restore the text"
             )
             logger.error("post %s account %s: %s", self.post.id, self.account, message)
-            return self.finish("conflict", message)
+            return self.finish(Outcome.CONFLICT, message)
         if frozen.kind == "replaced":
             logger.info(
                 "post %s account %s: message changed before publishing started; new text frozen",
@@ -143,9 +141,9 @@ class _Run:
         hold = self.outbox.hold_reason(self.account)
         if hold is not None:
             logger.error("post %s account %s held: %s", self.post.id, self.account, hold)
-            return self.finish("held", f"held: {hold}")
+            return self.finish(Outcome.HELD, f"held: {hold}")
         for record in self.records():
-            if record.state in ("sending", "unknown"):
+            if record.state in IN_DOUBT:
                 unresolved = self.resolve(record, f"outcome of an earlier attempt unknown ({record.state})")
                 if unresolved is not None:
                     return unresolved
@@ -171,7 +169,7 @@ class _Run:
         )
         self.outbox.mark_unknown(self.post.id, self.account, record.index, message, now)
         logger.error("%s outcome unknown: %s", self.where(record), message)
-        return self.finish("unknown", message)
+        return self.finish(Outcome.UNKNOWN, message)
 
     def send_due(self) -> RunOutcome:
         standalone_from = self.standalone_from()
@@ -180,19 +178,19 @@ class _Run:
             stopped = self.blocking(records)
             if stopped is not None:
                 return stopped
-            pending = [r for r in records if r.state == "pending"]
+            pending = [r for r in records if r.state == FragmentState.PENDING]
             if not pending:
                 logger.info("post %s account %s done: %d fragments sent", self.post.id, self.account, len(records))
-                return self.finish("done", f"all {len(records)} fragments sent")
+                return self.finish(Outcome.SENT, f"all {len(records)} fragments sent")
             record = pending[0]
             if self.stop_requested():
                 logger.info("%s not sent: stop requested", self.where(record))
-                return self.finish("stopped", "stop requested; the remaining fragments are pending")
+                return self.finish(Outcome.STOPPED, "stop requested; the remaining fragments are pending")
             due = self.due_at(record)
             now = self.now()
             if due > now:
                 logger.info("%s waiting until %s", self.where(record), due.isoformat())
-                return self.finish("waiting", f"fragment {record.index}/{record.total} is due later", due)
+                return self.finish(Outcome.WAITING, f"fragment {record.index}/{record.total} is due later", due)
             if record.attempts >= self.policy.max_attempts:
                 return self.give_up(record, record.attempts, record.last_error or "no reason recorded")
             reply_to = self.reply_to(records, record, standalone_from)
@@ -204,12 +202,16 @@ class _Run:
     def blocking(self, records: list[FragmentRecord]) -> RunOutcome | None:
         """A fragment that stops the thread from going on: failed, missed, or still unresolved."""
         for record in records:
-            if record.state == "failed":
-                return self.finish("failed", f"fragment {record.index}/{record.total} failed: {record.last_error}")
-            if record.state == "missed":
-                return self.finish("failed", f"fragment {record.index}/{record.total} missed: {record.last_error}")
-            if record.state in ("sending", "unknown"):
-                return self.finish("unknown", f"fragment {record.index}/{record.total} is {record.state}")
+            if record.state == FragmentState.FAILED:
+                return self.finish(
+                    Outcome.FAILED, f"fragment {record.index}/{record.total} failed: {record.last_error}"
+                )
+            if record.state == FragmentState.MISSED:
+                return self.finish(
+                    Outcome.FAILED, f"fragment {record.index}/{record.total} missed: {record.last_error}"
+                )
+            if record.state in IN_DOUBT:
+                return self.finish(Outcome.UNKNOWN, f"fragment {record.index}/{record.total} is {record.state}")
         return None
 
     def standalone_from(self) -> int | None:
@@ -225,7 +227,7 @@ class _Run:
     def reply_to(records: list[FragmentRecord], record: FragmentRecord, standalone_from: int | None) -> str | None:
         if record.index == 1 or (standalone_from is not None and record.index >= standalone_from):
             return None
-        previous = [r for r in records if r.index < record.index and r.state == "sent"]
+        previous = [r for r in records if r.index < record.index and r.state == FragmentState.SENT]
         return previous[-1].remote_id if previous else None
 
     def give_up(self, record: FragmentRecord, attempts: int, reason: str) -> RunOutcome:
@@ -235,7 +237,7 @@ class _Run:
         message = f"fragment {record.index}/{record.total}: {reason}"
         self.outbox.mark_failed(self.post.id, self.account, record.index, message, self.now())
         logger.error("%s failed: %s", self.where(record), reason)
-        return self.finish("failed", message)
+        return self.finish(Outcome.FAILED, message)
 
     def send(self, record: FragmentRecord, reply_to: str | None) -> RunOutcome | None:
         """Send one fragment and record the result. None: go on with the next pending fragment."""
@@ -258,7 +260,7 @@ class _Run:
                 message = f"the platform says it already exists ({error}), and {lookup.error}"
                 self.outbox.mark_unknown(post_id, account, index, message, self.now())
                 logger.error("%s outcome unknown: %s", self.where(record), message)
-                return self.finish("unknown", message)
+                return self.finish(Outcome.UNKNOWN, message)
             return self.fail(record, f"rejected as a duplicate, but no recent post has this text: {error}")
         except ReplyRefused as error:
             return self.reply_refused(record, reply_to, error)
@@ -270,12 +272,12 @@ class _Run:
             self.outbox.mark_pending(post_id, account, index, f"credentials: {error}", self.now())
             self.outbox.hold(account, reason, self.now())
             logger.error("%s held: %s", self.where(record), reason)
-            return self.finish("held", f"held: {reason}")
+            return self.finish(Outcome.HELD, f"held: {reason}")
         except PublishError as error:  # a PublishError subclass this runner does not know: do not guess
             message = f"unclassified {type(error).__name__}: {error}; it will be looked up before any resend"
             self.outbox.mark_unknown(post_id, account, index, message, self.now())
             logger.error("%s outcome unknown: %s", self.where(record), message)
-            return self.finish("unknown", message)
+            return self.finish(Outcome.UNKNOWN, message)
         except Exception as error:
             message = (
                 f"unexpected {type(error).__name__} from the publisher (a bug): {error}; "
@@ -283,7 +285,7 @@ class _Run:
             )
             self.outbox.mark_unknown(post_id, account, index, message, self.now())
             logger.exception("%s outcome unknown: %s", self.where(record), message)
-            return self.finish("unknown", message)
+            return self.finish(Outcome.UNKNOWN, message)
         self.outbox.mark_sent(post_id, account, index, published.remote_id, published.url, self.now())
         logger.info("%s sent as %s (reply to %s) %s", self.where(record), published.remote_id, reply_to, published.url)
         return None
@@ -303,7 +305,7 @@ class _Run:
             self.policy.max_attempts,
             retry_at.isoformat(),
         )
-        return self.finish("retry", f"fragment {record.index}/{record.total}: {error}", retry_at)
+        return self.finish(Outcome.RETRY, f"fragment {record.index}/{record.total}: {error}", retry_at)
 
     def reply_refused(self, record: FragmentRecord, reply_to: str | None, error: ReplyRefused) -> RunOutcome | None:
         platform = self.publisher.platform

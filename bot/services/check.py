@@ -13,6 +13,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from bot.credentials import ConnectionSettings, Environment, malformed_variables, missing_variables
 from bot.model import Account
+from bot.platforms import PLATFORMS
 from bot.publishers.base import CredentialsError, Identity, PublishError, RetryLater
 from bot.publishers.factory import make_publisher
 
@@ -88,8 +89,9 @@ class ReportsAccessLevel(Protocol):
 
 
 def _mismatches(account: Account, identity: Identity) -> list[str]:
+    identity_key = PLATFORMS[account.platform].identity
     if (
-        account.platform == "x"
+        identity_key == "handle"
         and account.handle
         and identity.handle
         and account.handle.lstrip("@").casefold() != identity.handle.casefold()
@@ -98,7 +100,7 @@ def _mismatches(account: Account, identity: Identity) -> list[str]:
             f"schedule.yaml says @{account.handle.lstrip('@')} but these credentials post as "
             f"@{identity.handle}: fix the handle in schedule.yaml or the tokens in .env"
         ]
-    if account.platform == "facebook" and account.page_id and identity.id and account.page_id != identity.id:
+    if identity_key == "page_id" and account.page_id and identity.id and account.page_id != identity.id:
         return [
             f"schedule.yaml says page {account.page_id} but the token belongs to page {identity.id} "
             f"({identity.name}): fix page_id in schedule.yaml or the token in .env"

@@ -1,0 +1,27 @@
+"""The command layer: parse the arguments, call the services, print, pick the exit status.
+
+One module per command, imported only when that command runs, so `preview` and `validate` never load the
+daemon's libraries. Exit status: 0 success, 1 a runtime failure (e.g. credentials rejected), 2 invalid input
+or usage. Nothing below this package imports it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from bot.commands.common import EXIT_OK
+from bot.commands.parser import COMMAND_NAMES, parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    assert args.command in COMMAND_NAMES
+    module = importlib.import_module(f"bot.commands.{args.command}")
+    try:
+        code: int = module.main(args)
+        return code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `preview | head`
+        return EXIT_OK

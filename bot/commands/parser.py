@@ -1,0 +1,106 @@
+"""The command line: every command, its options and their help texts."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.durations import parse_duration
+
+COMMAND_NAMES = ("preview", "validate", "check", "run", "status", "resume", "schema")
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Publishes the Fiestas Patrias message on X and Facebook at the times in schedule.yaml.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--schedule",
+            type=Path,
+            default=Path("schedule.yaml"),
+            help="schedule file (default: schedule.yaml)",
+        )
+        return sub
+
+    preview = command("preview", "dry run: show what will be posted, where and when; sends nothing")
+    preview.add_argument(
+        "--format",
+        choices=("text", "json", "html"),
+        help="text (default; html with --open), json, or html: one page to approve the campaign",
+    )
+    preview.add_argument("--now", type=_aware_datetime, help="pretend the current time is this (ISO 8601)")
+    preview.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    preview.add_argument(
+        "--open", action="store_true", help="open the HTML page in a browser (without --output: a temporary file)"
+    )
+    preview.add_argument(
+        "--state-dir",
+        type=Path,
+        help="HTML: show what the outbox in this folder recorded (default: ./state if it holds one, as `status`)",
+    )
+
+    validate = command("validate", "check the schedule, the messages and the credential variables")
+    validate.add_argument("--now", type=_aware_datetime, help="pretend the current time is this (ISO 8601)")
+    validate.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
+
+    check = command("check", "verify every account's credentials against X and Facebook")
+    check.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
+
+    run = command("run", "the daemon: publish each post at its time; runs until stopped")
+    _state_dir_option(run)
+    run.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
+    run.add_argument("--dry-run", action="store_true", help="print instead of posting, with a separate outbox")
+    run.add_argument("--exit-when-done", action="store_true", help="exit 0 once every post has reached a final state")
+    run.add_argument(
+        "--catch-up",
+        type=_duration,
+        default=_duration("6h"),
+        help="publish a post missed while the daemon was down if it is at most this late (default 6h)",
+    )
+    loudness = run.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log debugging detail too")
+    loudness.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+
+    status = command("status", "what went out, what is scheduled, what failed and why")
+    _state_dir_option(status)
+    status.add_argument("--format", choices=("text", "json"), default="text")
+
+    resume = command("resume", "let a held, failed or conflicting post continue")
+    _state_dir_option(resume)
+    resume.add_argument("post_id", metavar="POST_ID")
+    resume.add_argument("--account", help="only this account's post (default: every account of POST_ID)")
+    resume.add_argument(
+        "--accept-edit",
+        action="store_true",
+        help="continue a post whose message was edited after it started, with the new text",
+    )
+
+    commands.add_parser("schema", help="print the JSON Schema of schedule.yaml")
+    return parser
+
+
+def _state_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state-dir", type=Path, default=Path("state"), help="folder of the outbox (default: ./state)")
+
+
+def _duration(text: str) -> timedelta:
+    value = parse_duration(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30m, 6h or 1d")
+    return value
+
+
+def _aware_datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 8601 date and time") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2027-07-27T12:00-05:00")
+    return value

@@ -1,0 +1,59 @@
+"""`preview`: what will be posted, where and when, as text, JSON or one HTML page; sends nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import config
+from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
+from bot.model import Plan
+from bot.services import campaign
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot import preview
+
+    fmt = args.format or ("html" if args.open else "text")
+    if fmt != "html" and (args.open or args.state_dir is not None):
+        print("error: --open and --state-dir go with --format html", file=sys.stderr)
+        return EXIT_INVALID
+    now = args.now or datetime.now(UTC)
+    schedule, plan, problems = campaign.load_campaign(args.schedule, now)
+    if plan is None or schedule is None:
+        report(problems, sys.stderr)
+        return EXIT_INVALID
+    name = config.display_path(args.schedule)
+    if fmt != "html":
+        output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name)
+        return _output(args.output, output, plan, open_it=False)
+    from bot.html import command
+    from bot.store import OutboxError
+
+    try:
+        page = command.build_page(schedule, plan, name, args.state_dir, now)
+    except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    path = command.temporary_file() if args.open and args.output is None else args.output  # --open needs a file
+    return _output(path, page, plan, open_it=args.open)
+
+
+def _output(path: Path | None, output: str, plan: Plan, open_it: bool) -> int:
+    """stdout, or --output FILE with a one-line receipt on stderr; then --open."""
+    if path is None:
+        sys.stdout.write(output)
+        return EXIT_OK
+    from bot.html import command
+
+    problem = command.write_page(path, output)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    fragments = sum(len(p.fragments) for p in plan.posts)
+    print(f"wrote {path} ({fragments} fragments, {len(plan.posts)} posts)", file=sys.stderr)
+    if open_it and (note := command.open_in_browser(path)) is not None:
+        print(note, file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,87 @@
+"""`resume`: let a held, failed or conflicting post continue.
+
+It changes the outbox through its API, then touches the resume marker in the state folder: a running daemon
+notices within a second, re-reads `.env` and the outbox and re-decides every post.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
+from bot.commands.reading import plan_and_outbox
+from bot.model import Post
+from bot.services.statefolder import RESUME_MARKER
+from bot.states import Outcome
+from bot.store import Outbox, PostSummary
+
+
+def main(args: argparse.Namespace) -> int:
+    """Release a hold, retry failed/missed fragments, accept an edited message; then wake the daemon."""
+    now = datetime.now(UTC)
+    plan, outbox, code = plan_and_outbox(args, now)
+    if plan is None:
+        return code
+    planned = {p.account.name: p for p in plan.posts if p.id == args.post_id}
+    recorded = {s.account: s for s in outbox.posts() if s.post_id == args.post_id} if outbox else {}
+    names = sorted(set(planned) | set(recorded))
+    if args.account is not None:
+        names = [n for n in names if n == args.account]
+    if not names:
+        print(
+            f"error: no post '{args.post_id}'{' for account ' + args.account if args.account else ''} "
+            "in the schedule or the state folder",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    if outbox is None:
+        print(f"nothing has been published from {args.state_dir} yet: nothing to resume")
+        return EXIT_OK
+    status = EXIT_OK
+    try:
+        for name in names:
+            status = max(status, _resume_one(outbox, args, planned.get(name), recorded.get(name), name, now))
+    finally:
+        outbox.close()
+    marker = args.state_dir / RESUME_MARKER
+    marker.write_text(f"{now.isoformat()}\n", encoding="utf-8")
+    return status
+
+
+def _resume_one(
+    outbox: Outbox,
+    args: argparse.Namespace,
+    post: Post | None,
+    summary: PostSummary | None,
+    name: str,
+    now: datetime,
+) -> int:
+    where = f"post {args.post_id} account {name}"
+    done: list[str] = []
+    hold = outbox.hold_reason(name)
+    if hold is not None:
+        outbox.release(name)
+        done.append(f"account hold released (was: {hold}); make sure the variable is fixed in .env")
+    if summary is not None and summary.conflict and not args.accept_edit:
+        print(
+            f"{where}: {summary.conflict}\n    hint: add --accept-edit to continue with the new text, "
+            "or restore the message file",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    if args.accept_edit:
+        if post is None:
+            print(f"{where}: not in the schedule any more: there is no new text to accept", file=sys.stderr)
+            return EXIT_FAILURE
+        if summary is not None:
+            replaced = outbox.accept_edit(post, now)
+            done.append(f"new text accepted for {replaced} unsent fragments")
+    if summary is not None:
+        if outbox.resume(args.post_id, name, now):
+            done.append("failed or missed fragments will be tried again")
+        # next_at = now: the daemon measures lateness from this moment, so a resumed post is not missed again
+        outbox.record_outcome(args.post_id, name, Outcome.RESUMED, "resumed by a person", now, now)
+    print(f"{where}: " + ("; ".join(done) if done else "nothing was held, failed or conflicting; re-checked"))
+    return EXIT_OK

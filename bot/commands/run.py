@@ -1,0 +1,149 @@
+"""`run`: load, check credentials, lock the state folder, release holds, reconcile, run until stopped.
+
+Invalid input exits before the state folder is created or locked: "nothing was sent or changed".
+SIGTERM/SIGINT stop between fragments; SIGHUP re-reads the files.
+
+Test hook: the environment variable BOT_TEST_RETRY_BASE_SECONDS sets the retry policy's first backoff
+(default 30 s), so the end-to-end fault tests need not wait for real backoffs. It is read here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from bot import credentials
+from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
+from bot.credentials import ConnectionSettings, Environment
+from bot.model import Plan, Schedule
+from bot.problems import Problem, errors
+from bot.services import campaign, statefolder
+from bot.services.daemon import Daemon
+from bot.services.environment import credential_problems, load_environment
+from bot.services.runner import RetryPolicy
+from bot.services.statelock import StateLock, StateLocked
+from bot.store import OutboxError
+
+logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
+
+RETRY_BASE_VARIABLE = "BOT_TEST_RETRY_BASE_SECONDS"
+
+
+def configure_logging(level: int) -> None:
+    """Log lines of the `bot` loggers (and APScheduler's warnings) to stderr; the root logger is left alone."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name, at_least in (("bot", level), ("apscheduler", max(level, logging.WARNING))):
+        named = logging.getLogger(name)
+        named.handlers[:] = [handler]
+        named.setLevel(at_least)
+        named.propagate = False
+
+
+def _retry_policy() -> RetryPolicy:
+    value = os.environ.get(RETRY_BASE_VARIABLE)
+    return RetryPolicy() if not value else RetryPolicy(base=timedelta(seconds=float(value)))
+
+
+def main(args: argparse.Namespace) -> int:
+    configure_logging(logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
+    schedule, plan, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))
+    env, env_problems = load_environment(args.env_file)
+    if schedule is not None and plan is not None:
+        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run)
+    if schedule is None or plan is None or errors(problems):
+        report(errors(problems), sys.stderr)
+        return EXIT_INVALID
+    try:
+        settings = credentials.connection_settings(env)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    state_dir = statefolder.state_folder(args.state_dir, args.dry_run)
+    try:
+        lock = StateLock.acquire(state_dir)
+    except StateLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as error:
+        print(f"error: cannot use the state folder {state_dir}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        return _run_locked(args, state_dir, schedule, plan, env, settings)
+    finally:
+        lock.release()
+
+
+def _startup_problems(
+    schedule: Schedule, env: Environment, env_problems: list[Problem], dry_run: bool
+) -> list[Problem]:
+    if dry_run:
+        return []
+    return env_problems + credential_problems(schedule, env, missing_is_error=True)
+
+
+def _run_locked(
+    args: argparse.Namespace,
+    state_dir: Path,
+    schedule: Schedule,
+    plan: Plan,
+    env: Environment,
+    settings: ConnectionSettings,
+) -> int:
+    try:
+        outbox = statefolder.create_outbox(state_dir)
+    except OutboxError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        for account, reason in outbox.holds().items():
+            outbox.release(account)
+            logger.info("account %s: hold from the previous run released (%s)", account, reason)
+        daemon = Daemon(
+            args.schedule,
+            state_dir,
+            outbox,
+            env,
+            args.env_file,
+            settings,
+            dry_run=args.dry_run,
+            catch_up=args.catch_up,
+            exit_when_done=args.exit_when_done,
+            policy=_retry_policy(),
+            report=lambda problems: report(problems, sys.stderr),
+        )
+        return _serve(daemon, schedule, plan)
+    finally:
+        outbox.close()
+
+
+def _serve(daemon: Daemon, schedule: Schedule, plan: Plan) -> int:
+    received: list[str] = []
+
+    def on_stop(signum: int, frame: FrameType | None) -> None:
+        received.append(signal.Signals(signum).name)
+        daemon.stop_requested.set()
+
+    def on_hup(signum: int, frame: FrameType | None) -> None:
+        daemon.reload_requested.set()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_hup)
+    try:
+        daemon.start(schedule, plan)
+        while not daemon.stop_requested.is_set() and not daemon.finished.is_set():
+            daemon.stop_requested.wait(0.2)
+        if received:
+            logger.info("%s received: finishing the request in flight, then stopping", received[0])
+        else:
+            logger.info("every post reached a final state (--exit-when-done)")
+    finally:
+        daemon.shutdown()
+    return EXIT_OK

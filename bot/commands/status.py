@@ -1,0 +1,89 @@
+"""`status`: what went out, what is scheduled, what failed and why, as text or JSON.
+
+It only reads, and works while the daemon runs (the outbox is SQLite in WAL mode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot import config
+from bot.commands.common import EXIT_OK
+from bot.commands.reading import plan_and_outbox
+from bot.model import Plan
+from bot.services.status import AccountStatus, PostStatus, collect
+from bot.states import PostState
+
+STATUS_FORMAT = 1
+
+
+def main(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    plan, outbox, code = plan_and_outbox(args, now)
+    if plan is None:
+        return code
+    try:
+        accounts, rows = collect(plan, outbox, now)
+    finally:
+        if outbox is not None:
+            outbox.close()
+    name = config.display_path(args.schedule)
+    if args.format == "json":
+        sys.stdout.write(render_json(name, args.state_dir, accounts, rows, now))
+    else:
+        sys.stdout.write(render_text(name, args.state_dir, accounts, rows, now, plan))
+    return EXIT_OK
+
+
+def render_text(
+    schedule_name: str,
+    state_dir: Path,
+    accounts: list[AccountStatus],
+    rows: list[PostStatus],
+    now: datetime,
+    plan: Plan,
+) -> str:
+    zone = plan.timezone
+    lines = [
+        f"{schedule_name} — state {state_dir} — {now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}",
+        "",
+        "Accounts",
+    ]
+    for account in accounts:
+        lines.append(f"  {account.name:<24} {account.platform:<9} {'held: ' + account.hold if account.hold else 'ok'}")
+    lines += ["", "Posts"]
+    for row in rows:
+        progress = f"{row.sent}/{row.total}"
+        word = f"{row.state} {progress}" if row.state in (PostState.PUBLISHING, PostState.SENT) else row.state
+        lines.append(f"  {row.id:<28} {row.account:<20} {word:<18} {row.at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}")
+        if row.detail:
+            lines.append(f"      {row.detail}")
+        if row.action:
+            lines.append(f"      what to do: {row.action}")
+        lines.extend(f"      {url}" for url in row.urls)
+    return "\n".join(lines) + "\n"
+
+
+def render_json(
+    schedule_name: str, state_dir: Path, accounts: list[AccountStatus], rows: list[PostStatus], now: datetime
+) -> str:
+    def post(row: PostStatus) -> dict[str, object]:
+        data = asdict(row)
+        data["at"] = row.at.isoformat()
+        data["urls"] = list(row.urls)
+        return data
+
+    document = {
+        "format": STATUS_FORMAT,
+        "schedule": schedule_name,
+        "state_dir": str(state_dir),
+        "now": now.isoformat(),
+        "accounts": [asdict(a) for a in accounts],
+        "posts": [post(r) for r in rows],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,33 @@
+"""`validate`: the schedule, its messages and the credential variables, every problem at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from bot import config
+from bot.commands.common import EXIT_INVALID, EXIT_OK, report
+from bot.problems import errors
+from bot.services import campaign
+from bot.services.environment import credential_problems, load_environment, plan_warnings
+
+
+def main(args: argparse.Namespace) -> int:
+    now = args.now or datetime.now(UTC)
+    schedule, plan, problems = campaign.load_campaign(args.schedule, now)
+    env, env_problems = load_environment(args.env_file)
+    if schedule is not None and not errors(problems):  # credentials matter once the files are right
+        problems += credential_problems(schedule, env)
+    problems += env_problems
+    if plan is not None:
+        problems += plan_warnings(plan)
+    report(problems, sys.stderr)
+    if errors(problems) or plan is None or schedule is None:
+        return EXIT_INVALID
+    fragments = sum(len(p.fragments) for p in plan.posts)
+    print(
+        f"{config.display_path(args.schedule)}: valid. {len(schedule.accounts)} accounts, "
+        f"{len(schedule.posts)} schedule entries, {len(plan.posts)} posts, {fragments} fragments."
+    )
+    return EXIT_OK

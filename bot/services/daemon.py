@@ -1,0 +1,396 @@
+"""The daemon: one timer per post, crash recovery, retries and live reload.
+
+The timers are APScheduler's (bot/services/timers.py, imported lazily in Daemon.start). The outbox, not
+the scheduler, is the memory: jobs live in APScheduler's in-memory store only and are rebuilt from the plan
+and the outbox at start and on every reload. A job never sleeps: publish_post() does what is due now and
+the job's completion listener adds the next timer ("waiting", "retry"), after the executor has counted the
+finished run out (see timers.py).
+
+Live edits: the schedule, its message files and the resume marker (`state/resume-requested`, touched by
+`python main.py resume`) are polled every second; SIGHUP (the run command) forces a reload. A valid edit re-plans and
+re-decides every post that is not running; an invalid one is reported and the previous plan kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot import config, credentials
+from bot.credentials import ConnectionSettings, Environment
+from bot.model import Account, Plan, Post, Schedule
+from bot.problems import Problem, errors, report_lines
+from bot.publishers.base import Publisher
+from bot.publishers.factory import make_publisher, preload
+from bot.services import campaign
+from bot.services.accounts import Accounts
+from bot.services.decide import Decision, Step, decide
+from bot.services.environment import credential_problems
+from bot.services.job import JobResult, RunSettings, run_job
+from bot.services.runner import RetryPolicy
+from bot.services.statefolder import RESUME_MARKER
+from bot.services.timers import Key, Timers
+from bot.services.watcher import Watcher
+from bot.states import FINAL, RESCHEDULE, Outcome
+from bot.store import Outbox, OutboxError
+
+logger = logging.getLogger("bot.daemon")  # the name its log lines have always had
+
+WATCH_SECONDS = 1.0
+BUSY_RETRY = timedelta(seconds=1)  # another post of the same account is publishing
+ERROR_RETRY = timedelta(seconds=30)  # a job raised (e.g. the database was locked)
+MAX_JOB_ERRORS = 3
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _log_problems(problems: Sequence[Problem]) -> None:
+    for line in report_lines(problems):
+        logger.error("%s", line)
+
+
+class Daemon:
+    """Turns the plan into timers and the runner's outcomes into new timers. Thread-safe."""
+
+    def __init__(
+        self,
+        schedule_path: Path,
+        state_dir: Path,
+        outbox: Outbox,
+        env: Environment,
+        env_file: Path | None,
+        settings: ConnectionSettings,
+        *,
+        dry_run: bool = False,
+        catch_up: timedelta = timedelta(hours=6),
+        exit_when_done: bool = False,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        publisher_factory: Callable[[Account, Environment], Publisher] | None = None,
+        report: Callable[[Sequence[Problem]], None] = _log_problems,
+    ) -> None:
+        self.schedule_path = schedule_path
+        self.marker = state_dir / RESUME_MARKER
+        self.outbox = outbox
+        self.env_file = env_file
+        self.settings = settings
+        self.dry_run = dry_run
+        self.catch_up = catch_up
+        self.exit_when_done = exit_when_done
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+        self.accounts = Accounts(env, publisher_factory or self._platform_publisher)
+        self._report = report  # where a reload's problems go (the run command: stderr, as `validate` prints)
+        self.stop_requested = threading.Event()
+        self.finished = threading.Event()  # --exit-when-done: every post reached a final state
+        self.reload_requested = threading.Event()
+        self._lock = threading.RLock()
+        self._posts: dict[Key, Post] = {}
+        self._message_paths: tuple[Path, ...] = ()
+        self._final: dict[Key, Outcome] = {}
+        self._planned: dict[Key, datetime] = {}
+        self._running: set[Key] = set()
+        self._job_errors: dict[Key, int] = {}
+        self._unknown_lookups: dict[Key, int] = {}  # lookups of a post in doubt that failed, in a row
+        self._watcher: Watcher | None = None
+        self._timers: Timers | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, schedule: Schedule, plan: Plan) -> None:
+        self._install(schedule, plan)
+        if not self.dry_run:  # import tweepy / facebook-sdk now, not late at the first post's time
+            preload(account.platform for account in schedule.accounts.values())
+        # A worker per account (an account publishes one post at a time), so posts due at the same instant on
+        # many accounts all start on time; at least 8 for accounts a live edit adds. Threads start on demand.
+        self._timers = Timers(
+            schedule.timezone,
+            max(8, len(schedule.accounts) + 1),
+            finished=self._on_finished,
+            failed=self._on_failed,
+            already_running=self._on_already_running,
+            watch_failed=lambda error: logger.error("reload check failed: %s", error),
+        )
+        self._watcher = Watcher(self._watched)
+        self._timers.start()
+        self._reconcile()
+        self._timers.watch(self._watch, WATCH_SECONDS)
+        logger.info(
+            "daemon started: %d posts in %s%s",
+            len(plan.posts),
+            self.schedule_path,
+            " (dry run)" * self.dry_run,
+        )
+
+    def shutdown(self) -> None:
+        """Stop between fragments: the request in flight finishes and is recorded, nothing new starts."""
+        self.stop_requested.set()
+        if self._timers is not None:
+            self._timers.shutdown()
+        logger.info("daemon stopped")
+
+    def _install(self, schedule: Schedule, plan: Plan) -> None:
+        with self._lock:
+            self._posts = {post.key: post for post in plan.posts}
+            self._message_paths = tuple(sorted({entry.message for entry in schedule.posts}))
+
+    # -- deciding and scheduling -----------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        """Re-decide every post that is not running, from the current plan and the outbox."""
+        now = self.clock()
+        holds = self.outbox.holds()
+        summaries = {(s.post_id, s.account): s for s in self.outbox.posts()}
+        with self._lock:
+            posts = [p for p in self._posts.values() if p.key not in self._running]
+
+        def in_doubt_first(post: Post) -> tuple[bool, datetime]:
+            summary = summaries.get(post.key)
+            return (not (summary is not None and summary.in_doubt), post.at)
+
+        for post in sorted(posts, key=in_doubt_first):
+            decision = decide(post, summaries.get(post.key), holds.get(post.account.name), now, self.catch_up)
+            self._apply(post, decision)
+        self._check_finished()
+
+    def _apply(self, post: Post, decision: Decision) -> None:
+        key = post.key
+        if decision.kind == Step.RUN and decision.at is not None:
+            self._schedule(key, decision.at, decision.reason)
+            return
+        if decision.kind == Step.MARK_MISSED:
+            self._mark_missed(post, decision.reason)
+            return
+        if isinstance(decision.kind, Step):  # RUN without a time: nothing to schedule
+            return
+        self._unschedule(key)
+        with self._lock:
+            known = self._final.get(key)
+            self._final[key] = decision.kind
+        if known != decision.kind:
+            logger.info("post %s account %s: %s %s", post.id, post.account.name, decision.kind, decision.reason)
+
+    def _schedule(self, key: Key, at: datetime, reason: str) -> None:
+        if self.stop_requested.is_set():
+            return
+        with self._lock:
+            if key not in self._posts:
+                return
+            self._final.pop(key, None)
+            changed = self._planned.get(key) != at
+            self._planned[key] = at
+        self._scheduler().add(key, at, self._job)
+        if changed:
+            logger.info("post %s account %s: runs at %s (%s)", key[0], key[1], at.isoformat(), reason)
+
+    def _unschedule(self, key: Key) -> None:
+        with self._lock:
+            self._planned.pop(key, None)
+        self._scheduler().remove(key)
+
+    def _scheduler(self) -> Timers:
+        assert self._timers is not None, "start() first"
+        return self._timers
+
+    def _mark_missed(self, post: Post, reason: str) -> None:
+        now = self.clock()
+        name = post.account.name
+        self.outbox.freeze(post, now)
+        self.outbox.mark_missed(post.id, name, reason, now)
+        self.outbox.record_outcome(post.id, name, Outcome.MISSED, f"missed: {reason}", None, now)
+        self._unschedule(post.key)
+        with self._lock:
+            self._final[post.key] = Outcome.MISSED
+        logger.error(
+            "post %s account %s missed: %s (due %s); `python main.py resume %s --account %s` publishes it",
+            post.id,
+            name,
+            reason,
+            post.at.isoformat(),
+            post.id,
+            name,
+        )
+
+    def _run_settings(self) -> RunSettings:
+        return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set)
+
+    def _check_finished(self) -> None:
+        if not self.exit_when_done:
+            return
+        with self._lock:
+            done = all(self._final.get(key) in FINAL for key in self._posts)
+        if done:
+            self.finished.set()
+
+    # -- the job ---------------------------------------------------------------------------------
+
+    def _job(self, key: Key) -> JobResult:
+        with self._lock:
+            post = self._posts.get(key)
+            if post is None:
+                return JobResult(Outcome.REMOVED)
+            self._running.add(key)
+        account_lock = self.accounts.lock_for(post.account.name)
+        if not account_lock.acquire(blocking=False):  # one request at a time per account
+            return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
+        try:
+            return run_job(post, self.outbox, self.accounts, self.clock, self._mark_missed, self._run_settings())
+        finally:
+            account_lock.release()
+
+    def _platform_publisher(self, account: Account, env: Environment) -> Publisher:
+        return make_publisher(account, env, self.settings, dry_run=self.dry_run)
+
+    def _on_already_running(self, key: Key) -> None:
+        logger.info("post %s account %s: already publishing; its run decides what comes next", *key)
+
+    def _on_finished(self, key: Key, result: JobResult) -> None:
+        self._ran(key)
+        self._after(key, result)
+        self._check_finished()
+
+    def _on_failed(self, key: Key, error: BaseException) -> None:
+        self._ran(key)
+        self._job_failed(key, error)
+        self._check_finished()
+
+    def _ran(self, key: Key) -> None:
+        with self._lock:
+            self._running.discard(key)
+            self._planned.pop(key, None)
+
+    def _job_failed(self, key: Key, error: BaseException) -> None:
+        with self._lock:
+            count = self._job_errors[key] = self._job_errors.get(key, 0) + 1
+        if count < MAX_JOB_ERRORS and not isinstance(error, OutboxError):
+            logger.error("post %s account %s: run failed (%s: %s); retrying", *key, type(error).__name__, error)
+            self._schedule(key, self.clock() + ERROR_RETRY, "after an error")
+            return
+        logger.error(
+            "post %s account %s: run failed (%s: %s); giving up until restart",
+            *key,
+            type(error).__name__,
+            error,
+        )
+        with self._lock:
+            self._final[key] = Outcome.ERROR
+
+    def _after(self, key: Key, result: JobResult) -> None:
+        post_id, account = key
+        kind = result.kind
+        if kind == Outcome.UNKNOWN and self._look_up_later(key, result.message):
+            return
+        if kind not in (Outcome.UNKNOWN, Outcome.BUSY):
+            with self._lock:
+                self._unknown_lookups.pop(key, None)
+        if kind in RESCHEDULE and result.at is not None:
+            self._schedule(key, result.at, kind if not result.message else f"{kind}: {result.message}")
+        elif kind == Outcome.HELD:
+            self._hold_account(account, result.message)
+        elif kind in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.CONFLICT):
+            logger.error(
+                "post %s account %s %s: %s; see `python main.py status`",
+                post_id,
+                account,
+                kind,
+                result.message,
+            )
+        elif kind == Outcome.SENT:
+            logger.info("post %s account %s published: %s", post_id, account, result.message)
+        elif kind == Outcome.STOPPED:
+            logger.info("post %s account %s stopped between fragments; a restart continues it", *key)
+        if kind not in RESCHEDULE and kind not in (Outcome.STOPPED, Outcome.REMOVED):
+            with self._lock:
+                self._final[key] = kind
+
+    def _look_up_later(self, key: Key, message: str) -> bool:
+        """A post in doubt whose lookup failed: look it up again later, with the retry policy's backoff.
+
+        The platform may answer then, and the thread goes on without anyone watching. False once the policy's
+        attempts are spent: the post stays `unknown` until `resume`.
+        """
+        with self._lock:
+            attempt = self._unknown_lookups[key] = self._unknown_lookups.get(key, 0) + 1
+        if attempt > self.policy.max_attempts:
+            return False
+        at = self.clock() + self.policy.delay(attempt)
+        logger.warning(
+            "post %s account %s: outcome unknown (%s); looked up again at %s (%d/%d)",
+            *key,
+            message,
+            at.isoformat(timespec="seconds"),
+            attempt,
+            self.policy.max_attempts,
+        )
+        self._schedule(key, at, "look it up again")
+        return True
+
+    def _hold_account(self, account: str, reason: str) -> None:
+        with self._lock:
+            keys = [key for key in self._posts if key[1] == account]
+        for key in keys:
+            self._scheduler().remove(key)
+            with self._lock:
+                self._planned.pop(key, None)
+                previous = self._final.get(key)
+                self._final[key] = Outcome.HELD if previous != Outcome.SENT else previous
+            if previous != Outcome.SENT:
+                logger.error("post %s account %s held, not sent: %s", key[0], account, reason)
+
+    # -- live edits ------------------------------------------------------------------------------
+
+    def _watched(self) -> list[Path]:
+        with self._lock:
+            return [self.schedule_path, *self._message_paths, self.marker]
+
+    def _watch(self) -> None:
+        """Every second: reload when a watched file changed or SIGHUP asked for it."""
+        if self.stop_requested.is_set() or self._watcher is None:
+            return
+        changed = self._watcher.changes()
+        forced = self.reload_requested.is_set()
+        self.reload_requested.clear()
+        if not changed and not forced:
+            return
+        if self.marker in changed:
+            self._reload_environment()
+        self.reload("SIGHUP" if forced else ", ".join(config.display_path(p) for p in changed) + " changed")
+        self._watcher.follow()  # the reload may have named other message files
+
+    def _reload_environment(self) -> None:
+        self.accounts.reset(credentials.load_environment(self.env_file))
+        logger.info("resume requested: credentials re-read, outbox re-read")
+
+    def reload(self, why: str) -> bool:
+        """Re-plan from the files; on any error keep the previous plan. Returns whether the plan changed."""
+        now = self.clock()
+        schedule, plan, problems = campaign.load_campaign(self.schedule_path, now)
+        if schedule is not None and plan is not None and not self.dry_run:
+            problems = problems + credential_problems(schedule, self.accounts.env, missing_is_error=True)
+        if schedule is None or plan is None or errors(problems):
+            if schedule is not None:  # watch the messages it names, so fixing one is noticed
+                with self._lock:
+                    self._message_paths = tuple(sorted({e.message for e in schedule.posts}))
+            self._report(errors(problems))
+            count = len(errors(problems))
+            logger.error("reload (%s): %d errors, listed above; the previous plan keeps running", why, count)
+            return False
+        with self._lock:
+            before = set(self._posts)
+            self._install(schedule, plan)
+            after = set(self._posts)
+        for key in sorted(before - after):
+            self._unschedule(key)
+            with self._lock:
+                self._final.pop(key, None)
+            logger.info("post %s account %s removed from the schedule: it will not be published", *key)
+        for key in sorted(after - before):
+            logger.info("post %s account %s added to the schedule", *key)
+        logger.info("reload (%s): %d posts", why, len(plan.posts))
+        self._reconcile()
+        return True

@@ -1,0 +1,69 @@
+"""The credential variables a schedule needs, checked against the environment and `.env`, as Problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import config, credentials
+from bot.model import Plan, Position, Schedule
+from bot.problems import Problem
+
+
+def load_environment(env_file: Path | None) -> tuple[credentials.Environment, list[Problem]]:
+    env = credentials.load_environment(env_file)
+    found = [*env.problems, *credentials.setting_problems(env)]
+    return env, [Problem(p.position, p.message, p.hint) for p in found]
+
+
+def credential_problems(
+    schedule: Schedule, env: credentials.Environment, used_only: bool = True, missing_is_error: bool = False
+) -> list[Problem]:
+    """A malformed value is an error; a missing one is a warning for validate and an error for check/run."""
+    problems = []
+    used = {name for entry in schedule.posts for name in entry.to}
+    unread = env.unread()  # variables of .env lines already reported as broken are not reported as missing too
+    for account in schedule.accounts.values():
+        if used_only and account.name not in used:
+            continue
+        where = account.position if account.position.path else Position(config.display_path(schedule.path))
+        missing = [] if unread is None else [n for n in credentials.missing_variables(account, env) if n not in unread]
+        if missing:
+            problems.append(
+                Problem(
+                    where,
+                    f"account '{account.name}' needs {', '.join(missing)}, not set in the environment or .env",
+                    _misspelt_hint(missing, env)
+                    or "set them in .env (see .env.example) before `run`; `check` then verifies them",
+                    severity="error" if missing_is_error else "warning",
+                )
+            )
+        for name in credentials.malformed_variables(account, env):
+            reason = credentials.token_problem(env.get(name))
+            hint = f"copy the value again into {env.source_of(name)}, without spaces or surrounding quotes"
+            if env.get(name) in credentials.EXAMPLE_VALUES:
+                hint = f"put the real value in {env.source_of(name)} (README.md, 'Credentials', says where to find it)"
+            problems.append(
+                Problem(
+                    env.position_of(name) or where,
+                    f"account '{account.name}': {name} is set but is not a token ({reason})",
+                    hint,
+                )
+            )
+    return problems
+
+
+def _misspelt_hint(missing: list[str], env: credentials.Environment) -> str:
+    """When the .env sets a variable under a near name (case, '-' for '_'), say where."""
+    for name in missing:
+        for written, (line, _) in env.places.items():
+            if written != name and written.upper().replace("-", "_").replace(".", "_") == name:
+                return f"line {line} of {env.env_file} sets '{written}': names are case-sensitive and use '_'"
+    return ""
+
+
+def plan_warnings(plan: Plan) -> list[Problem]:
+    return [
+        Problem(post.source, f"post '{post.id}' to '{post.account.name}': {warning.message}", severity="warning")
+        for post in plan.posts
+        for warning in post.warnings
+    ]

@@ -1,0 +1,58 @@
+"""One run of a post's timer: decide again with the outbox as it is now, then publish what is due."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.model import Post
+from bot.services.accounts import Accounts
+from bot.services.decide import Step, decide
+from bot.services.runner import RetryPolicy, publish_post
+from bot.states import Outcome
+from bot.store import Outbox
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one run of a post's job ended with; `at`: when to run it again."""
+
+    kind: Outcome
+    at: datetime | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    catch_up: timedelta
+    policy: RetryPolicy
+    stopping: Callable[[], bool]  # shutdown asked: stop between fragments
+
+
+def run_job(
+    post: Post,
+    outbox: Outbox,
+    accounts: Accounts,
+    clock: Callable[[], datetime],
+    mark_missed: Callable[[Post, str], None],
+    settings: RunSettings,
+) -> JobResult:
+    """The caller holds the account's lock: one request at a time per account."""
+    now = clock()
+    name = post.account.name
+    decision = decide(post, outbox.post(post.id, name), outbox.hold_reason(name), now, settings.catch_up)
+    if decision.kind == Step.MARK_MISSED:
+        mark_missed(post, decision.reason)
+        return JobResult(Outcome.MISSED, None, decision.reason)
+    if isinstance(decision.kind, Outcome):
+        return JobResult(decision.kind, None, decision.reason)
+    if decision.at is None:
+        return JobResult(Outcome.REMOVED, None, decision.reason)  # not reached: a run always has a time
+    if decision.at > now:
+        return JobResult(Outcome.LATER, decision.at, decision.reason)
+    publisher = accounts.publisher(post, outbox, clock)
+    if publisher is None:
+        return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
+    outcome = publish_post(post, outbox, publisher, clock, settings.policy, settings.stopping)
+    return JobResult(outcome.kind, outcome.next_at, outcome.message)

@@ -1,0 +1,126 @@
+"""Status rows: every post of the plan with its state, as a pure function of the plan and the outbox.
+
+Used by the `status` command (text and JSON) and by the HTML preview, so both say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import Plan, Post
+from bot.states import FragmentState, Outcome, PostState
+from bot.store import Outbox, PostSummary
+
+
+@dataclass(frozen=True)
+class PostStatus:
+    """One post as `status` shows it."""
+
+    id: str
+    account: str
+    platform: str
+    state: PostState
+    at: datetime  # the scheduled time (a retry time when one is planned)
+    sent: int
+    total: int
+    urls: tuple[str, ...]
+    detail: str  # why, in words
+    action: str  # what a person should do; empty when nothing
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    name: str
+    platform: str
+    hold: str | None
+
+
+def _resume_command(post_id: str, account: str, extra: str = "") -> str:
+    return f"python main.py resume {post_id} --account {account}{extra}"
+
+
+def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: PostSummary) -> PostStatus:
+    state = s.state
+    urls: tuple[str, ...] = ()
+    action = ""
+    detail = s.last_message or ""
+    if state == PostState.SENT:
+        detail = f"all {s.total} fragments sent"
+    elif state == PostState.CONFLICT:
+        detail = s.conflict or ""
+        action = f"`{_resume_command(post_id, account, ' --accept-edit')}` continues with the new text, "
+        action += "or restore the message file"
+    elif state == PostState.HELD:
+        detail = s.hold or ""
+        action = f"fix the variable in .env, then restart the daemon or run `{_resume_command(post_id, account)}`"
+    elif state in (PostState.FAILED, PostState.MISSED):
+        detail = s.last_error or detail
+        action = f"`{_resume_command(post_id, account)}` tries it again"
+        if state == PostState.FAILED:
+            action = "fix the cause, then " + action
+    elif state == PostState.UNKNOWN:
+        detail = s.last_error or detail
+        action = (
+            "the running daemon looks the fragment up again by itself, with backoff; to do it at once, "
+            f"`{_resume_command(post_id, account)}`; if it stays unknown, check the account on the platform"
+        )
+    elif state == PostState.PUBLISHING:
+        if s.next_at is not None:
+            at = s.next_at
+    elif s.last_outcome in (Outcome.RETRY, Outcome.RESUMED, Outcome.WAITING) and s.next_at is not None:
+        at = s.next_at  # scheduled: frozen, nothing sent yet, a retry time or a resume moved it
+    # Notes say how the post went out when it differs from the plan (X refused replies: the rest standalone).
+    detail = "; ".join(part for part in (detail, *s.notes) if part)
+    return PostStatus(post_id, account, platform, state, at, s.sent, s.total, urls, detail, action)
+
+
+def collect(plan: Plan, outbox: Outbox | None, now: datetime) -> tuple[list[AccountStatus], list[PostStatus]]:
+    """Every account and post of the plan with its state, then the outbox's posts no longer planned."""
+    holds = outbox.holds() if outbox is not None else {}
+    summaries = {(s.post_id, s.account): s for s in outbox.posts()} if outbox is not None else {}
+    accounts: dict[str, AccountStatus] = {}
+    rows: list[PostStatus] = []
+    for post in plan.posts:
+        name = post.account.name
+        accounts.setdefault(name, AccountStatus(name, post.account.platform, holds.get(name)))
+        rows.append(_row(post, summaries.pop(post.key, None), holds.get(name), outbox, now))
+    for (post_id, name), summary in summaries.items():
+        was = _from_summary(post_id, name, "", summary.scheduled_at, summary)
+        rows.append(
+            PostStatus(
+                post_id,
+                name,
+                "",
+                PostState.REMOVED,
+                summary.scheduled_at,
+                summary.sent,
+                summary.total,
+                _urls(outbox, post_id, name),
+                f"no longer in the schedule; was {was.state} ({summary.sent}/{summary.total} sent)",
+                "",
+            )
+        )
+    return list(accounts.values()), rows
+
+
+def _urls(outbox: Outbox | None, post_id: str, account: str) -> tuple[str, ...]:
+    if outbox is None:
+        return ()
+    return tuple(f.url for f in outbox.fragments_of(post_id, account) if f.state == FragmentState.SENT and f.url)
+
+
+def _row(post: Post, summary: PostSummary | None, hold: str | None, outbox: Outbox | None, now: datetime) -> PostStatus:
+    name, platform = post.account.name, post.account.platform
+    total = len(post.fragments)
+    if summary is None:
+        if hold is not None:
+            action = f"fix the variable in .env, then restart the daemon or run `{_resume_command(post.id, name)}`"
+            return PostStatus(post.id, name, platform, PostState.HELD, post.at, 0, total, (), hold, action)
+        detail = ""
+        if post.at < now:
+            detail = "its time has passed: the daemon publishes it if started within --catch-up (default 6h)"
+        return PostStatus(post.id, name, platform, PostState.SCHEDULED, post.at, 0, total, (), detail, "")
+    row = _from_summary(post.id, name, platform, post.at, summary)
+    urls = _urls(outbox, post.id, name)
+    return PostStatus(row.id, name, platform, row.state, row.at, row.sent, row.total, urls, row.detail, row.action)

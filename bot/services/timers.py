@@ -1,0 +1,103 @@
+"""Timers: APScheduler's BackgroundScheduler behind a small interface; the only module that imports it.
+
+One date job per post (its id is the post's key), one interval job that watches files. A finished job is
+reported to the daemon's callbacks after the executor has counted the run out, so the post's next timer,
+added from the callback, never collides with the run that created it (nor is deleted with it).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any
+
+Key = tuple[str, str]  # (post id, account)
+
+
+def _job_id(key: Key) -> str:
+    return json.dumps(["post", *key])
+
+
+def _key_of(job_id: str) -> Key | None:
+    try:
+        parts = json.loads(job_id)
+    except ValueError:
+        return None
+    if isinstance(parts, list) and len(parts) == 3 and parts[0] == "post":
+        return (str(parts[1]), str(parts[2]))
+    return None
+
+
+class Timers:
+    """Start it, add and remove post timers, and hear how each run ended through the callbacks."""
+
+    def __init__(
+        self,
+        timezone: tzinfo,
+        workers: int,
+        *,
+        finished: Callable[[Key, Any], None],
+        failed: Callable[[Key, BaseException], None],
+        already_running: Callable[[Key], None],
+        watch_failed: Callable[[BaseException], None],
+    ) -> None:
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._finished, self._failed = finished, failed
+        self._already_running, self._watch_failed = already_running, watch_failed
+        self._scheduler = BackgroundScheduler(
+            timezone=timezone,
+            executors={"default": ThreadPoolExecutor(workers), "watch": ThreadPoolExecutor(1)},
+            # One run of a post at a time; lateness is judged by the daemon against --catch-up when the job
+            # runs, so APScheduler itself never drops a late run (its default grace is 1 second).
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        )
+        self._scheduler.add_listener(self._on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def watch(self, check: Callable[[], None], seconds: float) -> None:
+        self._scheduler.add_job(check, "interval", seconds=seconds, id="watch", executor="watch", max_instances=1)
+
+    def add(self, key: Key, at: datetime, run: Callable[[Key], Any]) -> None:
+        """Run `run(key)` at `at`, replacing the post's timer if it has one."""
+        self._scheduler.add_job(
+            run, "date", run_date=at, args=[key], id=_job_id(key), name=f"{key[0]}/{key[1]}", replace_existing=True
+        )
+
+    def remove(self, key: Key) -> None:
+        if self._scheduler.get_job(_job_id(key)) is not None:
+            self._scheduler.remove_job(_job_id(key))
+
+    def shutdown(self) -> None:
+        """Wait for the runs in flight; start nothing new."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def _on_event(self, event: Any) -> None:
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES
+
+        key = _key_of(event.job_id)
+        if key is None:
+            if event.code == EVENT_JOB_ERROR:
+                self._watch_failed(event.exception)
+            return
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            self._already_running(key)
+            return
+        if threading.current_thread() is getattr(self._scheduler, "_thread", None):
+            # The run ended before APScheduler attached its completion callback (a "busy" run returns at once),
+            # so this is called from inside the scheduler's job loop, which then deletes the finished date job
+            # by its id: a next timer added here under that id would be deleted too, and the post never run.
+            # Hand over to a thread that waits for the loop to let go of the job store.
+            threading.Thread(target=self._on_event, args=(event,), name="after-job", daemon=True).start()
+            return
+        if event.code == EVENT_JOB_ERROR:
+            self._failed(key, event.exception)
+        else:
+            self._finished(key, event.retval)

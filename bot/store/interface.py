@@ -1,0 +1,76 @@
+"""The store interface the runner, the daemon, `status` and `resume` use: one Protocol, several stores.
+
+SQLite (bot/store/sqlite.py) implements it; another store (PostgreSQL) is a new module with the same
+methods and passes the same tests. Every method is one transaction, committed before it returns; times are
+timezone-aware and passed in. Fragment transitions (FragmentState)::
+
+    pending --mark_sending--> sending --mark_sent--> sent
+                                 |  \\--mark_pending--> pending   (nothing was written: retry later)
+                                 |   \\-mark_failed---> failed    (rejected, or gave up)
+                                 \\----mark_unknown---> unknown   (may exist: look it up before resending)
+    pending --mark_missed--> missed
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.model import Post
+from bot.states import Outcome
+from bot.store.records import FragmentRecord, FreezeResult, PostSummary
+
+
+class Outbox(Protocol):
+    """The durable record of what was published. A refused transition raises OutboxError."""
+
+    def schema_version(self) -> int: ...
+
+    def close(self) -> None: ...
+
+    # texts
+    def freeze(self, post: Post, now: datetime) -> FreezeResult: ...
+
+    def accept_edit(self, post: Post, now: datetime) -> int: ...
+
+    # reading
+    def fragments_of(self, post_id: str, account: str) -> list[FragmentRecord]: ...
+
+    def post(self, post_id: str, account: str) -> PostSummary | None: ...
+
+    def posts(self) -> list[PostSummary]: ...
+
+    def standalone_from(self, post_id: str, account: str) -> int | None: ...
+
+    # fragment transitions
+    def mark_sending(self, post_id: str, account: str, index: int, now: datetime) -> None: ...
+
+    def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None: ...
+
+    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None: ...
+
+    def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None: ...
+
+    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None: ...
+
+    def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int: ...
+
+    def resume(self, post_id: str, account: str, now: datetime) -> int: ...
+
+    # post-level facts
+    def set_standalone_from(self, post_id: str, account: str, index: int, note: str, now: datetime) -> None: ...
+
+    def add_note(self, post_id: str, account: str, note: str, now: datetime) -> None: ...
+
+    def record_outcome(
+        self, post_id: str, account: str, kind: Outcome, message: str, next_at: datetime | None, now: datetime
+    ) -> None: ...
+
+    # account holds
+    def hold(self, account: str, reason: str, now: datetime) -> None: ...
+
+    def release(self, account: str) -> bool: ...
+
+    def hold_reason(self, account: str) -> str | None: ...
+
+    def holds(self) -> dict[str, str]: ...

@@ -1,0 +1,104 @@
+"""The outbox's record types, shared by every store (no database library here)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.states import IN_DOUBT, FragmentState, PostState
+
+FreezeKind = Literal["new", "same", "replaced", "conflict"]
+
+
+class OutboxError(Exception):
+    """The state database cannot be used, or a state change was not allowed (a bug in the caller)."""
+
+
+@dataclass(frozen=True)
+class FragmentRecord:
+    """One fragment as recorded: its frozen text and where it stands."""
+
+    post_id: str
+    account: str
+    index: int
+    total: int
+    text: str
+    at: datetime
+    state: FragmentState
+    remote_id: str | None
+    url: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FreezeResult:
+    """What freeze() did. `conflict` explains a refused change (kind "conflict")."""
+
+    kind: FreezeKind
+    conflict: str | None = None
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """A post as `status` shows it: post-level facts plus fragment counts."""
+
+    post_id: str
+    account: str
+    scheduled_at: datetime
+    total: int
+    counts: dict[FragmentState, int]  # fragment state -> how many
+    conflict: str | None
+    hold: str | None  # the account's hold reason, when the post is not finished
+    standalone_from: int | None
+    next_at: datetime | None
+    last_outcome: str | None
+    last_message: str | None
+    last_error: str | None  # of the first fragment that has one
+    notes: tuple[str, ...]
+    updated_at: datetime
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get(FragmentState.SENT, 0)
+
+    @property
+    def in_doubt(self) -> bool:
+        """A fragment may exist on the platform without its id recorded: look it up before anything else."""
+        return any(self.counts.get(state) for state in IN_DOUBT)
+
+    @property
+    def state(self) -> PostState:
+        """One word for the post, from its facts and fragment counts."""
+        if self.total and self.sent == self.total:
+            return PostState.SENT
+        if self.conflict:
+            return PostState.CONFLICT
+        if self.hold:
+            return PostState.HELD
+        for fragments, post in _BY_FRAGMENTS:
+            if self.counts.get(fragments):
+                return post
+        return PostState.PUBLISHING if self.sent else PostState.SCHEDULED
+
+
+# The first fragment state found (in this order) names the post's state.
+_BY_FRAGMENTS = (
+    (FragmentState.UNKNOWN, PostState.UNKNOWN),
+    (FragmentState.FAILED, PostState.FAILED),
+    (FragmentState.MISSED, PostState.MISSED),
+    (FragmentState.SENDING, PostState.PUBLISHING),
+)
+
+
+def texts_digest(texts: tuple[str, ...] | list[str]) -> str:
+    """A stable digest of a post's fragment texts, in order."""
+    import hashlib  # here: it loads OpenSSL, ~4 MB that preview and validate do not need
+
+    encoded = json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()

@@ -1,0 +1,355 @@
+"""The SQLite outbox: one row per fragment of each post, and its state.
+
+This module and its sqlite_* helpers are the only ones that import sqlite3. The database lives in a state
+folder (owner-only permissions), in WAL mode so that readers such as `status` work while the daemon writes.
+Each thread gets its own connection; every method is one short transaction, committed before it returns, so
+`mark_sending` is on disk before the request leaves and `mark_sent` right after the answer.
+
+Fragment transitions: see bot/store/interface.py. A fragment found in `sending` or `unknown` has an unknown
+outcome; the runner looks it up on the platform before it sends anything again. Time is always passed in
+(aware datetimes); it is stored as ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from bot.model import Post
+from bot.states import FragmentState, Outcome
+from bot.store import sqlite_texts
+from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary
+from bot.store.sqlite_reads import fragment_record, summaries
+from bot.store.sqlite_reads import iso as _iso
+from bot.store.sqlite_schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION
+
+logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
+
+
+class SqliteOutbox:
+    """The SQLite state database. Safe to share between threads; open it with SqliteOutbox.open()."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Writers of this process take turns here rather than in SQLite's busy handler, which polls with sleeps
+        # of up to 100 ms: with many accounts publishing at once, some writers waited seconds for a free lock.
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+
+    @classmethod
+    def open(cls, state_dir: Path, *, create: bool = True) -> SqliteOutbox:
+        """Open (and with `create`, make) the state folder and its database, migrating the schema.
+
+        Raises FileNotFoundError when `create` is false and there is no database yet; OutboxError when the
+        database was written by a newer version of the bot, or is not a database.
+        """
+        path = state_dir / DB_NAME
+        if not create and not path.exists():
+            raise FileNotFoundError(f"no state database at {path}: nothing has been published from here")
+        if not state_dir.exists():
+            state_dir.mkdir(mode=0o700, parents=True)
+            state_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
+        elif state_dir.stat().st_mode & 0o077:
+            logger.warning("state folder %s is readable by other users; chmod 700 it", state_dir)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            path.chmod(0o600)
+        outbox = cls(path)
+        try:
+            outbox._migrate()
+        except sqlite3.DatabaseError as error:  # not a database at all, or damaged: never a traceback
+            outbox.close()
+            raise OutboxError(
+                f"{path} cannot be read as the bot's state database ({error}): restore it from a backup, or move "
+                "it aside to start again (the bot then no longer knows what it already published)"
+            ) from None
+        return outbox
+
+    def close(self) -> None:
+        """Close every connection this outbox opened (from any thread)."""
+        with self._lock:
+            self._closed = True
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    # -- connections and transactions ------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise OutboxError(f"the outbox {self.path} is closed")
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            return connection
+        with self._lock:
+            if self._closed:
+                raise OutboxError(f"the outbox {self.path} is closed")
+            # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE) in _tx(). Each connection is
+            # used by one thread only; check_same_thread=False lets close() run from another thread.
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            connection.row_factory = sqlite3.Row
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut, not just a crash
+            connection.execute("PRAGMA foreign_keys = ON")
+            self._connections.append(connection)
+        self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        connection = self._conn()
+        with self._write_lock:  # never nested: each method is one transaction
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise OutboxError(
+                    f"{self.path} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: "
+                    "upgrade the bot or use another state folder"
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+                logger.info("state database %s migrated to schema version %d", self.path, target)
+
+    def schema_version(self) -> int:
+        return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
+
+    # -- freezing texts --------------------------------------------------------------------------
+
+    def freeze(self, post: Post, now: datetime) -> FreezeResult:
+        """Record the post's fragment texts before anything is sent (see sqlite_texts.freeze)."""
+        with self._tx() as db:
+            return sqlite_texts.freeze(db, post, _iso(now))
+
+    def accept_edit(self, post: Post, now: datetime) -> int:
+        """Adopt the post's current texts for every fragment not yet sent (see sqlite_texts.accept_edit)."""
+        with self._tx() as db:
+            return sqlite_texts.accept_edit(db, post, _iso(now))
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def fragments_of(self, post_id: str, account: str) -> list[FragmentRecord]:
+        """The post's fragments in order; empty when it was never frozen."""
+        rows = self._conn().execute(
+            "SELECT * FROM fragments WHERE post_id = ? AND account = ? ORDER BY idx", (post_id, account)
+        )
+        return [fragment_record(row) for row in rows]
+
+    def post(self, post_id: str, account: str) -> PostSummary | None:
+        found = summaries(self._conn(), (post_id, account))
+        return found[0] if found else None
+
+    def posts(self) -> list[PostSummary]:
+        """Every recorded post, by scheduled time."""
+        return summaries(self._conn(), None)
+
+    def standalone_from(self, post_id: str, account: str) -> int | None:
+        """The index from which the post's fragments are sent without replying, if any."""
+        row = (
+            self._conn()
+            .execute("SELECT standalone_from FROM posts WHERE post_id = ? AND account = ?", (post_id, account))
+            .fetchone()
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    # -- fragment transitions --------------------------------------------------------------------
+
+    def _move(
+        self,
+        post_id: str,
+        account: str,
+        index: int,
+        allowed: tuple[FragmentState, ...],
+        assignments: str,
+        values: tuple[object, ...],
+    ) -> None:
+        marks = ", ".join("?" for _ in allowed)
+        with self._tx() as db:
+            cursor = db.execute(
+                f"UPDATE fragments SET {assignments} WHERE post_id = ? AND account = ? AND idx = ?"
+                f" AND state IN ({marks})",
+                (*values, post_id, account, index, *allowed),
+            )
+            if cursor.rowcount == 1:
+                return
+            row = db.execute(
+                "SELECT state FROM fragments WHERE post_id = ? AND account = ? AND idx = ?",
+                (post_id, account, index),
+            ).fetchone()
+        found = "no such fragment" if row is None else f"it is {row['state']}"
+        raise OutboxError(
+            f"post {post_id} account {account} fragment {index}: expected state {'/'.join(allowed)}, {found}"
+        )
+
+    def mark_sending(self, post_id: str, account: str, index: int, now: datetime) -> None:
+        """pending -> sending, counting one attempt. Committed before the request is made."""
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.PENDING,),
+            "state = 'sending', attempts = attempts + 1, updated_at = ?",
+            (_iso(now),),
+        )
+
+    def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
+        """sending/unknown -> sent with the platform's id. Committed right after the answer."""
+        stamp = _iso(now)
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.SENDING, FragmentState.UNKNOWN),
+            "state = 'sent', remote_id = ?, url = ?, last_error = NULL, sent_at = ?, updated_at = ?",
+            (remote_id, url, stamp, stamp),
+        )
+
+    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
+        """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.SENDING, FragmentState.UNKNOWN),
+            "state = 'pending', last_error = ?, updated_at = ?",
+            (error, _iso(now)),
+        )
+
+    def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
+        """-> failed: not published and not retried until a person resumes the post."""
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.PENDING, FragmentState.SENDING, FragmentState.UNKNOWN),
+            "state = 'failed', last_error = ?, updated_at = ?",
+            (error, _iso(now)),
+        )
+
+    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
+        """sending -> unknown: it may exist; look it up before anything is sent again."""
+        self._move(
+            post_id,
+            account,
+            index,
+            (FragmentState.SENDING, FragmentState.UNKNOWN),
+            "state = 'unknown', last_error = ?, updated_at = ?",
+            (error, _iso(now)),
+        )
+
+    def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int:
+        """Every pending fragment of the post -> missed (its time passed). Returns how many."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE fragments SET state = 'missed', last_error = ?, updated_at = ?"
+                " WHERE post_id = ? AND account = ? AND state = 'pending'",
+                (reason, _iso(now), post_id, account),
+            )
+            return cursor.rowcount
+
+    def resume(self, post_id: str, account: str, now: datetime) -> int:
+        """Failed and missed fragments -> pending with attempts reset. Returns how many."""
+        stamp = _iso(now)
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ?"
+                " WHERE post_id = ? AND account = ? AND state IN ('failed', 'missed')",
+                (stamp, post_id, account),
+            )
+            db.execute(
+                "UPDATE posts SET next_at = NULL, updated_at = ? WHERE post_id = ? AND account = ?",
+                (stamp, post_id, account),
+            )
+            return cursor.rowcount
+
+    # -- post-level facts ------------------------------------------------------------------------
+
+    def set_standalone_from(self, post_id: str, account: str, index: int, note: str, now: datetime) -> None:
+        """From fragment `index` on, post without replying to the previous fragment; note why."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE posts SET standalone_from = COALESCE(MIN(standalone_from, ?), ?), updated_at = ?"
+                " WHERE post_id = ? AND account = ?",
+                (index, index, _iso(now), post_id, account),
+            )
+            self._append_note(db, post_id, account, note)
+
+    def add_note(self, post_id: str, account: str, note: str, now: datetime) -> None:
+        """Keep a note for `status` (the same note is kept once)."""
+        with self._tx() as db:
+            self._append_note(db, post_id, account, note)
+            db.execute(
+                "UPDATE posts SET updated_at = ? WHERE post_id = ? AND account = ?",
+                (_iso(now), post_id, account),
+            )
+
+    @staticmethod
+    def _append_note(db: sqlite3.Connection, post_id: str, account: str, note: str) -> None:
+        row = db.execute("SELECT notes FROM posts WHERE post_id = ? AND account = ?", (post_id, account)).fetchone()
+        if row is None:
+            raise OutboxError(f"post {post_id} for account {account} was never frozen")
+        notes: list[str] = json.loads(row["notes"])
+        if note not in notes:
+            notes.append(note)
+            db.execute(
+                "UPDATE posts SET notes = ? WHERE post_id = ? AND account = ?",
+                (json.dumps(notes, ensure_ascii=False), post_id, account),
+            )
+
+    def record_outcome(
+        self, post_id: str, account: str, kind: Outcome, message: str, next_at: datetime | None, now: datetime
+    ) -> None:
+        """Remember the last run's outcome and when the post wants to run again, for `status`."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE posts SET last_outcome = ?, last_message = ?, next_at = ?, updated_at = ?"
+                " WHERE post_id = ? AND account = ?",
+                (kind, message, None if next_at is None else _iso(next_at), _iso(now), post_id, account),
+            )
+
+    # -- account holds ---------------------------------------------------------------------------
+
+    def hold(self, account: str, reason: str, now: datetime) -> None:
+        """Stop publishing for an account until release(): its credentials need a person."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO holds (account, reason, held_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (account) DO UPDATE SET reason = excluded.reason, held_at = excluded.held_at",
+                (account, reason, _iso(now)),
+            )
+
+    def release(self, account: str) -> bool:
+        """Lift an account's hold. Returns whether there was one."""
+        with self._tx() as db:
+            return db.execute("DELETE FROM holds WHERE account = ?", (account,)).rowcount > 0
+
+    def hold_reason(self, account: str) -> str | None:
+        row = self._conn().execute("SELECT reason FROM holds WHERE account = ?", (account,)).fetchone()
+        return None if row is None else str(row["reason"])
+
+    def holds(self) -> dict[str, str]:
+        """Held accounts and why."""
+        return {row["account"]: row["reason"] for row in self._conn().execute("SELECT * FROM holds")}

@@ -1,0 +1,59 @@
+"""The SQLite outbox's tables and the migrations that bring an older database to the current version.
+
+The schema version is SQLite's `user_version`. A new version adds an entry to MIGRATIONS (and a test that
+migrates a database of the previous version); a database newer than SCHEMA_VERSION is refused.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+DB_NAME = "outbox.sqlite3"
+BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA_V1 = (
+    """
+CREATE TABLE posts (
+    post_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    scheduled_at TEXT NOT NULL,
+    texts_digest TEXT NOT NULL,          -- digest of the accepted fragment texts (see freeze)
+    conflict TEXT,                       -- why the current message no longer matches (NULL: none)
+    standalone_from INTEGER,             -- fragments from this index on are posted without reply_to
+    next_at TEXT,                        -- when the runner wants to be called again
+    last_outcome TEXT,
+    last_message TEXT,
+    notes TEXT NOT NULL DEFAULT '[]',    -- JSON list of notes for `status`
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (post_id, account)
+)""",
+    """
+CREATE TABLE fragments (
+    post_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL,
+    state TEXT NOT NULL
+        CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'missed')),
+    remote_id TEXT,
+    url TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    sent_at TEXT,
+    PRIMARY KEY (post_id, account, idx),
+    FOREIGN KEY (post_id, account) REFERENCES posts (post_id, account) ON DELETE CASCADE
+)""",
+    """
+CREATE TABLE holds (
+    account TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    held_at TEXT NOT NULL
+)""",
+)
+
+# version reached -> the statements that bring the previous version there
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1}
