@@ -44,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="HTML: show what the outbox in this folder recorded (default: ./state if it holds one, as `status`)",
     )
+    _database_option(preview)
 
     validate = command("validate", "check the schedule, the messages and the credential variables")
     validate.add_argument("--now", type=_aware_datetime, help="pretend the current time is this (ISO 8601)")
@@ -55,6 +56,14 @@ def parser() -> argparse.ArgumentParser:
     run = command("run", "the daemon: publish each post at its time; runs until stopped")
     _state_dir_option(run)
     run.add_argument("--env-file", type=Path, help="read credentials from this file (default: .env)")
+    _database_option(run)
+    run.add_argument(
+        "--lease",
+        type=float,
+        metavar="SECONDS",
+        help="with a database: how long a daemon holds a post it publishes between renewals (default: "
+        "LEASE_SECONDS, else 20)",
+    )
     run.add_argument("--dry-run", action="store_true", help="print instead of posting, with a separate outbox")
     run.add_argument("--exit-when-done", action="store_true", help="exit 0 once every post has reached a final state")
     run.add_argument(
@@ -69,10 +78,12 @@ def parser() -> argparse.ArgumentParser:
 
     status = command("status", "what went out, what is scheduled, what failed and why")
     _state_dir_option(status)
+    _database_option(status)
     status.add_argument("--format", choices=("text", "json"), default="text")
 
     resume = command("resume", "let a held, failed or conflicting post continue")
     _state_dir_option(resume)
+    _database_option(resume)
     resume.add_argument("post_id", metavar="POST_ID")
     resume.add_argument("--account", help="only this account's post (default: every account of POST_ID)")
     resume.add_argument(
@@ -87,6 +98,15 @@ def parser() -> argparse.ArgumentParser:
 
 def _state_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", type=Path, default=Path("state"), help="folder of the outbox (default: ./state)")
+
+
+def _database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the PostgreSQL outbox shared by several daemons, postgresql://user:password@host:port/dbname "
+        "(default: DATABASE_URL in the environment or .env; unset: SQLite under --state-dir)",
+    )
 
 
 def _duration(text: str) -> timedelta:

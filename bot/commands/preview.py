@@ -17,7 +17,7 @@ def main(args: argparse.Namespace) -> int:
     from bot import preview
 
     fmt = args.format or ("html" if args.open else "text")
-    if fmt != "html" and (args.open or args.state_dir is not None):
+    if fmt != "html" and (args.open or args.state_dir is not None or args.database_url):
         print("error: --open and --state-dir go with --format html", file=sys.stderr)
         return EXIT_INVALID
     now = args.now or datetime.now(UTC)
@@ -29,11 +29,12 @@ def main(args: argparse.Namespace) -> int:
     if fmt != "html":
         output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name)
         return _output(args.output, output, plan, open_it=False)
+    from bot.commands.reading import database_url
     from bot.html import command
     from bot.store import OutboxError
 
     try:
-        page = command.build_page(schedule, plan, name, args.state_dir, now)
+        page = command.build_page(schedule, plan, name, args.state_dir, now, database_url(args))
     except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE

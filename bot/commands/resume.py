@@ -15,15 +15,16 @@ from bot.commands.reading import plan_and_outbox
 from bot.model import Post
 from bot.services.statefolder import RESUME_MARKER
 from bot.states import Outcome
-from bot.store import Outbox, PostSummary
+from bot.store import Outbox, OutboxError, PostSummary
 
 
 def main(args: argparse.Namespace) -> int:
     """Release a hold, retry failed/missed fragments, accept an edited message; then wake the daemon."""
     now = datetime.now(UTC)
-    plan, outbox, code = plan_and_outbox(args, now)
+    plan, store, code = plan_and_outbox(args, now)
     if plan is None:
         return code
+    outbox = store.outbox if store is not None else None
     planned = {p.account.name: p for p in plan.posts if p.id == args.post_id}
     recorded = {s.account: s for s in outbox.posts() if s.post_id == args.post_id} if outbox else {}
     names = sorted(set(planned) | set(recorded))
@@ -43,6 +44,9 @@ def main(args: argparse.Namespace) -> int:
     try:
         for name in names:
             status = max(status, _resume_one(outbox, args, planned.get(name), recorded.get(name), name, now))
+    except OutboxError as error:  # e.g. a daemon is publishing the post right now (LeaseHeld): try again later
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     finally:
         outbox.close()
     marker = args.state_dir / RESUME_MARKER

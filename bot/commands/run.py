@@ -23,9 +23,10 @@ from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
 from bot.credentials import ConnectionSettings, Environment
 from bot.model import Plan, Schedule
 from bot.problems import Problem, errors
-from bot.services import campaign, statefolder
+from bot.services import campaign, statefolder, stores
 from bot.services.daemon import Daemon
 from bot.services.environment import credential_problems, load_environment
+from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
 from bot.services.statelock import StateLock, StateLocked
 from bot.store import OutboxError
@@ -62,6 +63,7 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     try:
         settings = credentials.connection_settings(env)
+        leasing = stores.lease_settings(args.lease, env, settings.timeout_seconds)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -75,7 +77,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: cannot use the state folder {state_dir}: {error}", file=sys.stderr)
         return EXIT_FAILURE
     try:
-        return _run_locked(args, state_dir, schedule, plan, env, settings)
+        return _run_locked(args, state_dir, schedule, plan, env, settings, leasing)
     finally:
         lock.release()
 
@@ -95,12 +97,25 @@ def _run_locked(
     plan: Plan,
     env: Environment,
     settings: ConnectionSettings,
+    leasing: LeaseSettings,
 ) -> int:
+    url = None if args.dry_run else stores.database_url(args.database_url, env)  # a dry run: its own outbox
     try:
-        outbox = statefolder.create_outbox(state_dir)
-    except OutboxError as error:
+        store = stores.open_store(url, state_dir, create=True)
+        assert store is not None
+    except OutboxError as error:  # a newer schema, a damaged or unreachable database
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    outbox = store.outbox
+    publishing = Publishing(outbox, store.leases, leasing, lambda: datetime.now(UTC))
+    try:
+        publishing.register(plan)
+    except OutboxError as error:  # PlanMismatch: another daemon runs another schedule
+        print(f"error: {error}", file=sys.stderr)
+        outbox.close()
+        return EXIT_FAILURE
+    if store.leases is not None:
+        logger.info("outbox %s shared by several daemons; this one is %s", store.where, publishing.owner)
     try:
         for account, reason in outbox.holds().items():
             outbox.release(account)
@@ -117,9 +132,11 @@ def _run_locked(
             exit_when_done=args.exit_when_done,
             policy=_retry_policy(),
             report=lambda problems: report(problems, sys.stderr),
+            publishing=publishing,
         )
         return _serve(daemon, schedule, plan)
     finally:
+        publishing.close()
         outbox.close()
 
 

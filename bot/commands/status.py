@@ -13,36 +13,46 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import config
-from bot.commands.common import EXIT_OK
+from bot.commands.common import EXIT_FAILURE, EXIT_OK
 from bot.commands.reading import plan_and_outbox
+from bot.commands.sharing import sharing, sharing_text, with_sharing_json
 from bot.model import Plan
 from bot.services.status import AccountStatus, PostStatus, collect
 from bot.states import PostState
+from bot.store import OutboxError
 
 STATUS_FORMAT = 1
 
 
 def main(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
-    plan, outbox, code = plan_and_outbox(args, now)
+    plan, store, code = plan_and_outbox(args, now)
     if plan is None:
         return code
+    outbox = store.outbox if store is not None else None
     try:
         accounts, rows = collect(plan, outbox, now)
+        shared = sharing(store.leases) if store is not None and store.leases is not None else None
+    except OutboxError as error:  # the database went away meanwhile
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     finally:
         if outbox is not None:
             outbox.close()
     name = config.display_path(args.schedule)
+    where: Path | str = store.where if store is not None and store.leases is not None else args.state_dir
     if args.format == "json":
-        sys.stdout.write(render_json(name, args.state_dir, accounts, rows, now))
+        document = render_json(name, args.state_dir, accounts, rows, now)
+        sys.stdout.write(document if shared is None else with_sharing_json(document, shared, where))
     else:
-        sys.stdout.write(render_text(name, args.state_dir, accounts, rows, now, plan))
+        text = render_text(name, where, accounts, rows, now, plan)
+        sys.stdout.write(text if shared is None else text + sharing_text(shared, plan.timezone))
     return EXIT_OK
 
 
 def render_text(
     schedule_name: str,
-    state_dir: Path,
+    state_dir: Path | str,
     accounts: list[AccountStatus],
     rows: list[PostStatus],
     now: datetime,
@@ -70,7 +80,7 @@ def render_text(
 
 
 def render_json(
-    schedule_name: str, state_dir: Path, accounts: list[AccountStatus], rows: list[PostStatus], now: datetime
+    schedule_name: str, state_dir: Path | str, accounts: list[AccountStatus], rows: list[PostStatus], now: datetime
 ) -> str:
     def post(row: PostStatus) -> dict[str, object]:
         data = asdict(row)

@@ -16,12 +16,27 @@ from bot.services.statefolder import open_outbox
 DEFAULT_STATE_DIR = Path("state")  # the same default as `status --state-dir`
 
 
-def build_page(schedule: Schedule, plan: Plan, schedule_name: str, state_dir: Path | None, now: datetime) -> str:
-    """The page, with the state recorded in `state_dir` if it holds an outbox. Raises OutboxError."""
+def build_page(
+    schedule: Schedule,
+    plan: Plan,
+    schedule_name: str,
+    state_dir: Path | None,
+    now: datetime,
+    database_url: str | None = None,
+) -> str:
+    """The page, with the state recorded in `state_dir` (or the database) if it holds an outbox. Raises
+    OutboxError."""
     folder = DEFAULT_STATE_DIR if state_dir is None else state_dir
-    outbox = open_outbox(folder)  # None: nothing published from there yet, the page is the plan alone
+    where = str(folder)
+    if database_url is None:
+        outbox = open_outbox(folder)  # None: nothing published from there yet, the page is the plan alone
+    else:
+        from bot.services.stores import open_store  # psycopg only with a database
+
+        store = open_store(database_url, folder, create=False)
+        outbox, where = (store.outbox, store.where) if store is not None else (None, where)
     try:
-        view = read_outbox(plan, outbox, str(folder), now)
+        view = read_outbox(plan, outbox, where, now)
     finally:
         if outbox is not None:
             outbox.close()

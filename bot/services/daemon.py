@@ -29,7 +29,8 @@ from bot.services import campaign
 from bot.services.accounts import Accounts
 from bot.services.decide import Decision, Step, decide
 from bot.services.environment import credential_problems
-from bot.services.job import JobResult, RunSettings, run_job
+from bot.services.job import JobResult, RunSettings, mark_missed, run_job
+from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
 from bot.services.statefolder import RESUME_MARKER
 from bot.services.timers import Key, Timers
@@ -73,6 +74,7 @@ class Daemon:
         clock: Callable[[], datetime] = _utcnow,
         publisher_factory: Callable[[Account, Environment], Publisher] | None = None,
         report: Callable[[Sequence[Problem]], None] = _log_problems,
+        publishing: Publishing | None = None,
     ) -> None:
         self.schedule_path = schedule_path
         self.marker = state_dir / RESUME_MARKER
@@ -84,6 +86,8 @@ class Daemon:
         self.exit_when_done = exit_when_done
         self.policy = policy or RetryPolicy()
         self.clock = clock
+        # with a shared store (PostgreSQL), each run holds the post's lease: see services/publishing.py
+        self.publishing = publishing or Publishing(outbox, None, LeaseSettings(), clock)
         self.accounts = Accounts(env, publisher_factory or self._platform_publisher)
         self._report = report  # where a reload's problems go (the run command: stderr, as `validate` prints)
         self.stop_requested = threading.Event()
@@ -198,23 +202,13 @@ class Daemon:
         return self._timers
 
     def _mark_missed(self, post: Post, reason: str) -> None:
-        now = self.clock()
-        name = post.account.name
-        self.outbox.freeze(post, now)
-        self.outbox.mark_missed(post.id, name, reason, now)
-        self.outbox.record_outcome(post.id, name, Outcome.MISSED, f"missed: {reason}", None, now)
+        result = self.publishing.run(post, lambda outbox: mark_missed(post, reason, outbox, self.clock))
+        if result.kind != Outcome.MISSED and result.at is not None:  # another daemon holds the post
+            self._schedule(post.key, result.at, result.message)
+            return
         self._unschedule(post.key)
         with self._lock:
             self._final[post.key] = Outcome.MISSED
-        logger.error(
-            "post %s account %s missed: %s (due %s); `python main.py resume %s --account %s` publishes it",
-            post.id,
-            name,
-            reason,
-            post.at.isoformat(),
-            post.id,
-            name,
-        )
 
     def _run_settings(self) -> RunSettings:
         return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set)
@@ -239,7 +233,9 @@ class Daemon:
         if not account_lock.acquire(blocking=False):  # one request at a time per account
             return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
         try:
-            return run_job(post, self.outbox, self.accounts, self.clock, self._mark_missed, self._run_settings())
+            return self.publishing.run(
+                post, lambda outbox: run_job(post, outbox, self.accounts, self.clock, self._run_settings())
+            )
         finally:
             account_lock.release()
 
@@ -391,6 +387,7 @@ class Daemon:
             logger.info("post %s account %s removed from the schedule: it will not be published", *key)
         for key in sorted(after - before):
             logger.info("post %s account %s added to the schedule", *key)
+        self.publishing.reloaded(plan)
         logger.info("reload (%s): %d posts", why, len(plan.posts))
         self._reconcile()
         return True

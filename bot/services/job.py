@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +13,8 @@ from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
 from bot.store import Outbox
+
+logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
 
 
 @dataclass(frozen=True)
@@ -35,16 +38,15 @@ def run_job(
     outbox: Outbox,
     accounts: Accounts,
     clock: Callable[[], datetime],
-    mark_missed: Callable[[Post, str], None],
     settings: RunSettings,
 ) -> JobResult:
-    """The caller holds the account's lock: one request at a time per account."""
+    """The caller holds the account's lock (one request at a time per account) and, with a shared store, the
+    post's lease: `outbox` is then the holder's view."""
     now = clock()
     name = post.account.name
     decision = decide(post, outbox.post(post.id, name), outbox.hold_reason(name), now, settings.catch_up)
     if decision.kind == Step.MARK_MISSED:
-        mark_missed(post, decision.reason)
-        return JobResult(Outcome.MISSED, None, decision.reason)
+        return mark_missed(post, decision.reason, outbox, clock)
     if isinstance(decision.kind, Outcome):
         return JobResult(decision.kind, None, decision.reason)
     if decision.at is None:
@@ -56,3 +58,22 @@ def run_job(
         return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
     outcome = publish_post(post, outbox, publisher, clock, settings.policy, settings.stopping)
     return JobResult(outcome.kind, outcome.next_at, outcome.message)
+
+
+def mark_missed(post: Post, reason: str, outbox: Outbox, clock: Callable[[], datetime]) -> JobResult:
+    """Record a post too late for --catch-up as missed (`resume` publishes it)."""
+    now = clock()
+    name = post.account.name
+    outbox.freeze(post, now)
+    outbox.mark_missed(post.id, name, reason, now)
+    outbox.record_outcome(post.id, name, Outcome.MISSED, f"missed: {reason}", None, now)
+    logger.error(
+        "post %s account %s missed: %s (due %s); `python main.py resume %s --account %s` publishes it",
+        post.id,
+        name,
+        reason,
+        post.at.isoformat(),
+        post.id,
+        name,
+    )
+    return JobResult(Outcome.MISSED, None, reason)

@@ -34,7 +34,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.states import IN_DOUBT, FragmentState, Outcome
-from bot.store import FragmentRecord, Outbox
+from bot.store import FragmentRecord, Outbox, OutboxError
 
 logger = logging.getLogger("bot.runner")  # the name its log lines have always had
 
@@ -243,6 +243,11 @@ class _Run:
         """Send one fragment and record the result. None: go on with the next pending fragment."""
         post_id, account, index = self.post.id, self.account, record.index
         self.outbox.mark_sending(post_id, account, index, self.now())
+        try:
+            self.outbox.assert_may_send()  # a shared store: this process still holds the post (its lease)
+        except OutboxError as error:
+            self._unmark(record, f"not sent: {error}")
+            raise
         attempts = record.attempts + 1
         try:
             published = self.publisher.publish(record.text, reply_to)
@@ -289,6 +294,14 @@ class _Run:
         self.outbox.mark_sent(post_id, account, index, published.remote_id, published.url, self.now())
         logger.info("%s sent as %s (reply to %s) %s", self.where(record), published.remote_id, reply_to, published.url)
         return None
+
+    def _unmark(self, record: FragmentRecord, why: str) -> None:
+        """Nothing left: put the fragment back to pending if the store still lets us (else the next holder
+        looks it up, as after a crash)."""
+        try:
+            self.outbox.mark_pending(self.post.id, self.account, record.index, why, self.now())
+        except OutboxError:
+            logger.warning("%s left sending: %s", self.where(record), why)
 
     def retry_later(self, record: FragmentRecord, attempts: int, error: RetryLater) -> RunOutcome:
         now = self.now()

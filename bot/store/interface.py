@@ -28,6 +28,11 @@ class Outbox(Protocol):
 
     def close(self) -> None: ...
 
+    def assert_may_send(self) -> None:
+        """Called right before a request leaves: raises OutboxError (LeaseLost) when this process may no longer
+        send for the post (a shared store's lease may have expired). A no-op for a store used by one daemon."""
+        ...
+
     # texts
     def freeze(self, post: Post, now: datetime) -> FreezeResult: ...
 

@@ -83,6 +83,9 @@ class SqliteOutbox:
                 connection.close()
             self._connections.clear()
 
+    def assert_may_send(self) -> None:
+        """One daemon per state folder (its lock): nothing else may take the post over."""
+
     # -- connections and transactions ------------------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:

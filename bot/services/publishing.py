@@ -1,0 +1,283 @@
+"""Publishing a post under its lease, when the store is shared by several daemons (PostgreSQL).
+
+A store with leases (bot/store/postgres.py) lets several daemons share one outbox; the SQLite store has none
+and a run then goes straight to the outbox. With leases, each run of a post's job:
+
+1. takes the post's lease (one owner per process); held by another daemon: come back right after it expires;
+   taken over from a daemon that died: come back when its last request can no longer land (`usable_at`);
+2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while a keeper
+   thread renews the lease every quarter of its length and stops for good once it is lost;
+3. releases the lease after a normal run; a lost lease, a takeover not yet usable or an unreachable database
+   end the run with `retry`, nothing more sent (the next holder's start-up looks up what is in flight).
+
+The plan registry: the daemon registers the digest of its plan at start (a daemon with another schedule on
+the same database is refused), heartbeats it periodically and after a live reload, unregisters at exit.
+The argument for all of this is docs/high-availability.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.model import Plan, Post
+from bot.services.job import JobResult
+from bot.states import Outcome
+from bot.store import Outbox
+from bot.store.leases import (
+    DEFAULT_LEASE,
+    DaemonInfo,
+    Lease,
+    LeaseInfo,
+    LeaseLost,
+    StoreUnavailable,
+    TakeoverPending,
+    takeover_wait,
+)
+from bot.store.records import OutboxError
+
+logger = logging.getLogger("bot.daemon")  # its lines are the daemon's
+
+HEARTBEAT_EVERY = timedelta(seconds=5)
+LIVE_WITHIN = timedelta(seconds=30)  # a daemon not seen for this long no longer counts for the plan check
+AFTER_EXPIRY = timedelta(milliseconds=50)  # retry a held lease this long after it expires
+
+
+class HolderView(Outbox, Protocol):
+    """The store as one lease's holder sees it: the same methods, every write guarded by the lease."""
+
+    def renew(self) -> Lease: ...
+
+
+class LeaseStore(Protocol):
+    """What a store shared by several daemons offers on top of the Outbox (bot/store/pg_leases.py)."""
+
+    def acquire_lease(
+        self, post_id: str, account: str, owner: str, ttl: timedelta, *, takeover_wait: timedelta = ...
+    ) -> Lease | None: ...
+
+    def release_lease(self, lease: Lease) -> bool: ...
+
+    def lease_of(self, post_id: str, account: str) -> LeaseInfo | None: ...
+
+    def leases(self) -> list[LeaseInfo]: ...
+
+    def as_holder(self, lease: Lease) -> HolderView: ...
+
+    def register_daemon(self, owner: str, plan_digest: str, *, live_within: timedelta) -> None: ...
+
+    def heartbeat_daemon(self, owner: str, plan_digest: str) -> None: ...
+
+    def unregister_daemon(self, owner: str) -> None: ...
+
+    def daemons(self, live_within: timedelta) -> list[DaemonInfo]: ...
+
+
+def new_owner() -> str:
+    """A name unique to this process, readable in `status`: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def plan_digest(plan: Plan) -> str:
+    """A digest of what the plan publishes: every post's id, account, times and texts."""
+    import hashlib  # only the daemon needs it (preview and validate do not load it)
+
+    posts = sorted(
+        [p.id, p.account.name, p.at.isoformat(), [[f.at.isoformat(), f.text] for f in p.fragments]] for p in plan.posts
+    )
+    return hashlib.sha256(json.dumps(posts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LeaseSettings:
+    """The lease length (LEASE_SECONDS) and the HTTP timeout the takeover wait is derived from."""
+
+    ttl: timedelta = DEFAULT_LEASE
+    http_timeout_seconds: float = 30.0
+
+    @property
+    def renew_every(self) -> timedelta:
+        return self.ttl / 4
+
+    @property
+    def takeover_wait(self) -> timedelta:
+        return takeover_wait(self.http_timeout_seconds)
+
+
+class _Keeper:
+    """Renews a lease from its own thread until stopped or lost (a renewal that fails to reach the database
+    is tried again: the lease may still be valid, and the view's local deadline stops sends meanwhile)."""
+
+    def __init__(self, view: HolderView, lease: Lease, every: timedelta) -> None:
+        self.view = view
+        self.lease = lease  # its token is what release_lease needs; renewals keep it
+        self._stop = threading.Event()
+        self._every = every.total_seconds()
+        self._thread = threading.Thread(target=self._loop, name=f"lease {lease.post_id}/{lease.account}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.view.renew()
+            except LeaseLost as error:
+                logger.warning("%s", error)
+                return
+            except OutboxError as error:  # unreachable: try again at the next beat
+                logger.warning("lease renewal failed: %s", error)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class Publishing:
+    """Runs a post's job on the outbox, under the post's lease when the store has leases (`leases`)."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        leases: LeaseStore | None,
+        settings: LeaseSettings,
+        clock: Callable[[], datetime],
+        owner: str | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.leases = leases
+        self.settings = settings
+        self.clock = clock
+        self.owner = owner or new_owner()
+        self._lock = threading.Lock()
+        self._waiting: dict[tuple[str, str], tuple[_Keeper, float]] = {}  # taken over, usable at (monotonic)
+        self._digest = ""
+        self._beat: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    # -- runs --------------------------------------------------------------------------------------
+
+    def run(self, post: Post, body: Callable[[Outbox], JobResult]) -> JobResult:
+        """`body(outbox)` on the store, or on the holder's view of the post's lease."""
+        if self.leases is None:
+            return body(self.outbox)
+        try:
+            got = self._take(post)
+        except OutboxError as error:  # StoreUnavailable, or the plain store refused
+            return self._retry(post, error)
+        if isinstance(got, JobResult):
+            return got
+        keeper = got
+        try:
+            result = body(keeper.view)
+        except (LeaseLost, TakeoverPending, StoreUnavailable) as error:
+            keeper.stop()
+            return self._retry(post, error)
+        except BaseException:
+            keeper.stop()
+            raise
+        keeper.stop()
+        try:
+            self.leases.release_lease(keeper.lease)
+        except OutboxError as error:  # it expires by itself
+            logger.info("post %s account %s: lease not released (%s)", post.id, post.account.name, error)
+        return result
+
+    def _take(self, post: Post) -> _Keeper | JobResult:
+        assert self.leases is not None
+        key = post.key
+        with self._lock:
+            waiting = self._waiting.pop(key, None)
+        if waiting is not None:
+            keeper, usable = waiting
+            if keeper.alive:
+                return self._wait_or_go(post, keeper, usable)
+            keeper.stop()
+        lease = self.leases.acquire_lease(
+            post.id, post.account.name, self.owner, self.settings.ttl, takeover_wait=self.settings.takeover_wait
+        )
+        if lease is None:
+            info = self.leases.lease_of(post.id, post.account.name)
+            now = self.clock()
+            at = max(info.expires_at + AFTER_EXPIRY, now + AFTER_EXPIRY) if info else now + self.settings.renew_every
+            holder = info.owner if info else "another daemon"
+            return JobResult(Outcome.LATER, at, f"being published by {holder}")
+        keeper = _Keeper(self.leases.as_holder(lease), lease, self.settings.renew_every)
+        if lease.wait > timedelta(0):
+            logger.warning(
+                "post %s account %s: taken over from %s; waiting %.1f s for its last request to land or time out",
+                post.id,
+                post.account.name,
+                lease.previous_owner,
+                lease.wait.total_seconds(),
+            )
+        return self._wait_or_go(post, keeper, time.monotonic() + lease.wait.total_seconds())
+
+    def _wait_or_go(self, post: Post, keeper: _Keeper, usable: float) -> _Keeper | JobResult:
+        left = usable - time.monotonic()
+        if left <= 0:
+            return keeper
+        with self._lock:  # keep the lease (renewed) until it is usable, without holding a worker
+            self._waiting[post.key] = (keeper, usable)
+        return JobResult(Outcome.LATER, self.clock() + timedelta(seconds=left), "takeover: waiting")
+
+    def _retry(self, post: Post, error: OutboxError) -> JobResult:
+        now = self.clock()
+        at = now + self.settings.renew_every
+        if isinstance(error, TakeoverPending):
+            at = max(at, error.usable_at)
+        logger.warning("post %s account %s: nothing more sent for now: %s", post.id, post.account.name, error)
+        return JobResult(Outcome.RETRY, at, str(error))
+
+    # -- the plan registry ---------------------------------------------------------------------------
+
+    def register(self, plan: Plan) -> None:
+        """Raises PlanMismatch when a live daemon on the database runs another plan."""
+        if self.leases is None:
+            return
+        self._digest = plan_digest(plan)
+        self.leases.register_daemon(self.owner, self._digest, live_within=LIVE_WITHIN)
+        self._beat = threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True)
+        self._beat.start()
+
+    def reloaded(self, plan: Plan) -> None:
+        if self.leases is not None:
+            self._digest = plan_digest(plan)
+            self._heartbeat()
+
+    def _heartbeats(self) -> None:
+        while not self._stopped.wait(HEARTBEAT_EVERY.total_seconds()):
+            self._heartbeat()
+
+    def _heartbeat(self) -> None:
+        assert self.leases is not None
+        try:
+            self.leases.heartbeat_daemon(self.owner, self._digest)
+        except OutboxError as error:
+            logger.warning("daemon heartbeat failed: %s", error)
+
+    def close(self) -> None:
+        """Stop the keepers of leases waiting for a takeover, the heartbeats; unregister (a clean exit)."""
+        self._stopped.set()
+        with self._lock:
+            waiting, self._waiting = list(self._waiting.values()), {}
+        for keeper, _ in waiting:
+            keeper.stop()
+        if self._beat is not None:
+            self._beat.join()
+        if self.leases is not None:
+            try:
+                self.leases.unregister_daemon(self.owner)
+            except OutboxError as error:
+                logger.warning("could not unregister from the database: %s", error)
