@@ -288,7 +288,7 @@ def test_holds_show_on_unfinished_posts_only(store: Store) -> None:
     store.hold("x_cancilleria", "fix it, then restart", T0)
     assert store.hold_reason("x_cancilleria") == "fix it, then restart"
     by_id = {s.post_id: s for s in store.posts()}
-    assert by_id["a"].state == "done" and by_id["a"].hold is None
+    assert by_id["a"].state == "sent" and by_id["a"].hold is None
     assert by_id["b"].state == "held"
     assert store.holds() == {"x_cancilleria": "fix it, then restart"}
     assert store.release("x_cancilleria") is True
@@ -317,7 +317,7 @@ def test_record_outcome_is_shown_in_the_summary(store: Store) -> None:
     summary = store.post("mensaje", "x_cancilleria")
     assert summary is not None
     assert (summary.last_outcome, summary.last_message, summary.next_at) == ("retry", "429", retry_at)
-    assert summary.counts == {"pending": 3} and summary.state == "pending"
+    assert summary.counts == {"pending": 3} and summary.state == "scheduled"
     assert summary.updated_at == T0 + timedelta(seconds=1)
 
 
@@ -379,4 +379,4 @@ def test_threads_write_while_another_instance_reads(open_store: Opener) -> None:
     done.set()
     reading.join()
     assert errors == []
-    assert all(s.state == "done" for s in reader.posts())
+    assert all(s.state == "sent" for s in reader.posts())

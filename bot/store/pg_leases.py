@@ -123,6 +123,9 @@ class PgLeaseMethods:
         start = self._monotonic()
 
         def body(q: Query) -> Lease | None:
+            # Not flushed by itself: nothing is sent before a guarded, flushed `sending` mark, which flushes the
+            # WAL up to it, this grant included; a grant lost in a crash only makes its holder's writes fail.
+            q("SET LOCAL synchronous_commit = off")
             lock_post(q, key)
             old = q("SELECT * FROM leases WHERE post_id = %s AND account = %s FOR UPDATE", key).one()
             now = _clock(q)

@@ -15,36 +15,12 @@ from typing import Any, TypeVar
 
 from bot.model import Post
 from bot.states import FragmentState
-from bot.store.pg_query import Query
+from bot.store.pg_query import Query, aware
+from bot.store.pg_query import fragment_record as _record
 from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary, texts_digest
 
 T = TypeVar("T")
 Key = tuple[str, str]
-
-
-def aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: the outbox needs timezone-aware times")
-    return moment
-
-
-def _record(row: dict[str, Any]) -> FragmentRecord:
-    return FragmentRecord(
-        post_id=row["post_id"],
-        account=row["account"],
-        index=row["idx"],
-        total=row["total"],
-        text=row["text"],
-        at=row["at"],
-        state=row["state"],
-        remote_id=row["remote_id"],
-        url=row["url"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        sent_at=row["sent_at"],
-    )
 
 
 class PgOutboxMethods:
@@ -66,6 +42,8 @@ class PgOutboxMethods:
         at = aware(post.at)
 
         def body(q: Query) -> FreezeResult:
+            # Not flushed by itself: the `sending` mark a request waits for is, and the WAL up to it with it.
+            q("SET LOCAL synchronous_commit = off")
             row = q("SELECT texts_digest FROM posts WHERE post_id = %s AND account = %s", key).one()
             if row is None:
                 q(

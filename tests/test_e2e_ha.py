@@ -1,0 +1,322 @@
+"""End to end with several daemons on one PostgreSQL outbox (issue 13): `python main.py run` as two real
+subprocesses, each with its own state folder, against the fake X and Graph APIs (100 ms latency) and a real
+PostgreSQL server (tests/pgserver.py).
+
+- SIGKILL of the daemon that holds the post's lease (read from the database) at seeded random points of a
+  15-fragment thread and its Facebook post, with commit-then-drop faults: the other daemon takes over after
+  the lease and the takeover wait; every fragment once, in order, as a reply chain; the Facebook post once;
+- SIGSTOP of the holder for longer than the lease, then SIGCONT: nothing sent twice (its writes are fenced);
+- the database restarted mid-thread: the daemons reconnect and finish, nothing sent twice;
+- a daemon whose schedule differs from the running one's is refused (exit 1).
+
+Short settings keep it quick: a 2 s lease (LEASE_SECONDS) and a 1 s HTTP timeout, so a takeover waits
+max(lease, timeout + 2 s send grace) = 3 s after the dead holder's last renewal.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import statistics
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests import secretscan
+from tests.e2e import Campaign, finish, wait_for
+from tests.fakeapi import FakeAPI, PlatformName, ServerEvent
+from tests.pgserver import PgServer
+from tests.test_e2e_daemon import FRAGMENTS, THREAD
+
+pytestmark = pytest.mark.slow
+
+HA_SEED = int(os.environ.get("HA_SEED", "20270729"))
+TRIALS = 20
+WORKERS = 2
+DAEMONS = 2
+LEASE = 2.0
+HTTP_TIMEOUT = 1.0
+LATENCY = 0.1
+PHASES = ("received", "handled", "answered")
+ACCOUNT = {"x": "cx", "facebook": "cf"}
+
+
+@dataclass
+class Database:
+    server: PgServer
+    name: str = field(default_factory=lambda: "ha_" + uuid.uuid4().hex[:12])
+
+    def __post_init__(self) -> None:
+        with psycopg.connect(self.server.url(), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{self.name}"')
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.name)
+
+    def holder_pid(self, account: str) -> int | None:
+        """The pid of the daemon holding the post's lease (owners are host:pid:suffix)."""
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=2) as db:
+                row = db.execute(
+                    "SELECT owner FROM leases WHERE post_id = 'mensaje' AND account = %s AND expires_at > now()",
+                    (account,),
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        return int(str(row[0]).rsplit(":", 2)[1]) if row else None
+
+    def drop(self) -> None:
+        if self.server.running:
+            with psycopg.connect(self.server.url(), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE "{self.name}" WITH (FORCE)')
+
+
+class Cluster:
+    """A campaign folder whose daemons share one database, each with its own state folder and log."""
+
+    def __init__(self, folder: Path, api: FakeAPI, db: Database, schedule_in: float = 4.0) -> None:
+        self.db = db
+        self.campaign = Campaign(folder, api, timeout=HTTP_TIMEOUT)
+        message = self.campaign.message("hilo.txt", THREAD)
+        at = datetime.now(UTC) + timedelta(seconds=schedule_in)
+        self.campaign.schedule([{"id": "mensaje", "message": message, "at": at}])
+        self.processes: list[subprocess.Popen[bytes]] = []
+        refused: list[ServerEvent] = []  # the platforms refuse a text they already have
+        api.add_observer(lambda e: refused.append(e) if e.phase == "handled" and e.status in (400, 403) else None)
+        self.refused = refused
+
+    def start(self, count: int = DAEMONS) -> None:
+        for _ in range(count):
+            name = f"state-{len(self.processes) + 1}"
+            env = {"DATABASE_URL": self.db.url, "LEASE_SECONDS": str(LEASE)}
+            self.processes.append(self.campaign.start("--state-dir", name, "--exit-when-done", env_extra=env))
+
+    def finish_all(self, killed: set[int]) -> None:
+        for process in self.processes:
+            code = finish(process, timeout=90)
+            expected = -signal.SIGKILL if process.pid in killed else 0
+            assert code == expected, f"daemon {process.pid} exited {code}\n{self.campaign.logs()}"
+
+    def assert_published_once(self) -> None:
+        campaign = self.campaign
+        campaign.assert_thread(campaign.fragments("mensaje", "cx"))
+        assert campaign.page_texts() == campaign.fragments("mensaje", "cf")
+        assert self.refused == [], "a text was sent again"
+        campaign.logs()  # read through the secrets scan
+        campaign.assert_no_secrets()
+
+
+@pytest.fixture(name="server")
+def server_fixture(pg_server: PgServer) -> Iterator[PgServer]:
+    secretscan.register(pg_server.password, "the test PostgreSQL password")
+    yield pg_server
+    if not pg_server.running:  # a test that restarts the server left it stopped on failure
+        pg_server.start()
+
+
+# --- SIGKILL trials ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KillPlan:
+    number: int
+    platform: PlatformName
+    request: int  # the platform's n-th POST
+    phase: str
+    faults: tuple[int, ...]  # X POSTs answered by commit_then_drop
+
+    def __str__(self) -> str:
+        return f"trial {self.number}: kill at {self.platform} POST #{self.request} {self.phase}, drops {self.faults}"
+
+
+def plan_kills(seed: int) -> list[KillPlan]:
+    rng = random.Random(seed)
+    plans = []
+    for number in range(1, TRIALS + 1):
+        platform: PlatformName = "facebook" if number % 7 == 0 else "x"
+        request = 1 if platform == "facebook" else rng.randint(1, FRAGMENTS)
+        spots = [k for k in range(1, FRAGMENTS + 1) if not (platform == "x" and k == request)]
+        faults = tuple(sorted(rng.sample(spots, rng.choice((0, 1, 1, 2)))))
+        plans.append(KillPlan(number, platform, request, rng.choice(PHASES), faults))
+    return plans
+
+
+@dataclass
+class KillResult:
+    plan: KillPlan
+    killed: bool = False
+    takeover: float | None = None  # seconds from the kill to the next request of that account's platform
+    next_request: str = ""
+
+
+def run_kill_trial(server: PgServer, folder: Path, plan: KillPlan) -> KillResult:
+    result = KillResult(plan)
+    db = Database(server)
+    api = FakeAPI(latency=LATENCY).start()
+    try:
+        cluster = Cluster(folder, api, db)
+        for n in plan.faults:
+            api.before_request("x", "POST", n, lambda: api.commit_then_drop("x"))
+        killed: set[int] = set()
+        killed_at: list[float] = []
+
+        def observer(event: ServerEvent) -> str | None:
+            if killed_at and event.phase == "received" and event.platform == plan.platform and result.takeover is None:
+                result.takeover = time.monotonic() - killed_at[0]
+                result.next_request = f"{event.method} {event.path}"
+            if killed or (event.phase, event.platform, event.method, event.number) != (
+                plan.phase,
+                plan.platform,
+                "POST",
+                plan.request,
+            ):
+                return None
+            pid = db.holder_pid(ACCOUNT[plan.platform])
+            if pid is None:
+                return None
+            killed.add(pid)  # before the kill: the trial's thread may see the process end at once
+            killed_at.append(time.monotonic())
+            os.kill(pid, signal.SIGKILL)
+            result.killed = True
+            return "drop" if plan.phase in ("received", "handled") else None
+
+        api.add_observer(observer)
+        cluster.start()
+        cluster.finish_all(killed)
+        cluster.assert_published_once()
+    except BaseException as error:
+        raise AssertionError(f"seed {HA_SEED}, {plan}: {error}") from error
+    finally:
+        api.stop()
+        db.drop()
+    return result
+
+
+def test_sigkill_of_the_publishing_daemon_another_takes_over_nothing_twice(
+    server: PgServer, tmp_path: Path, summary_line: Callable[[str], None]
+) -> None:
+    plans = plan_kills(HA_SEED)
+    started = time.monotonic()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(lambda p: run_kill_trial(server, tmp_path / f"trial-{p.number}", p), plans))
+    takeovers = [r.takeover for r in results if r.takeover is not None]
+    points = {(r.plan.platform, r.plan.request, r.plan.phase) for r in results if r.killed}
+    summary_line(
+        f"HA SIGKILL trials: {len(results)} ({DAEMONS} daemons, lease {LEASE:g} s, HTTP timeout {HTTP_TIMEOUT:g} s, "
+        f"latency {LATENCY * 1000:.0f} ms), kills: {sum(r.killed for r in results)} at {len(points)} distinct "
+        f"points, seed {HA_SEED}, {time.monotonic() - started:.0f} s"
+    )
+    summary_line("  kill points: " + ", ".join(f"{p} #{n} {ph}" for p, n, ph in sorted(points)))
+    if takeovers:
+        summary_line(
+            f"  takeover after SIGKILL: median {statistics.median(takeovers):.2f} s, max {max(takeovers):.2f} s, "
+            f"min {min(takeovers):.2f} s ({len(takeovers)} takeovers)"
+        )
+    for r in results:
+        summary_line(f"  {r.plan}: takeover {r.takeover} by {r.next_request}")
+    assert len(results) >= 20
+    assert sum(r.killed for r in results) >= 18  # a kill point is missed only if no lease was readable then
+    assert len(takeovers) >= 15
+    assert all(t >= LEASE for t in takeovers)  # never before the dead holder's lease ran out
+
+
+# --- SIGSTOP, database restart, plan mismatch --------------------------------------------------------------
+
+
+def test_a_paused_holder_woken_after_its_lease_sends_nothing_twice(server: PgServer, tmp_path: Path) -> None:
+    db = Database(server)
+    api = FakeAPI(latency=LATENCY).start()
+    try:
+        cluster = Cluster(tmp_path / "c", api, db)
+        stopped: list[int] = []
+
+        def observer(event: ServerEvent) -> str | None:
+            if not stopped and (event.phase, event.platform, event.method, event.number) == ("handled", "x", "POST", 5):
+                pid = db.holder_pid("cx")
+                if pid is not None:
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            return None
+
+        api.add_observer(observer)
+        cluster.start()
+        wait_for(lambda: bool(stopped), 60, "the holder to be stopped at X POST #5")
+        # While it is stopped, the other daemon takes the post over; `status` names it as the holder.
+        (other,) = [p.pid for p in cluster.processes if p.pid != stopped[0]]
+
+        def status_names_the_other() -> bool:
+            out = cluster.campaign.command("status", "--state-dir", "state-1", "--database-url", db.url).stdout
+            return f":{other}:" in out.split("Publishing now (leases)")[-1].split("Daemons")[0]
+
+        wait_for(status_names_the_other, 30, "status to show the other daemon holding the post", interval=0.3)
+        time.sleep(1.0)
+        os.kill(stopped[0], signal.SIGCONT)
+        cluster.finish_all(set())
+        cluster.assert_published_once()
+        woken = next(i for i, p in enumerate(cluster.processes, 1) if p.pid == stopped[0])
+        assert "nothing more" in cluster.campaign.log(woken) or "not sent" in cluster.campaign.log(woken)
+    finally:
+        api.stop()
+        db.drop()
+
+
+def test_the_database_restarted_mid_thread_the_daemons_reconnect_and_finish(server: PgServer, tmp_path: Path) -> None:
+    db = Database(server)
+    api = FakeAPI(latency=LATENCY).start()
+    try:
+        cluster = Cluster(tmp_path / "c", api, db)
+        restarted = threading.Event()
+
+        def restart() -> None:
+            server.stop()
+            time.sleep(1.5)
+            server.start()
+            restarted.set()
+
+        def observer(event: ServerEvent) -> str | None:
+            if (event.phase, event.platform, event.method, event.number) == ("answered", "x", "POST", 6):
+                threading.Thread(target=restart, daemon=True).start()
+            return None
+
+        api.add_observer(observer)
+        cluster.start()
+        wait_for(restarted.is_set, 60, "the database to restart")
+        cluster.finish_all(set())
+        cluster.assert_published_once()
+        assert "StoreUnavailable" in cluster.campaign.logs() or "connect" in cluster.campaign.logs()
+    finally:
+        api.stop()
+        db.drop()
+
+
+def test_a_daemon_with_another_schedule_is_refused(server: PgServer, tmp_path: Path) -> None:
+    db = Database(server)
+    api, second_api = FakeAPI().start(), FakeAPI().start()
+    try:
+        first = Cluster(tmp_path / "a", api, db, schedule_in=600)
+        first.start(1)
+        wait_for(lambda: "shared by several daemons" in first.campaign.log(), 30, "the first daemon to register")
+        other = Cluster(tmp_path / "b", second_api, db, schedule_in=900)  # another time: another plan
+        other.start(1)
+        assert finish(other.processes[0], timeout=30) == 1
+        assert "differs from the plan of" in other.campaign.log()
+        status = first.campaign.command("status", "--state-dir", "state-1", "--database-url", db.url)
+        assert status.returncode == 0, status.stderr
+        assert f":{first.processes[0].pid}:" in status.stdout.split("Daemons")[1]
+        first.processes[0].send_signal(signal.SIGTERM)
+        assert finish(first.processes[0]) == 0
+    finally:
+        api.stop()
+        second_api.stop()
+        db.drop()
