@@ -13,7 +13,8 @@ sent more than EARLY_MS before its time is a miss, whatever the other figures.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,14 +83,15 @@ def _register(server: Server, accounts: Sequence[AccountSpec]) -> dict[str, str]
     return env
 
 
-def measure(folder: Path, scenario_of: str) -> tuple[str, list[float]]:
-    """Run one scenario; the delay of every post, in seconds."""
+def measure(folder: Path, scenario_of: str, database_url: str | None = None) -> tuple[str, list[float]]:
+    """Run one scenario (on the PostgreSQL outbox at `database_url` if given); the delay of every post, in s."""
     server = Server(latency=LATENCY).start()
     try:
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=LEAD + 1)
         scenario = staggered(start) if scenario_of == "staggered" else burst(start)
         campaign = CampaignFolder(folder)
-        campaign.env(_register(server, scenario.accounts) | connection_env(server))
+        database = {"DATABASE_URL": database_url} if database_url else {}
+        campaign.env(_register(server, scenario.accounts) | connection_env(server) | database)
         for name, text in scenario.messages.items():
             campaign.message(name, text)
         campaign.schedule(scenario.accounts, [spec for spec, _ in scenario.posts])
@@ -110,7 +112,7 @@ def measure(folder: Path, scenario_of: str) -> tuple[str, list[float]]:
                 arrivals = [moment for moment in arrivals if moment > first + LATENCY]  # the next post's
         if len(found) != len(scenario.posts):
             raise RuntimeError(f"{len(found)} posts measured, {len(scenario.posts)} scheduled")
-        return scenario.name, found
+        return scenario.name + (" (PostgreSQL)" if database_url else ""), found
     finally:
         server.stop()
 
@@ -131,6 +133,23 @@ def _summary(name: str, found: Sequence[float]) -> list[Check]:
     ]  # fmt: skip
 
 
+@contextmanager
+def postgres() -> Iterator[str | None]:
+    """A throwaway PostgreSQL server with fsync on, as in production (None when not installed)."""
+    from tests.pgserver import PgServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        yield None
+        return
+    server = PgServer(bindir, durable=True)
+    try:
+        server.start()
+        yield server.url()
+    finally:
+        server.remove()
+
+
 def run(quick: bool) -> list[Check]:
     heading(f"3. firing accuracy: scheduled time -> first request on the server, latency {LATENCY * 1000:.0f} ms")
     checks: list[Check] = []
@@ -140,6 +159,12 @@ def run(quick: bool) -> list[Check]:
             name, found = measure(Path(temp) / scenario, scenario)
             everything += found
             checks += _summary(name, found)
+        with postgres() as url:
+            if url is None:
+                say("burst on PostgreSQL: skipped (PostgreSQL is not installed)")
+            else:
+                name, found = measure(Path(temp) / "burst-pg", "burst", url)
+                checks += _summary(name, found)
     checks += _summary("all", everything)
     show(checks)
     return checks

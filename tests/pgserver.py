@@ -36,8 +36,9 @@ def _free_port() -> int:
 class PgServer:
     """One server. start()/stop() may be called repeatedly (the data folder and the port are kept)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable  # fsync on, as in production (the benchmarks); off for the tests' speed
         self.as_root = os.geteuid() == 0
         self.folder = Path(tempfile.mkdtemp(prefix="pgtest-"))
         self.data = self.folder / "data"
@@ -83,8 +84,7 @@ class PgServer:
                 f"-c port={self.port}",
                 f"-c unix_socket_directories={self.folder}",
                 "-c max_connections=200",
-                "-c fsync=off",  # a test server: durability is the production server's job
-                "-c full_page_writes=off",
+                *([] if self.durable else ["-c fsync=off", "-c full_page_writes=off"]),  # tests: speed first
             ]
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")

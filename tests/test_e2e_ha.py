@@ -49,6 +49,7 @@ HTTP_TIMEOUT = 1.0
 LATENCY = 0.1
 PHASES = ("received", "handled", "answered")
 ACCOUNT = {"x": "cx", "facebook": "cf"}
+IN_FLIGHT = 0.5  # seconds after a kill in which a request arriving may still be the dead daemon's
 
 
 @dataclass
@@ -172,8 +173,12 @@ def run_kill_trial(server: PgServer, folder: Path, plan: KillPlan) -> KillResult
         killed_at: list[float] = []
 
         def observer(event: ServerEvent) -> str | None:
-            if killed_at and event.phase == "received" and event.platform == plan.platform and result.takeover is None:
-                result.takeover = time.monotonic() - killed_at[0]
+            # The takeover: the first request of the platform from the survivor. A request the dead daemon sent
+            # just before the kill may still arrive in the first moments: those are not the survivor's.
+            since = time.monotonic() - killed_at[0] if killed_at else 0.0
+            first = result.takeover is None and event.phase == "received" and event.platform == plan.platform
+            if first and since > IN_FLIGHT:
+                result.takeover = since
                 result.next_request = f"{event.method} {event.path}"
             if killed or (event.phase, event.platform, event.method, event.number) != (
                 plan.phase,
@@ -224,7 +229,7 @@ def test_sigkill_of_the_publishing_daemon_another_takes_over_nothing_twice(
             f"min {min(takeovers):.2f} s ({len(takeovers)} takeovers)"
         )
     for r in results:
-        summary_line(f"  {r.plan}: takeover {r.takeover} by {r.next_request}")
+        summary_line(f"  {r.plan}: takeover {r.takeover or 0:.2f} s, first {r.next_request}")
     assert len(results) >= 20
     assert sum(r.killed for r in results) >= 18  # a kill point is missed only if no lease was readable then
     assert len(takeovers) >= 15
