@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import dryrun, firing, scale, thread
+from bench import dryrun, firing, scale, takeover, thread
 from bench.report import Check, heading, machine, show
 
 BENCHMARKS: dict[str, Callable[[bool], list[Check]]] = {
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Check]]] = {
     thread.NAME: thread.run,
     firing.NAME: firing.run,
     scale.NAME: scale.run,
+    takeover.NAME: takeover.run,
 }
 
 

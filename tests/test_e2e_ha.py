@@ -86,9 +86,18 @@ class Database:
 class Cluster:
     """A campaign folder whose daemons share one database, each with its own state folder and log."""
 
-    def __init__(self, folder: Path, api: FakeAPI, db: Database, schedule_in: float = 4.0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        api: FakeAPI,
+        db: Database,
+        schedule_in: float = 4.0,
+        lease: float = LEASE,
+        http_timeout: float = HTTP_TIMEOUT,
+    ) -> None:
         self.db = db
-        self.campaign = Campaign(folder, api, timeout=HTTP_TIMEOUT)
+        self.lease = lease
+        self.campaign = Campaign(folder, api, timeout=http_timeout)
         message = self.campaign.message("hilo.txt", THREAD)
         at = datetime.now(UTC) + timedelta(seconds=schedule_in)
         self.campaign.schedule([{"id": "mensaje", "message": message, "at": at}])
@@ -100,7 +109,7 @@ class Cluster:
     def start(self, count: int = DAEMONS) -> None:
         for _ in range(count):
             name = f"state-{len(self.processes) + 1}"
-            env = {"DATABASE_URL": self.db.url, "LEASE_SECONDS": str(LEASE)}
+            env = {"DATABASE_URL": self.db.url, "LEASE_SECONDS": str(self.lease)}
             self.processes.append(self.campaign.start("--state-dir", name, "--exit-when-done", env_extra=env))
 
     def finish_all(self, killed: set[int]) -> None:
@@ -161,12 +170,15 @@ class KillResult:
     next_request: str = ""
 
 
-def run_kill_trial(server: PgServer, folder: Path, plan: KillPlan) -> KillResult:
+def run_kill_trial(
+    server: PgServer, folder: Path, plan: KillPlan, lease: float = LEASE, http_timeout: float = HTTP_TIMEOUT
+) -> KillResult:
+    """One trial (bench/takeover.py runs it too, with other settings)."""
     result = KillResult(plan)
     db = Database(server)
     api = FakeAPI(latency=LATENCY).start()
     try:
-        cluster = Cluster(folder, api, db)
+        cluster = Cluster(folder, api, db, lease=lease, http_timeout=http_timeout)
         for n in plan.faults:
             api.before_request("x", "POST", n, lambda: api.commit_then_drop("x"))
         killed: set[int] = set()
