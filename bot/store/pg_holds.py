@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from bot.store.pg_outbox import Key
-from bot.store.pg_query import Query, aware
+from bot.store.pg_outbox import Key, aware
+from bot.store.pg_query import Query
 
 T = TypeVar("T")
 
