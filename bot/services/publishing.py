@@ -50,6 +50,7 @@ logger = logging.getLogger("bot.daemon")  # its lines are the daemon's
 HEARTBEAT_EVERY = timedelta(seconds=5)
 LIVE_WITHIN = timedelta(seconds=30)  # a daemon not seen for this long no longer counts for the plan check
 AFTER_EXPIRY = timedelta(milliseconds=50)  # retry a held lease this long after it expires
+MAX_WARM = 60  # connections opened at start, at most (PostgreSQL's default max_connections is 100)
 
 
 class HolderView(Outbox, Protocol):
@@ -80,6 +81,8 @@ class LeaseStore(Protocol):
     def unregister_daemon(self, owner: str) -> None: ...
 
     def daemons(self, live_within: timedelta) -> list[DaemonInfo]: ...
+
+    def warm(self, connections: int) -> None: ...
 
 
 def new_owner() -> str:
@@ -248,6 +251,8 @@ class Publishing:
             return
         self._digest = plan_digest(plan)
         self.leases.register_daemon(self.owner, self._digest, live_within=LIVE_WITHIN)
+        # a connection per account publishing at once, the heartbeat's and a spare, opened now, not at 08:00
+        self.leases.warm(min(len({p.account.name for p in plan.posts}) + 2, MAX_WARM))
         self._beat = threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True)
         self._beat.start()
 

@@ -3,9 +3,9 @@
 Selected by DATABASE_URL (`postgresql://user:password@host:port/dbname`); callers import this module lazily.
 The password is never shown: messages name the database as `postgresql://user@host:port/dbname`.
 
-Connections: one per thread, in autocommit mode with explicit transactions, the session in UTC with lock
-and statement timeouts and TCP keepalives (a cut network is noticed in seconds, not hours). Losing the
-connection (a restarted server, a network cut):
+Connections: pooled (one transaction at a time each), in autocommit mode with explicit transactions, the
+session in UTC with lock and statement timeouts and TCP keepalives (a cut network is noticed in seconds, not
+hours). Losing the connection (a restarted server, a network cut):
 
 - a read, or a write that failed before its COMMIT was sent (so the server rolled it back), is run again
   once on a new connection: nothing half-done can result;
@@ -56,28 +56,27 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
+class _Reconnect(Exception):
+    """The connection broke before COMMIT was sent: the server rolled back; the transaction may run again."""
+
+
 class _Connections:
-    """Per-thread connections to one database, and the transaction runner with its reconnection rule."""
+    """A pool of connections to one database, and the transaction runner with its reconnection rule."""
 
     def __init__(self, url: str) -> None:
         self.where = describe_url(url)
         self._url = url
         self._password = str(psycopg.conninfo.conninfo_to_dict(url).get("password") or "")
-        self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list[Connection] = []
+        self._idle: list[Connection] = []  # open, between transactions
         self._closed = False
 
     def _text(self, error: BaseException) -> str:
         text = " ".join(str(error).split())
         return text.replace(self._password, "****") if self._password else text
 
-    def _get(self) -> Connection:
-        if self._closed:
-            raise OutboxError(f"the outbox {self.where} is closed")
-        connection: Connection | None = getattr(self._local, "connection", None)
-        if connection is not None and not connection.closed:
-            return connection
+    def _connect(self) -> Connection:
         try:
             connection = psycopg.connect(
                 self._url,
@@ -98,15 +97,46 @@ class _Connections:
                 connection.close()
                 raise OutboxError(f"the outbox {self.where} is closed")
             self._open.append(connection)
-        self._local.connection = connection
         return connection
+
+    def _get(self) -> Connection:
+        """An idle connection, or a new one. Each is used by one transaction at a time, then put back."""
+        with self._lock:
+            if self._closed:
+                raise OutboxError(f"the outbox {self.where} is closed")
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.closed:
+                    return connection
+        return self._connect()
+
+    def _put(self, connection: Connection) -> None:
+        with self._lock:
+            if not self._closed and not connection.closed:
+                self._idle.append(connection)
+
+    def warm(self, count: int) -> None:
+        """Open connections until `count` are idle, so that posts due at the same instant do not each wait for a
+        new connection (its authentication) before their first write. Best effort: an error is left for later."""
+        with self._lock:
+            missing = count - len(self._idle)
+        for _ in range(missing):
+            try:
+                self._put(self._connect())
+            except OutboxError:
+                return
+
+    def _drop_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            self._drop(connection)
 
     def _drop(self, connection: Connection) -> None:
         connection.close()
         with self._lock:
             if connection in self._open:
                 self._open.remove(connection)
-        self._local.connection = None
 
     def close(self) -> None:
         with self._lock:
@@ -114,44 +144,54 @@ class _Connections:
             for connection in self._open:
                 connection.close()
             self._open.clear()
+            self._idle.clear()
 
     def run(self, body: Callable[[Query], T], *, write: bool) -> T:
         """Run `body` in one transaction (a read-only snapshot unless `write`), with the reconnection rule."""
         for attempt in (1, 2):
             connection = self._get()
-
-            def query(sql: str, params: Sequence[object] = (), connection: Connection = connection) -> Result:
-                cursor = connection.execute(sql, params)
-                rows = cursor.fetchall() if cursor.description is not None else []
-                return Result(rows, cursor.rowcount)
-
-            committing = False
             try:
-                connection.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                result = body(query)
-                committing = True
-                connection.execute("COMMIT")
-                return result
-            except psycopg.Error as error:
-                if connection.broken or connection.closed:
-                    self._drop(connection)
-                    if committing and write:
-                        raise StoreUnavailable(
-                            f"the connection to {self.where} was lost while committing ({self._text(error)}): the "
-                            "change may or may not be recorded",
-                            in_doubt=True,
-                        ) from None
-                    if attempt == 1:
-                        continue  # the server rolled the transaction back: run it again on a new connection
-                    raise StoreUnavailable(f"lost the connection to {self.where}: {self._text(error)}") from None
-                self._rollback(connection)
-                if isinstance(error, _BUSY):
-                    raise StoreUnavailable(f"{self.where} is busy ({self._text(error)}): try again") from None
-                raise OutboxError(f"{self.where}: {self._text(error)}") from None
-            except BaseException:
-                self._rollback(connection)
-                raise
+                return self._run_on(connection, body, write=write)
+            except _Reconnect as lost:
+                if attempt == 2:
+                    raise StoreUnavailable(f"lost the connection to {self.where}: {lost}") from None
+                # the server rolled the transaction back: run it again on a new connection (the idle ones
+                # most likely broke the same way: a restarted server)
+                self._drop_idle()
+            finally:
+                self._put(connection)  # unless it was dropped (closed)
         raise AssertionError("unreachable")
+
+    def _run_on(self, connection: Connection, body: Callable[[Query], T], *, write: bool) -> T:
+        def query(sql: str, params: Sequence[object] = ()) -> Result:
+            cursor = connection.execute(sql, params)
+            rows = cursor.fetchall() if cursor.description is not None else []
+            return Result(rows, cursor.rowcount)
+
+        committing = False
+        try:
+            connection.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            result = body(query)
+            committing = True
+            connection.execute("COMMIT")
+            return result
+        except psycopg.Error as error:
+            if connection.broken or connection.closed:
+                self._drop(connection)
+                if committing and write:
+                    raise StoreUnavailable(
+                        f"the connection to {self.where} was lost while committing ({self._text(error)}): the "
+                        "change may or may not be recorded",
+                        in_doubt=True,
+                    ) from None
+                raise _Reconnect(self._text(error)) from None
+            self._rollback(connection)
+            if isinstance(error, _BUSY):
+                raise StoreUnavailable(f"{self.where} is busy ({self._text(error)}): try again") from None
+            raise OutboxError(f"{self.where}: {self._text(error)}") from None
+        except BaseException:
+            self._rollback(connection)
+            raise
 
     def _rollback(self, connection: Connection) -> None:
         try:
@@ -197,6 +237,10 @@ class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgLeaseMethods):
             db.close()
             raise
         return cls(db, monotonic=monotonic)
+
+    def warm(self, connections: int) -> None:
+        """Have this many connections open and idle (before posts fire together)."""
+        self._db.warm(connections)
 
     def close(self) -> None:
         """Close every connection (a holder's view shares its store's connections and closes nothing)."""
