@@ -1,0 +1,124 @@
+"""Publishing under a lease (bot/services/publishing.py) on a real PostgreSQL outbox, and store selection.
+
+The daemons' end-to-end behaviour is tests/test_e2e_ha.py; here one process plays two daemons (two owners).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.credentials import Environment
+from bot.services.job import JobResult
+from bot.services.publishing import LeaseSettings, Publishing
+from bot.services.runner import RetryPolicy, publish_post
+from bot.services.stores import lease_settings
+from bot.states import FragmentState, Outcome
+from bot.store import Outbox
+from bot.store.leases import LeaseLost
+from bot.store.postgres import PostgresOutbox
+from tests.fakes import FakePublisher, make_post
+from tests.helpers import run_cli
+
+SETTINGS = LeaseSettings(timedelta(seconds=5), http_timeout_seconds=1.0)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(name="store")
+def store_fixture(pg_url: str) -> Iterator[PostgresOutbox]:
+    store = PostgresOutbox.open(pg_url)
+    yield store
+    store.close()
+
+
+def test_a_second_daemon_comes_back_when_the_holders_lease_expires_and_the_lease_is_released_after(
+    store: PostgresOutbox,
+) -> None:
+    post = make_post(2)
+    first = Publishing(store, store, SETTINGS, _now, owner="daemon-a")
+    second = Publishing(store, store, SETTINGS, _now, owner="daemon-b")
+    seen: list[JobResult] = []
+
+    def body(outbox: Outbox) -> JobResult:
+        seen.append(second.run(post, lambda _: JobResult(Outcome.SENT)))  # while the first one holds it
+        result = publish_post(post, outbox, FakePublisher(), _now, RetryPolicy())
+        return JobResult(result.kind, result.next_at, result.message)
+
+    assert first.run(post, body).kind == Outcome.SENT
+    (waiting,) = seen
+    assert waiting.kind == Outcome.LATER and "daemon-a" in waiting.message
+    assert waiting.at is not None and waiting.at > _now()
+    assert store.leases() == []  # released after a normal run: the next holder need not wait
+
+
+def test_the_runner_sends_nothing_once_the_send_grace_after_mark_sending_has_passed(pg_url: str) -> None:
+    ticks = [0.0]
+
+    def monotonic() -> float:  # every call is 1.5 s later: mark_sending's start to the request exceeds 2 s
+        ticks[0] += 1.5
+        return ticks[0]
+
+    store = PostgresOutbox.open(pg_url, monotonic=monotonic)
+    try:
+        post = make_post(2)
+        lease = store.acquire_lease(post.id, post.account.name, "daemon-a", timedelta(seconds=60))
+        assert lease is not None
+        publisher = FakePublisher()
+        with pytest.raises(LeaseLost, match="since mark_sending"):
+            publish_post(post, store.as_holder(lease), publisher, _now, RetryPolicy())
+        assert publisher.publish_calls == []
+        states = [r.state for r in store.fragments_of(post.id, post.account.name)]
+        assert states == [FragmentState.PENDING, FragmentState.PENDING]  # put back: nothing went out
+    finally:
+        store.close()
+
+
+def test_a_run_whose_lease_was_taken_over_sends_nothing_and_retries(store: PostgresOutbox, pg_url: str) -> None:
+    post = make_post(2)
+    publishing = Publishing(store, store, SETTINGS, _now, owner="daemon-a")
+    publisher = FakePublisher()
+
+    def body(outbox: Outbox) -> JobResult:
+        with psycopg.connect(pg_url, autocommit=True) as db:  # another daemon's token now (a takeover)
+            db.execute("UPDATE leases SET token = token + 1000")
+        result = publish_post(post, outbox, publisher, _now, RetryPolicy())
+        return JobResult(result.kind, result.next_at, result.message)
+
+    result = publishing.run(post, body)
+    assert result.kind == Outcome.RETRY and "no longer current" in result.message
+    assert publisher.publish_calls == []
+
+
+def test_without_leases_the_run_goes_straight_to_the_outbox(tmp_path: Path) -> None:
+    from bot.store.sqlite import SqliteOutbox
+
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    try:
+        publishing = Publishing(outbox, None, LeaseSettings(), _now)
+        assert publishing.run(make_post(1), lambda o: JobResult(Outcome.SENT, None, str(o is outbox))).message == "True"
+        outbox.assert_may_send()  # a no-op: one daemon per state folder
+    finally:
+        outbox.close()
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "nan", "7200"])
+def test_a_bad_lease_length_is_refused_naming_the_setting(value: str) -> None:
+    with pytest.raises(ValueError, match="LEASE_SECONDS"):
+        lease_settings(None, Environment({"LEASE_SECONDS": value}), 30.0)
+    assert lease_settings(None, Environment({"LEASE_SECONDS": "3"}), 1.0).ttl == timedelta(seconds=3)
+    assert lease_settings(None, Environment({}), 30.0).takeover_wait == timedelta(seconds=32)
+
+
+def test_status_refuses_a_database_written_by_a_newer_bot(store: PostgresOutbox, pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute("UPDATE bot_schema SET version = version + 1")
+    result = run_cli("status", "--database-url", pg_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "newer" in result.stderr and "Traceback" not in result.stderr
