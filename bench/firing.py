@@ -97,6 +97,8 @@ def measure(folder: Path, scenario_of: str, database_url: str | None = None) -> 
         campaign.schedule(scenario.accounts, [spec for spec, _ in scenario.posts])
         with Daemon(folder, "--exit-when-done") as daemon:
             daemon.wait_for(READY, 30)
+            spare = (start - datetime.now(UTC)).total_seconds()
+            say(f"{scenario.name}: the daemon was ready {spare:.2f} s before the first post's time")
             if daemon.finish(120) != 0:
                 raise RuntimeError(f"the daemon failed:\n{daemon.log()}")
         found: list[float] = []

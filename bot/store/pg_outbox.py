@@ -100,22 +100,24 @@ class PgOutboxMethods:
 
     @staticmethod
     def _insert_fragments(q: Query, post: Post, indexes: range | list[int], stamp: datetime) -> None:
-        for index in indexes:
-            fragment = post.fragments[index - 1]
-            q(
-                "INSERT INTO fragments (post_id, account, idx, total, text, at, state, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, 'pending', %s, %s)",
-                (
-                    post.id,
-                    post.account.name,
-                    fragment.index,
-                    fragment.total,
-                    fragment.text,
-                    aware(fragment.at),
-                    stamp,
-                    stamp,
-                ),
-            )
+        fragments = [post.fragments[index - 1] for index in indexes]
+        if not fragments:
+            return
+        q(  # one statement for every fragment: one round trip, not one per fragment
+            "INSERT INTO fragments (post_id, account, idx, total, text, at, state, created_at, updated_at)"
+            " SELECT %s, %s, u.idx, u.total, u.text, u.at, 'pending', %s, %s"
+            " FROM unnest(%s::integer[], %s::integer[], %s::text[], %s::timestamptz[]) AS u(idx, total, text, at)",
+            (
+                post.id,
+                post.account.name,
+                stamp,
+                stamp,
+                [f.index for f in fragments],
+                [f.total for f in fragments],
+                [f.text for f in fragments],
+                [aware(f.at) for f in fragments],
+            ),
+        )
 
     def accept_edit(self, post: Post, now: datetime) -> int:
         """Adopt the post's current texts for every fragment not yet sent (see SqliteOutbox.accept_edit)."""
