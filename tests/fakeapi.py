@@ -936,6 +936,10 @@ def _shorten_urls(text: str) -> tuple[str, list[dict[str, object]]]:
 
 
 class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: 50 accounts connecting at the same instant overflowed it, and the
+    # dropped connections were retried by the clients' TCP one second later. Real API front ends do not do that.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away (timed out, or was killed by a crash test) is not the server's error."""
         if not isinstance(sys.exc_info()[1], OSError):

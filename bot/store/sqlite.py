@@ -29,6 +29,7 @@ from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSum
 from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
 from bot.store.sqlite_schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION
+from bot.store.sqlite_sync import GroupSync
 
 logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
 
@@ -45,6 +46,7 @@ class SqliteOutbox:
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
+        self._sync = GroupSync(path.with_name(path.name + "-wal"))
 
     @classmethod
     def open(cls, state_dir: Path, *, create: bool = True) -> SqliteOutbox:
@@ -105,7 +107,8 @@ class SqliteOutbox:
             connection.row_factory = sqlite3.Row
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = FULL")  # a commit survives a power cut, not just a crash
+            # A commit survives a power cut, not just a crash: _tx flushes the WAL before returning (group commit).
+            connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
             self._connections.append(connection)
         self._local.connection = connection
@@ -113,23 +116,21 @@ class SqliteOutbox:
 
     @contextmanager
     def _tx(self, *, synced: bool = True) -> Iterator[sqlite3.Connection]:
-        """One write transaction. `synced=False`: its commit is not fsynced by itself but by the next synced
-        commit (the WAL is one file, written in order), for a write that nothing is sent on before then."""
+        """One write transaction, on disk when it returns (group commit: sqlite_sync.py). `synced=False`: not
+        waited for; the next synced commit flushes it too (the WAL is one file, written in order), for a
+        write that nothing is sent on before then."""
         connection = self._conn()
         with self._write_lock:  # never nested: each method is one transaction
-            if not synced:
-                connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("BEGIN IMMEDIATE")
             try:
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield connection
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-            finally:
-                if not synced:
-                    connection.execute("PRAGMA synchronous = FULL")
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            number = self._sync.committed()
+        if synced:
+            self._sync.wait(number)  # outside the write lock: other writers commit meanwhile, one flush for all
 
     def _migrate(self) -> None:
         with self._tx() as db:
