@@ -578,7 +578,8 @@ def test_html_preview_does_not_import_network_libraries(tmp_path: Path) -> None:
         "import sys\n"
         "from bot.commands import main\n"
         f"assert main(['preview', '--format', 'html', '--output', {str(tmp_path / 'p.html')!r}]) == 0\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'apscheduler', 'requests'})\n"
+        "forbidden = {'tweepy', 'facebook', 'apscheduler', 'requests', 'apprise', 'psycopg', 'PIL'}\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & forbidden)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
