@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import itertools
 import signal
+import socket
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -174,3 +177,28 @@ def test_alerts_test_exit_codes(campaign: Campaign, http_receiver: HttpReceiver)
     bad = campaign.command("alerts", "test", "--env-file", "alerts.env")
     assert bad.returncode == 2 and "alerts.env:1:32: ALERT_URLS #2" in bad.stderr, bad.stderr
     assert "nothing was sent" in bad.stderr
+
+
+def test_systemd_hears_ready_watchdog_and_stopping(campaign: Campaign) -> None:
+    office_campaign(campaign, datetime.now(UTC) + timedelta(days=1), {})
+    folder = Path(tempfile.mkdtemp(prefix="notify-", dir="/tmp"))  # AF_UNIX paths are short: not under tmp_path
+    path = folder / "notify.sock"
+    messages: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        server.settimeout(10)
+        process = campaign.start("--preflight", "0", env_extra={"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "2000000"})
+        try:
+            while messages.count("WATCHDOG=1") < 2:
+                messages.append(server.recv(4096).decode())
+            process.send_signal(signal.SIGTERM)
+            while "STOPPING=1" not in messages:
+                messages.append(server.recv(4096).decode())
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            assert finish(process) == 0
+    path.unlink()
+    folder.rmdir()
+    assert messages[0].startswith("READY=1\nSTATUS=")
+    assert messages.index("STOPPING=1") > messages.index("WATCHDOG=1")
