@@ -66,7 +66,7 @@ def test_a_rejected_page_token_alerts_before_the_post_and_when_held_while_the_th
 ) -> None:
     at = datetime.now(UTC) + timedelta(seconds=8)
     office_campaign(campaign, at, {"ALERT_URLS": f"json://127.0.0.1:{http_receiver.port}/alerts"}, WRONG_PAGE_TOKEN)
-    process = campaign.start("--exit-when-done")
+    process = campaign.start("--exit-when-done", "--preflight", "1h")
     try:
         wait_for(lambda: bool(titled(http_receiver, "Pre-flight failed")), 10, "the pre-flight failure alert")
         (preflight,) = titled(http_receiver, "Pre-flight failed")
