@@ -202,3 +202,16 @@ def test_systemd_hears_ready_watchdog_and_stopping(campaign: Campaign) -> None:
     folder.rmdir()
     assert messages[0].startswith("READY=1\nSTATUS=")
     assert messages.index("STOPPING=1") > messages.index("WATCHDOG=1")
+
+
+def test_run_refuses_bad_alert_and_heartbeat_settings_before_touching_the_state(campaign: Campaign) -> None:
+    env = {"ALERT_URLS": "http://hooks.example.org/x", "ALERT_LEVEL": "loud", "HEARTBEAT_SECONDS": "0"}
+    office_campaign(campaign, datetime.now(UTC) + timedelta(days=1), env)
+    for dry in ((), ("--dry-run",)):
+        result = campaign.command("run", "--state-dir", "state", "--env-file", ".env", *dry)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert ".env:9:12: error: ALERT_URLS #1 http://hooks.example.org http:// is a web address" in result.stderr
+        assert ".env:10:13: error: ALERT_LEVEL='loud' is not a level" in result.stderr
+        assert "HEARTBEAT_SECONDS='0' is not a period" in result.stderr
+    assert not (campaign.folder / "state").exists()

@@ -57,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
     schedule, plan, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))
     env, env_problems = load_environment(args.env_file)
     if schedule is not None and plan is not None:
-        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run)
+        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run) + settings_problems(env)
     if schedule is None or plan is None or errors(problems):
         report(errors(problems), sys.stderr)
         return EXIT_INVALID
@@ -86,7 +86,7 @@ def _startup_problems(
 ) -> list[Problem]:
     if dry_run:
         return []
-    return env_problems + credential_problems(schedule, env, missing_is_error=True) + settings_problems(env)
+    return env_problems + credential_problems(schedule, env, missing_is_error=True)
 
 
 def _run_locked(

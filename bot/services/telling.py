@@ -35,15 +35,17 @@ def settings_problems(env: Environment) -> list[Problem]:
     """ALERT_URLS, ALERT_LEVEL, HEARTBEAT_URL and HEARTBEAT_SECONDS as `run` needs them (errors only)."""
     from bot.heartbeat import check_heartbeat_url
 
+    def where(name: str) -> Position:
+        return env.position_of(name) or Position(f"{name} (environment)")
+
     problems = [p for p in alert_problems(env) if p.severity == "error"]
-    where = {name: env.position_of(name) or Position(f"{name} (environment)") for name in (HEARTBEAT_URL,)}
     url = env.get(HEARTBEAT_URL)
     if url and (problem := check_heartbeat_url(url)):
-        problems.append(Problem(where[HEARTBEAT_URL], problem))
+        problems.append(Problem(where(HEARTBEAT_URL), problem))
     try:
         parse_heartbeat_seconds(env.get(HEARTBEAT_SECONDS))
     except ValueError as error:
-        problems.append(Problem(env.position_of(HEARTBEAT_SECONDS) or Position(HEARTBEAT_SECONDS), str(error)))
+        problems.append(Problem(where(HEARTBEAT_SECONDS), str(error)))
     return problems
 
 
