@@ -80,10 +80,10 @@ def _field(name: str, value: str) -> bytes:
 
 
 def target(account: Account) -> str:
-    """Where the post lands: the X handle (lower-cased) or the Facebook Page id, as the platform table says."""
+    """Where the post lands: the X handle (lower-cased) or the Facebook Page id."""
     identity = PLATFORMS[account.platform].identity
     if identity == "handle" and account.handle:
-        return account.handle.lstrip("@").lower()
+        return account.handle.lstrip("@").lower()  # X ignores the case of handles
     if identity == "page_id" and account.page_id:
         return account.page_id
     raise ValueError(f"account '{account.name}' has no handle or page id")  # config.py requires one
