@@ -131,7 +131,6 @@ class Plan:
     timezone: ZoneInfo
     now: datetime
     posts: tuple[Post, ...]
-    warnings: tuple[Warning_, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from bot.commands.common import EXIT_FAILURE, EXIT_OK
 from bot.commands.reading import plan_and_outbox
 from bot.commands.sharing import sharing, sharing_text, with_sharing_json
 from bot.model import Plan
+from bot.services.preflight import read_failures
 from bot.services.status import AccountStatus, PostStatus, collect
 from bot.states import PostState
 from bot.store import OutboxError
@@ -31,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
         return code
     outbox = store.outbox if store is not None else None
     try:
-        accounts, rows = collect(plan, outbox, now)
+        accounts, rows = collect(plan, outbox, now, read_failures(args.state_dir))
         shared = sharing(store.leases) if store is not None and store.leases is not None else None
     except OutboxError as error:  # the database went away meanwhile
         print(f"error: {error}", file=sys.stderr)

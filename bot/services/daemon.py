@@ -27,6 +27,7 @@ from bot.publishers.base import Publisher
 from bot.publishers.factory import make_publisher, preload
 from bot.services import campaign
 from bot.services.accounts import Accounts
+from bot.services.alerting import DaemonEvents, NoEvents
 from bot.services.decide import Decision, Step, decide
 from bot.services.environment import credential_problems
 from bot.services.job import JobResult, RunSettings, mark_missed, run_job
@@ -74,8 +75,10 @@ class Daemon:
         clock: Callable[[], datetime] = _utcnow,
         publisher_factory: Callable[[Account, Environment], Publisher] | None = None,
         report: Callable[[Sequence[Problem]], None] = _log_problems,
+        events: DaemonEvents | None = None,
         publishing: Publishing | None = None,
     ) -> None:
+        self.events = events or NoEvents()  # alerts and pre-flight (bot/services/alerting.py)
         self.schedule_path = schedule_path
         self.marker = state_dir / RESUME_MARKER
         self.outbox = outbox
@@ -86,8 +89,7 @@ class Daemon:
         self.exit_when_done = exit_when_done
         self.policy = policy or RetryPolicy()
         self.clock = clock
-        # with a shared store (PostgreSQL), each run holds the post's lease: see services/publishing.py
-        self.publishing = publishing or Publishing(outbox, None, LeaseSettings(), clock)
+        self.publishing = publishing or Publishing(outbox, None, LeaseSettings(), clock)  # leases: a shared store
         self.accounts = Accounts(env, publisher_factory or self._platform_publisher)
         self._report = report  # where a reload's problems go (the run command: stderr, as `validate` prints)
         self.stop_requested = threading.Event()
@@ -124,6 +126,7 @@ class Daemon:
         self._timers.start()
         self._reconcile()
         self._timers.watch(self._watch, WATCH_SECONDS)
+        self.events.planned(plan.posts, self._timers)
         logger.info(
             "daemon started: %d posts in %s%s",
             len(plan.posts),
@@ -137,6 +140,9 @@ class Daemon:
         if self._timers is not None:
             self._timers.shutdown()
         logger.info("daemon stopped")
+
+    def alive(self) -> bool:  # for the heartbeat: the scheduler's thread runs
+        return self._timers is not None and self._timers.alive()
 
     def _install(self, schedule: Schedule, plan: Plan) -> None:
         with self._lock:
@@ -209,6 +215,7 @@ class Daemon:
         self._unschedule(post.key)
         with self._lock:
             self._final[post.key] = Outcome.MISSED
+        self.events.missed(post, reason)
 
     def _run_settings(self) -> RunSettings:
         return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set)
@@ -233,9 +240,10 @@ class Daemon:
         if not account_lock.acquire(blocking=False):  # one request at a time per account
             return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
         try:
-            return self.publishing.run(
-                post, lambda outbox: run_job(post, outbox, self.accounts, self.clock, self._run_settings())
-            )
+            result = self.publishing.run(post, lambda o: run_job(post, o, self.accounts, self.clock, self._run_settings()))
+            if result.kind == Outcome.MISSED:  # caught up too late: run_job recorded it
+                self.events.missed(post, result.message)
+            return result
         finally:
             account_lock.release()
 
@@ -267,12 +275,8 @@ class Daemon:
             logger.error("post %s account %s: run failed (%s: %s); retrying", *key, type(error).__name__, error)
             self._schedule(key, self.clock() + ERROR_RETRY, "after an error")
             return
-        logger.error(
-            "post %s account %s: run failed (%s: %s); giving up until restart",
-            *key,
-            type(error).__name__,
-            error,
-        )
+        why = f"{type(error).__name__}: {error}"
+        logger.error("post %s account %s: run failed (%s); giving up until restart", *key, why)
         with self._lock:
             self._final[key] = Outcome.ERROR
 
@@ -303,6 +307,7 @@ class Daemon:
         if kind not in RESCHEDULE and kind not in (Outcome.STOPPED, Outcome.REMOVED):
             with self._lock:
                 self._final[key] = kind
+        self.events.after(key, result)
 
     def _look_up_later(self, key: Key, message: str) -> bool:
         """A post in doubt whose lookup failed: look it up again later, with the retry policy's backoff.
@@ -373,6 +378,7 @@ class Daemon:
                 with self._lock:
                     self._message_paths = tuple(sorted({e.message for e in schedule.posts}))
             self._report(errors(problems))
+            self.events.invalid_edit(config.display_path(self.schedule_path), errors(problems))
             count = len(errors(problems))
             logger.error("reload (%s): %d errors, listed above; the previous plan keeps running", why, count)
             return False
@@ -390,4 +396,5 @@ class Daemon:
         self.publishing.reloaded(plan)
         logger.info("reload (%s): %d posts", why, len(plan.posts))
         self._reconcile()
+        self.events.planned(plan.posts, self._scheduler())
         return True
