@@ -50,7 +50,7 @@ class Backend:
             import psycopg
 
             with psycopg.connect(self.url, autocommit=True) as db:
-                db.execute(statement)  # type: ignore[arg-type]  # a test's own literal SQL
+                db.execute(statement)
 
     def set_version(self, version: int) -> None:
         if self.url is None:
