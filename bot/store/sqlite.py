@@ -298,7 +298,7 @@ class SqliteOutbox:
             self._append_note(db, post_id, account, note)
 
     def record_media(self, post_id: str, account: str, media: Sequence[MediaRecord], now: datetime) -> None:
-        """Remember the ids of the post's uploaded images (replacing older ones); `now` stamps nothing more."""
+        """Remember the ids of the post's uploaded images, replacing older ones (a new upload makes them useless)."""
         with self._tx() as db:
             sqlite_media.record(db, post_id, account, media)
 
