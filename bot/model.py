@@ -163,7 +163,6 @@ class Plan:
     timezone: ZoneInfo
     now: datetime
     posts: tuple[Post, ...]
-    warnings: tuple[Warning_, ...] = ()
 
 
 @dataclass(frozen=True)
