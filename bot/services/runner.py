@@ -33,6 +33,7 @@ from bot.publishers.base import (
     ReplyRefused,
     RetryLater,
 )
+from bot.services import attach
 from bot.states import IN_DOUBT, FragmentState, Outcome
 from bot.store import FragmentRecord, Outbox, OutboxError
 
@@ -250,7 +251,7 @@ class _Run:
             raise
         attempts = record.attempts + 1
         try:
-            published = self.publisher.publish(record.text, reply_to)
+            published = attach.publish(self.post, index, record.text, reply_to, self.publisher, self.outbox, self.now)
         except RetryLater as error:
             return self.retry_later(record, attempts, error)
         except OutcomeUnknown as error:

@@ -14,7 +14,7 @@ from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 _SCHEMA_V1 = (
@@ -87,8 +87,24 @@ CREATE TABLE daemons (
 )""",
 )
 
+# Version 2 (issue 14): the media ids uploaded for a post's first fragment, as in SQLite's version 2.
+_MEDIA_V2 = (
+    """
+CREATE TABLE media_uploads (
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    position integer NOT NULL,
+    sha256 text NOT NULL,
+    media_id text NOT NULL,
+    expires_at timestamptz,
+    uploaded_at timestamptz NOT NULL,
+    PRIMARY KEY (post_id, account, position),
+    FOREIGN KEY (post_id, account) REFERENCES posts (post_id, account) ON DELETE CASCADE
+)""",
+)
+
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2}
 
 
 def current_version(q: Query) -> int | None:

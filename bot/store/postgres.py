@@ -31,6 +31,7 @@ from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
+from bot.store.pg_media import PgMediaMethods
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
 from bot.store.records import OutboxError
@@ -200,7 +201,7 @@ class _Connections:
             self._drop(connection)
 
 
-class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgLeaseMethods):
+class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods):
     """The outbox in PostgreSQL. Open it with PostgresOutbox.open(url); as_holder(lease) gives a guarded view."""
 
     def __init__(
