@@ -38,10 +38,13 @@ def publish(
     if ids is None:
         ids = _upload(post, uploads, publisher, outbox, now)
     try:
+        outbox.assert_may_send()  # again after an upload, which may have taken a while (a shared store's lease)
         return publisher.publish(text, reply_to, uploads, ids)
     except MediaExpired as error:  # nothing was posted: upload again and post once more
         logger.warning("post %s account %s: %s; uploading the images again", post.id, post.account.name, error)
-        return publisher.publish(text, reply_to, uploads, _upload(post, uploads, publisher, outbox, now))
+        ids = _upload(post, uploads, publisher, outbox, now)
+        outbox.assert_may_send()
+        return publisher.publish(text, reply_to, uploads, ids)
 
 
 def _read(post: Post) -> tuple[MediaUpload, ...]:

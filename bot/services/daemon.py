@@ -1,10 +1,9 @@
 """The daemon: one timer per post, crash recovery, retries and live reload.
 
-The timers are APScheduler's (bot/services/timers.py, imported lazily in Daemon.start). The outbox, not
-the scheduler, is the memory: jobs live in APScheduler's in-memory store only and are rebuilt from the plan
-and the outbox at start and on every reload. A job never sleeps: publish_post() does what is due now and
-the job's completion listener adds the next timer ("waiting", "retry"), after the executor has counted the
-finished run out (see timers.py).
+The timers are APScheduler's (bot/services/timers.py, imported lazily in Daemon.start). The outbox, not the scheduler,
+is the memory: jobs live in APScheduler's in-memory store only and are rebuilt from the plan and the outbox at start
+and on every reload. A job never sleeps: publish_post() does what is due now and the job's completion listener adds
+the next timer ("waiting", "retry"), after the executor has counted the finished run out (see timers.py).
 
 Live edits: the schedule, its message files and the resume marker (`state/resume-requested`, touched by
 `python main.py resume`) are polled every second; SIGHUP (the run command) forces a reload. A valid edit re-plans and
@@ -209,13 +208,13 @@ class Daemon:
 
     def _mark_missed(self, post: Post, reason: str) -> None:
         result = self.publishing.run(post, lambda outbox: mark_missed(post, reason, outbox, self.clock))
-        if result.kind != Outcome.MISSED and result.at is not None:  # another daemon holds the post
+        if result.kind == Outcome.MISSED:
+            self._unschedule(post.key)
+            with self._lock:
+                self._final[post.key] = Outcome.MISSED
+            self.events.missed(post, reason)
+        elif result.at is not None:  # another daemon holds the post, or the database is unreachable
             self._schedule(post.key, result.at, result.message)
-            return
-        self._unschedule(post.key)
-        with self._lock:
-            self._final[post.key] = Outcome.MISSED
-        self.events.missed(post, reason)
 
     def _run_settings(self) -> RunSettings:
         return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set)
@@ -240,7 +239,8 @@ class Daemon:
         if not account_lock.acquire(blocking=False):  # one request at a time per account
             return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
         try:
-            result = self.publishing.run(post, lambda o: run_job(post, o, self.accounts, self.clock, self._run_settings()))
+            settings = self._run_settings()
+            result = self.publishing.run(post, lambda box: run_job(post, box, self.accounts, self.clock, settings))
             if result.kind == Outcome.MISSED:  # caught up too late: run_job recorded it
                 self.events.missed(post, result.message)
             return result

@@ -252,6 +252,9 @@ class _Run:
         attempts = record.attempts + 1
         try:
             published = attach.publish(self.post, index, record.text, reply_to, self.publisher, self.outbox, self.now)
+        except OutboxError as error:  # before the request (an upload's record, the lease): nothing was posted
+            self._unmark(record, f"not sent: {error}")
+            raise
         except RetryLater as error:
             return self.retry_later(record, attempts, error)
         except OutcomeUnknown as error:
