@@ -85,6 +85,7 @@ class Schedule:
     timezone: ZoneInfo
     accounts: dict[str, Account]
     posts: tuple[PostEntry, ...]
+    approval_required: bool = False  # `approval: required`: a post goes out only once its digest is approved
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Plan:
     now: datetime
     posts: tuple[Post, ...]
     warnings: tuple[Warning_, ...] = ()
+    approval_required: bool = False  # the schedule's `approval: required`
 
 
 @dataclass(frozen=True)
