@@ -12,7 +12,7 @@ import getpass
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.approval import (
     Approval,
@@ -48,6 +48,7 @@ MAX_BY = 100
 MAX_NOTE = 1000
 
 
+@runtime_checkable
 class ApprovalStore(Protocol):
     """Where approvals live (the outbox: SQLite, PostgreSQL). Records are appended, never changed.
 

@@ -27,6 +27,7 @@ from bot.publishers.base import Publisher
 from bot.publishers.factory import make_publisher, preload
 from bot.services import campaign
 from bot.services.accounts import Accounts
+from bot.services.approvalgate import ApprovalGate
 from bot.services.decide import Decision, Step, decide
 from bot.services.environment import credential_problems
 from bot.services.job import JobResult, RunSettings, run_job
@@ -99,6 +100,7 @@ class Daemon:
         self._unknown_lookups: dict[Key, int] = {}  # lookups of a post in doubt that failed, in a row
         self._watcher: Watcher | None = None
         self._timers: Timers | None = None
+        self.gate = ApprovalGate(outbox, enforce=not dry_run)  # `approval: required`: only approved texts go out
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -138,6 +140,7 @@ class Daemon:
         with self._lock:
             self._posts = {post.key: post for post in plan.posts}
             self._message_paths = tuple(sorted({entry.message for entry in schedule.posts}))
+        self.gate.install(plan)
 
     # -- deciding and scheduling -----------------------------------------------------------------
 
@@ -217,7 +220,7 @@ class Daemon:
         )
 
     def _run_settings(self) -> RunSettings:
-        return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set)
+        return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set, self.gate)
 
     def _check_finished(self) -> None:
         if not self.exit_when_done:
@@ -352,6 +355,7 @@ class Daemon:
         """Every second: reload when a watched file changed or SIGHUP asked for it."""
         if self.stop_requested.is_set() or self._watcher is None:
             return
+        self.gate.poll(self._reconcile)  # an approval arrived: a post awaiting it may go now
         changed = self._watcher.changes()
         forced = self.reload_requested.is_set()
         self.reload_requested.clear()

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.model import Post
 from bot.services.accounts import Accounts
+from bot.services.approvalgate import ApprovalGate
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
@@ -28,6 +29,7 @@ class RunSettings:
     catch_up: timedelta
     policy: RetryPolicy
     stopping: Callable[[], bool]  # shutdown asked: stop between fragments
+    gate: ApprovalGate | None = None  # `approval: required`: only an approved text goes out
 
 
 def run_job(
@@ -51,8 +53,18 @@ def run_job(
         return JobResult(Outcome.REMOVED, None, decision.reason)  # not reached: a run always has a time
     if decision.at > now:
         return JobResult(Outcome.LATER, decision.at, decision.reason)
+    if settings.gate is not None and (why := settings.gate.blocked(post, outbox.post(post.id, name))):
+        return _awaiting(post, outbox, now, settings.catch_up, why[0])
     publisher = accounts.publisher(post, outbox, clock)
     if publisher is None:
         return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
     outcome = publish_post(post, outbox, publisher, clock, settings.policy, settings.stopping)
     return JobResult(outcome.kind, outcome.next_at, outcome.message)
+
+
+def _awaiting(post: Post, outbox: Outbox, now: datetime, catch_up: timedelta, why: str) -> JobResult:
+    """Not sent: recorded as awaiting approval (status shows it), looked at again when an approval arrives or,
+    at the latest, once --catch-up has passed (then it is missed)."""
+    outbox.freeze(post, now)  # nothing started, so this only records the current text and makes a row for status
+    outbox.record_outcome(post.id, post.account.name, Outcome.AWAITING, why, None, now)
+    return JobResult(Outcome.AWAITING, max(now, post.at + catch_up) + timedelta(seconds=1), why)
