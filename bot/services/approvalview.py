@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.approval import approve_command, post_digest, short
 from bot.approvals import ApprovalState, ApprovalStore, approval_state
 from bot.model import Plan
+from bot.services.statefolder import open_outbox
+from bot.store.sqlite_schema import DB_NAME
 
 Key = tuple[str, str]
 
@@ -32,3 +36,17 @@ def approval_words(post_id: str, account: str, state: ApprovalState) -> str:
 
 def command_for(post_id: str, account: str, state: ApprovalState) -> str:
     return approve_command(post_id, state.digest, account)
+
+
+def read_approvals(plan: Plan, state_dir: Path | None) -> dict[Key, ApprovalState]:
+    """The approvals recorded in the state folder's outbox (default ./state), read only: a folder without an
+    outbox is not created, and then nothing is approved. Raises OutboxError (a damaged or newer database)."""
+    folder = Path("state") if state_dir is None else state_dir
+    if not (folder / DB_NAME).exists():
+        return approval_states(plan, None)
+    outbox = open_outbox(folder)
+    try:
+        return approval_states(plan, outbox)
+    finally:
+        if outbox is not None:
+            outbox.close()
