@@ -224,6 +224,9 @@ def approve(
         digest = digests[post.account.name]
         records.append(Approval(post.id, post.account.name, digest, who, now, text_note))
         store.remember_texts(KnownText(digest, post.id, post.account.name, tuple(f.text for f in post.fragments)))
+    if account is None:  # the entry digest stands for every account's texts: a later refusal can show a diff
+        for post in mine:
+            store.remember_texts(KnownText(whole, post.id, post.account.name, tuple(f.text for f in post.fragments)))
     store.record_approvals(records)  # one transaction: every account of the post, or none
     done = {r.account for r in records}
     waiting = tuple(

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot.approval import post_digest
+from bot.approval import entry_digest, post_digest
 from bot.approvals import ApprovalStore, KnownText, approval_state, awaiting
 from bot.model import Plan, Post
 from bot.states import STARTED
@@ -45,9 +45,15 @@ class ApprovalGate:
         self.required = plan.approval_required and self.store is not None
         if self.store is None or not self.required:
             return
-        for post in plan.posts:
+        digests = {post.key: post_digest(post) for post in plan.posts}
+        entries: dict[str, dict[str, str]] = {}
+        for (post_id, account), digest in digests.items():
+            entries.setdefault(post_id, {})[account] = digest
+        whole = {post_id: entry_digest(by_account) for post_id, by_account in entries.items()}
+        for post in plan.posts:  # under its own digest and its entry's (what `approve` without --account names)
             texts = tuple(f.text for f in post.fragments)
-            self.store.remember_texts(KnownText(post_digest(post), post.id, post.account.name, texts))
+            for digest in (digests[post.key], whole[post.id]):
+                self.store.remember_texts(KnownText(digest, post.id, post.account.name, texts))
 
     def blocked(self, post: Post, summary: PostSummary | None) -> list[str]:
         """Why `post` may not be sent now (logged at ERROR once per text); empty when it may."""

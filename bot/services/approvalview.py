@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.approval import approve_command, post_digest, short
 from bot.approvals import ApprovalState, ApprovalStore, approval_state
-from bot.model import Plan
+from bot.model import Plan, Post
 from bot.services.statefolder import open_outbox
 from bot.store.sqlite_schema import DB_NAME
 
@@ -50,3 +50,17 @@ def read_approvals(plan: Plan, state_dir: Path | None) -> dict[Key, ApprovalStat
     finally:
         if outbox is not None:
             outbox.close()
+
+
+def unapproved_edit(plan: Plan, post: Post, outbox: object) -> str | None:
+    """Why `resume --accept-edit` may not adopt the post's new text: under `approval: required` it must be
+    approved first (the part already sent stays as it was). None when it may."""
+    if not plan.approval_required:
+        return None
+    state = approval_states(Plan(plan.timezone, plan.now, (post,), approval_required=True), outbox)[post.key]
+    if state.may_publish:
+        return None
+    return (
+        f"post {post.id} account {post.account.name}: the edited text is not approved (digest {short(state.digest)})"
+        f"\n    hint: read it in the preview, run `{command_for(post.id, post.account.name, state)}`, then resume again"
+    )
