@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.model import Account, Post
+from bot.platforms import PLATFORMS
 from bot.problems import printable
 
 DIGEST_VERSION = 1
@@ -115,9 +116,10 @@ def _field(name: str, value: str) -> bytes:
 
 def target(account: Account) -> str:
     """Where the post lands: the X handle (lower-cased) or the Facebook Page id."""
-    if account.platform == "x" and account.handle:
-        return account.handle.lstrip("@").lower()
-    if account.platform == "facebook" and account.page_id:
+    identity = PLATFORMS[account.platform].identity
+    if identity == "handle" and account.handle:
+        return account.handle.lstrip("@").lower()  # X ignores the case of handles
+    if identity == "page_id" and account.page_id:
         return account.page_id
     raise ValueError(f"account '{account.name}' has no handle or page id")  # config.py requires one
 

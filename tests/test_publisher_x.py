@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -223,12 +224,16 @@ def test_server_refuses_a_post_longer_by_x_weights_than_by_code_points(fake_api:
 
 
 def test_fake_server_measures_with_the_published_counter_not_bot_measure() -> None:
+    # bot.measure is sabotaged before the fake is imported: a fake that measured with it would answer 0.
     code = (
-        "import sys; from tests.fakeapi import x_weighted_length as w; "
-        "print(w('visita gob.pe hoy'), w('\U0001f43b\u200d\u2744\ufe0f'), 'bot.measure' in sys.modules)"
+        "import bot.measure as m; m.x_weighted_length = lambda text: 0; "
+        "from tests.fakeapi import x_weighted_length as w; "
+        "print(w('visita gob.pe hoy'), w('\U0001f43b\u200d\u2744\ufe0f'))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["34", "5", "False"]
+    assert out.stdout.split() == ["34", "5"]
+    source = (REPO / "tests" / "fakeapi.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from bot\.measure import|import bot\.measure|from bot import .*measure)", source, re.M)
 
 
 def test_refused_reply_is_reply_refused(fake_api: FakeAPI) -> None:

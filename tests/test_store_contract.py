@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.states import Outcome
+from bot.states import FragmentState, Outcome, PostState
 from bot.store import Outbox, OutboxError
 from bot.store.sqlite import SqliteOutbox
 from tests.fakes import T0, make_account, make_post
@@ -176,7 +176,7 @@ def test_freeze_reports_conflict_once_publishing_started(store: Store, started: 
     assert result.conflict is not None and f"fragment 1 is {started}" in result.conflict
     assert [r.text for r in store.fragments_of("mensaje", "x_cancilleria")] == [f.text for f in original.fragments]
     summary = store.post("mensaje", "x_cancilleria")
-    assert summary is not None and summary.state == "conflict"
+    assert summary is not None and summary.state == PostState.CONFLICT
     assert store.freeze(original, T0).kind == "same"  # restoring the original text clears the conflict
     summary = store.post("mensaje", "x_cancilleria")
     assert summary is not None and summary.conflict is None
@@ -267,7 +267,7 @@ def test_missed_and_resume(store: Store) -> None:
     store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
     assert store.mark_missed("mensaje", "x_cancilleria", "the bot was down at 08:00", T0) == 2
     summary = store.post("mensaje", "x_cancilleria")
-    assert summary is not None and summary.state == "missed"
+    assert summary is not None and summary.state == PostState.MISSED
     assert summary.last_error == "the bot was down at 08:00"
     store.record_outcome("mensaje", "x_cancilleria", Outcome.RETRY, "later", T0 + timedelta(hours=1), T0)
     assert store.resume("mensaje", "x_cancilleria", T0) == 2
@@ -288,8 +288,8 @@ def test_holds_show_on_unfinished_posts_only(store: Store) -> None:
     store.hold("x_cancilleria", "fix it, then restart", T0)
     assert store.hold_reason("x_cancilleria") == "fix it, then restart"
     by_id = {s.post_id: s for s in store.posts()}
-    assert by_id["a"].state == "done" and by_id["a"].hold is None
-    assert by_id["b"].state == "held"
+    assert by_id["a"].state == PostState.SENT and by_id["a"].hold is None
+    assert by_id["b"].state == PostState.HELD
     assert store.holds() == {"x_cancilleria": "fix it, then restart"}
     assert store.release("x_cancilleria") is True
     assert store.release("x_cancilleria") is False
@@ -317,7 +317,7 @@ def test_record_outcome_is_shown_in_the_summary(store: Store) -> None:
     summary = store.post("mensaje", "x_cancilleria")
     assert summary is not None
     assert (summary.last_outcome, summary.last_message, summary.next_at) == ("retry", "429", retry_at)
-    assert summary.counts == {"pending": 3} and summary.state == "pending"
+    assert summary.counts == {FragmentState.PENDING: 3} and summary.state == PostState.SCHEDULED
     assert summary.updated_at == T0 + timedelta(seconds=1)
 
 
@@ -379,4 +379,4 @@ def test_threads_write_while_another_instance_reads(open_store: Opener) -> None:
     done.set()
     reading.join()
     assert errors == []
-    assert all(s.state == "done" for s in reader.posts())
+    assert all(s.state == PostState.SENT for s in reader.posts())

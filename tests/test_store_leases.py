@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.states import PostState
 from bot.store.leases import (
     LeaseHeld,
     LeaseLost,
@@ -196,7 +197,7 @@ def test_a_restarted_server_is_reconnected_to(store: PostgresOutbox, pg_server: 
     finally:
         pg_server.start()
     # Every thread's old connection is dead; the next read and the next write each reconnect.
-    assert [s.state for s in store.posts()] == ["sending"]
+    assert [s.state for s in store.posts()] == [PostState.PUBLISHING]
     store.mark_sent(*POST, 1, "1", "u1", T0)
     pg_server.stop()
     pg_server.start()

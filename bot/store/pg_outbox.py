@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from bot.model import Post
 from bot.states import FragmentState
 from bot.store.pg_query import Query
+from bot.store.pg_reads import record, summaries
 from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary, texts_digest
 
 T = TypeVar("T")
@@ -26,25 +27,6 @@ def aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment!r}: the outbox needs timezone-aware times")
     return moment
-
-
-def _record(row: dict[str, Any]) -> FragmentRecord:
-    return FragmentRecord(
-        post_id=row["post_id"],
-        account=row["account"],
-        index=row["idx"],
-        total=row["total"],
-        text=row["text"],
-        at=row["at"],
-        state=row["state"],
-        remote_id=row["remote_id"],
-        url=row["url"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        sent_at=row["sent_at"],
-    )
 
 
 class PgOutboxMethods:
@@ -174,7 +156,7 @@ class PgOutboxMethods:
                 q("SELECT * FROM fragments WHERE post_id = %s AND account = %s ORDER BY idx", (post_id, account)).rows
             )
         )
-        return [_record(row) for row in rows]
+        return [record(row) for row in rows]
 
     def post(self, post_id: str, account: str) -> PostSummary | None:
         found = self._summaries((post_id, account))
@@ -212,40 +194,7 @@ class PgOutboxMethods:
             return posts, fragments
 
         posts, fragments = self._read(body)  # one snapshot for both queries
-        counts: dict[Key, dict[FragmentState, int]] = {}
-        errors: dict[Key, str] = {}
-        for row in fragments:
-            k = (row["post_id"], row["account"])
-            by_state = counts.setdefault(k, {})
-            state = FragmentState(row["state"])
-            by_state[state] = by_state.get(state, 0) + 1
-            if row["last_error"] and row["state"] != "sent":
-                errors.setdefault(k, row["last_error"])
-        result = []
-        for row in posts:
-            k = (row["post_id"], row["account"])
-            by_state = counts.get(k, {})
-            total = sum(by_state.values())
-            finished = total > 0 and by_state.get(FragmentState.SENT, 0) == total
-            result.append(
-                PostSummary(
-                    post_id=row["post_id"],
-                    account=row["account"],
-                    scheduled_at=row["scheduled_at"],
-                    total=total,
-                    counts=by_state,
-                    conflict=row["conflict"],
-                    hold=None if finished else row["hold"],
-                    standalone_from=row["standalone_from"],
-                    next_at=row["next_at"],
-                    last_outcome=row["last_outcome"],
-                    last_message=row["last_message"],
-                    last_error=errors.get(k),
-                    notes=tuple(json.loads(row["notes"])),
-                    updated_at=row["updated_at"],
-                )
-            )
-        return result
+        return summaries(posts, fragments)
 
     # -- fragment transitions --------------------------------------------------------------------
 
