@@ -14,14 +14,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import assert_never
 
 from bot.model import Account, Position
 from bot.platforms import PLATFORMS
+from bot.textfile import Fault, FileFault, read_text
 
 DEFAULT_X_API_BASE_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_FACEBOOK_GRAPH_VERSION = "v25.0"
 DEFAULT_HTTP_TIMEOUT_SECONDS = 30.0
+MAX_ENV_BYTES = 1024 * 1024  # a few hundred bytes of NAME=value lines; anything this big is the wrong file
 
 
 @dataclass(frozen=True)
@@ -81,41 +84,15 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
     environ = os.environ if environ is None else environ
     explicit = env_file is not None
     path = env_file if env_file is not None else Path(".env")
-    if not path.is_file():
-        if explicit:
-            what = (
-                "is a folder, not a file"
-                if path.is_dir()
-                else "is not a regular file"
-                if path.exists()
-                else "does not exist"
-            )
-            problem = EnvProblem(Position(str(path)), f"the .env file {what}", _NAME_A_FILE, whole_file=True)
-            return Environment(dict(environ), None, (problem,))
-        return Environment(dict(environ), None)
+    text = read_text(path, MAX_ENV_BYTES)
+    if not isinstance(text, str):
+        absent = text.kind in (Fault.MISSING, Fault.FOLDER, Fault.NOT_REGULAR)
+        if absent and not explicit:
+            return Environment(dict(environ), None)  # no .env of our own here: the environment alone
+        return Environment(dict(environ), None if absent else path, (_unreadable(text, path),))
 
     from dotenv import dotenv_values
     from dotenv.parser import parse_stream
-
-    try:
-        data = path.read_bytes()
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            problem = EnvProblem(
-                Position(str(path), 1, 1), "the .env file is UTF-16 text, not UTF-8", _SAVE_UTF8, whole_file=True
-            )
-            return Environment(dict(environ), path, (problem,))
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        problem = EnvProblem(
-            Position(str(path), line, 1), "the .env file is not UTF-8 text", _SAVE_UTF8, whole_file=True
-        )
-        return Environment(dict(environ), path, (problem,))
-    except OSError as error:
-        problem = EnvProblem(
-            Position(str(path)), f"cannot read the .env file: {error.strerror}", _NAME_A_FILE, whole_file=True
-        )
-        return Environment(dict(environ), path, (problem,))
 
     problems: list[EnvProblem] = []
     places: dict[str, tuple[int, int]] = {}
@@ -146,6 +123,38 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
 
 _NAME_A_FILE = "check the path given to --env-file"
 _SAVE_UTF8 = "save the file as UTF-8 text"
+
+
+def _unreadable(fault: FileFault, path: Path) -> EnvProblem:
+    """The guard's fault in the .env file's words; no variable is then reported as missing."""
+    whole_file = Position(str(path))
+    match fault.kind:
+        case Fault.FOLDER:
+            return EnvProblem(whole_file, "the .env file is a folder, not a file", _NAME_A_FILE, whole_file=True)
+        case Fault.NOT_REGULAR:
+            return EnvProblem(whole_file, "the .env file is not a regular file", _NAME_A_FILE, whole_file=True)
+        case Fault.MISSING:
+            return EnvProblem(whole_file, "the .env file does not exist", _NAME_A_FILE, whole_file=True)
+        case Fault.UNREADABLE:
+            message = f"cannot read the .env file: {fault.reason}"
+            return EnvProblem(whole_file, message, _NAME_A_FILE, whole_file=True)
+        case Fault.TOO_LARGE:
+            message = f"the .env file is larger than {MAX_ENV_BYTES:,} bytes: too large to be a .env file"
+            return EnvProblem(whole_file, message, _NAME_A_FILE, whole_file=True)
+        case Fault.UTF16:
+            where = Position(str(path), 1, 1)
+            return EnvProblem(where, "the .env file is UTF-16 text, not UTF-8", _SAVE_UTF8, whole_file=True)
+        case Fault.NUL:
+            where = Position(str(path), fault.line, fault.col)
+            message = "the .env file is not a text file (it contains NUL bytes)"
+            return EnvProblem(where, message, _NAME_A_FILE, whole_file=True)
+        case Fault.NOT_UTF8:
+            where = Position(str(path), fault.line, 1)
+            return EnvProblem(where, "the .env file is not UTF-8 text", _SAVE_UTF8, whole_file=True)
+        case _:
+            assert_never(fault.kind)
+
+
 _LINE_START = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)?[ \t]*")
 
 

@@ -15,10 +15,12 @@ Loading normalises line endings to "\\n" and changes nothing else. The front mat
 from __future__ import annotations
 
 from pathlib import Path
+from typing import assert_never
 
 from bot import yamlfile
 from bot.model import Message, Position
 from bot.problems import Problem
+from bot.textfile import Fault, FileFault, read_text
 
 MAX_MESSAGE_BYTES = 256 * 1024  # far above Facebook's 63,206 characters; anything bigger is a wrong file
 FRONT_MATTER_KEYS = ("title", "author", "date", "lang")
@@ -30,43 +32,9 @@ def normalise_line_endings(text: str) -> str:
 
 def load_message(path: Path, display: str, at: Position) -> tuple[Message | None, list[Problem]]:
     """Read a message file. `at` is where the schedule names it, for problems about the file as a whole."""
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            return None, [Problem(at, f"message {display} is a folder, not a file", "name a text file")]
-        if not path.is_file():
-            return None, [Problem(at, f"message {display} is not a regular file (a device, pipe or socket)", _TEXT)]
-        if size > MAX_MESSAGE_BYTES:
-            return None, [
-                Problem(
-                    at,
-                    f"message {display} is too large ({size:,} bytes; the limit is {MAX_MESSAGE_BYTES:,})",
-                    "check that the schedule names the right file",
-                )
-            ]
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, [Problem(at, f"message file {display} does not exist", _path_hint(path))]
-    except OSError as error:
-        return None, [Problem(at, f"cannot read message file {display}: {error.strerror}", _TEXT)]
-
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Problem(at, f"message {display} is UTF-16 text, not UTF-8", "save the file with UTF-8 encoding")]
-    if b"\x00" in data:
-        return None, [Problem(at, f"message {display} is not a text file (it contains NUL bytes)", _TEXT)]
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        prefix = data[: error.start]
-        line = prefix.count(b"\n") + 1
-        col = len(prefix[prefix.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        return None, [
-            Problem(
-                Position(display, line, col),
-                f"message {display} is not valid UTF-8 text",
-                "save the file with UTF-8 encoding",
-            )
-        ]
+    raw = read_text(path, MAX_MESSAGE_BYTES)
+    if not isinstance(raw, str):
+        return None, [_unreadable(raw, path, display, at)]
     text = normalise_line_endings(raw)
     message, problems = _split_front_matter(path, display, text)
     if message is not None and not message.text.strip():
@@ -75,6 +43,32 @@ def load_message(path: Path, display: str, at: Position) -> tuple[Message | None
 
 
 _TEXT = "name a text file (plain text or Markdown, saved as UTF-8)"
+_SAVE_UTF8 = "save the file with UTF-8 encoding"
+
+
+def _unreadable(fault: FileFault, path: Path, display: str, at: Position) -> Problem:
+    """The guard's fault in a message's words: at `at`, where the schedule names the file, but for bad UTF-8."""
+    match fault.kind:
+        case Fault.FOLDER:
+            return Problem(at, f"message {display} is a folder, not a file", "name a text file")
+        case Fault.NOT_REGULAR:
+            return Problem(at, f"message {display} is not a regular file (a device, pipe or socket)", _TEXT)
+        case Fault.MISSING:
+            return Problem(at, f"message file {display} does not exist", _path_hint(path))
+        case Fault.UNREADABLE:
+            return Problem(at, f"cannot read message file {display}: {fault.reason}", _TEXT)
+        case Fault.TOO_LARGE:
+            message = f"message {display} is too large ({fault.size:,} bytes; the limit is {MAX_MESSAGE_BYTES:,})"
+            return Problem(at, message, "check that the schedule names the right file")
+        case Fault.UTF16:
+            return Problem(at, f"message {display} is UTF-16 text, not UTF-8", _SAVE_UTF8)
+        case Fault.NUL:
+            return Problem(at, f"message {display} is not a text file (it contains NUL bytes)", _TEXT)
+        case Fault.NOT_UTF8:
+            where = Position(display, fault.line, fault.col)
+            return Problem(where, f"message {display} is not valid UTF-8 text", _SAVE_UTF8)
+        case _:
+            assert_never(fault.kind)
 
 
 def _path_hint(path: Path) -> str:

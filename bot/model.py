@@ -132,7 +132,6 @@ class Plan:
     timezone: ZoneInfo
     now: datetime
     posts: tuple[Post, ...]
-    warnings: tuple[Warning_, ...] = ()
     approval_required: bool = False  # the schedule's `approval: required`
 
 

@@ -18,6 +18,8 @@ from bot.model import FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platfo
 class PlatformSpec:
     name: Platform
     display: str  # as people write it
+    post_kind: str  # what the HTML page calls one post of one fragment
+    series_kind: str  # ... and a post of several fragments ("of N posts" follows)
     default_limit: int  # characters per post when the schedule sets no `limit`
     max_limit: int  # the largest `limit` the schedule may set
     measure: Measure  # a text's length as the platform counts it
@@ -36,6 +38,8 @@ def spec(platform: Platform) -> PlatformSpec:
             return PlatformSpec(
                 name="x",
                 display="X",
+                post_kind="X post",
+                series_kind="X thread",
                 default_limit=X_DEFAULT_LIMIT,
                 max_limit=X_LONG_POST_LIMIT,
                 measure=x_weighted_length,
@@ -51,6 +55,8 @@ def spec(platform: Platform) -> PlatformSpec:
             return PlatformSpec(
                 name="facebook",
                 display="Facebook",
+                post_kind="Facebook Page post",
+                series_kind="Facebook Page series",
                 default_limit=FACEBOOK_LIMIT,
                 max_limit=FACEBOOK_LIMIT,
                 measure=plain_length,

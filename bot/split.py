@@ -1,6 +1,7 @@
 """Pure splitter: a message, a limit and a measure in; post-sized fragments out.
 
-Breaks happen only at whitespace, so no character is lost or altered. The split is the cheapest one
+Breaks happen only at whitespace (bot/breaks.py finds them and ranks them), so no character is lost or
+altered. The split is the cheapest one
 under a small cost model (see _FRAGMENT_COST): every fragment costs something, so is every break by
 how unnatural it is (paragraph end, sentence end, line break, clause punctuation, any other space;
 a space costs most when the sentence offered a clause break inside the same fragment), and so is
@@ -14,23 +15,13 @@ positions keeps the number of measurements per fragment start logarithmic.
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
+
+from bot.breaks import Layout, Rank, at_space, layout_of, ranks_of
 
 Measure = Callable[[str], int]
-
-
-class _Rank(IntEnum):
-    """Preference of a break, best first."""
-
-    PARAGRAPH = 0
-    SENTENCE = 1
-    LINE = 2
-    CLAUSE = 3
-    SPACE = 4
 
 
 @dataclass(frozen=True)
@@ -57,53 +48,6 @@ class TokenTooLong(ValueError):
         return (TokenTooLong, (self.token, self.offset))
 
 
-_WHITESPACE = re.compile(r"\s+")
-_NO_BREAK_SPACES = frozenset("\u00a0\u202f\u2007")
-_WORD_JOINER = "\u2060"
-_QUOTES_OPEN = "\"“‘«(['"
-_OPENERS = _QUOTES_OPEN + "¿¡"
-_CLOSERS = "\"”’»)]'"
-_SENTENCE_END = frozenset(".?!…")
-_CLAUSE_END = frozenset(",;:—–-")
-
-
-def _with_capitalized(*words: str) -> frozenset[str]:
-    """Abbreviations also appear capitalized at the start of a sentence."""
-    return frozenset(words) | {w[0].upper() + w[1:] for w in words}
-
-
-# Never end a sentence: always glued to the next word.
-_ALWAYS_GLUED = frozenset(
-    {"Sr.", "Sra.", "Srta.", "Sres.", "Sras.", "Dr.", "Dra.", "Dres.", "Ud.", "Uds.", "Vd.", "Vds."}
-    | {"Lic.", "Ing.", "Arq.", "Mons.", "Excmo.", "Excma.", "Sto.", "Sta.", "Jr.", "Prof.", "Gral."}
-    | {"N.º", "Nº", "N.°", "N°"}
-) | _with_capitalized("n.º", "nº", "núm.", "nro.", "pág.", "págs.", "art.", "arts.", "cap.", "vol.")
-_ALWAYS_GLUED |= _with_capitalized("tel.", "av.", "dpto.", "p.ej.")
-# May end a sentence; they do not when a lowercase word follows.
-_MAYBE_FINAL = _with_capitalized("etc.", "aprox.") | {
-    "EE.UU.",
-    "a.m.",
-    "p.m.",
-    "a.C.",
-    "d.C.",
-    "S.A.",
-    "S.A.C.",
-}
-# Two-word abbreviations; the second word behaves like _MAYBE_FINAL unless listed in _PAIRS_NOT_FINAL.
-_PAIRS = frozenset(
-    {("p.", "ej."), ("P.", "ej."), ("a.", "m."), ("p.", "m."), ("a.", "C."), ("d.", "C.")}
-    | {("S.", "A."), ("EE.", "UU.")}
-)
-_PAIRS_NOT_FINAL = frozenset({("p.", "ej."), ("P.", "ej.")})
-# Units that stay with the number before them ("10 a. m.", "3,5 km", "20 %").
-_UNITS = frozenset({"a.m.", "p.m.", "a.C.", "d.C.", "h", "min", "km", "kg", "g", "m", "cm", "mm", "l", "ml"})
-_UNITS |= {"%", "‰", "°C", "ºC"}
-_UNIT_PAIRS = frozenset({("a.", "m."), ("p.", "m."), ("a.", "C."), ("d.", "C.")})
-_CURRENCIES = frozenset({"S/", "S/.", "US$", "$", "€"})  # stay with the amount after them
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
-_INITIAL = re.compile(r"[A-ZÁÉÍÓÚÑÜ]\.")
-
-
 def split_message(text: str, limit: int, measure: Measure, numbering: str | None = "{i}/{n}") -> tuple[Piece, ...]:
     """Split `text` into fragments whose `text` measures at most `limit`.
 
@@ -115,7 +59,7 @@ def split_message(text: str, limit: int, measure: Measure, numbering: str | None
         raise ValueError(f"limit must be positive, not {limit}")
     if numbering is not None:
         _check_numbering(numbering)
-    layout = _layout(text)
+    layout = layout_of(text)
     if not layout.ends:
         return ()
     whole = (layout.starts[0], layout.ends[-1])
@@ -136,106 +80,13 @@ def _check_numbering(numbering: str) -> None:
         raise ValueError(f"numbering {numbering!r} must be a format using only {{i}} and {{n}}") from error
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Unbreakable units, and where each rank of break may happen."""
-
-    starts: list[int]  # offset of each unit in the text
-    ends: list[int]
-    breaks: tuple[list[int], ...]  # per rank, best first: ascending indexes of the units a break may follow
-
-
-def _layout(text: str) -> _Layout:
-    spans = _word_spans(text)
-    words = [text[start:end] for start, end in spans]
-    layout = _Layout([], [], tuple([] for _ in _Rank))
-    if spans:
-        layout.starts.append(spans[0][0])
-    for k in range(len(spans) - 1):
-        rank = _gap_rank(words, k, text[spans[k][1] : spans[k + 1][0]])
-        if rank is None:
-            continue  # glued: the unit goes on
-        layout.breaks[rank].append(len(layout.ends))
-        layout.ends.append(spans[k][1])
-        layout.starts.append(spans[k + 1][0])
-    if spans:
-        layout.ends.append(spans[-1][1])
-    return layout
-
-
-def _word_spans(text: str) -> list[tuple[int, int]]:
-    """Maximal runs of non-whitespace characters."""
-    spans: list[tuple[int, int]] = []
-    position = 0
-    for match in _WHITESPACE.finditer(text):
-        if match.start() > position:
-            spans.append((position, match.start()))
-        position = match.end()
-    if position < len(text):
-        spans.append((position, len(text)))
-    return spans
-
-
-def _gap_rank(words: list[str], k: int, gap: str) -> _Rank | None:
-    """Rank of a break at the whitespace `gap` after words[k]; None when no break is allowed there."""
-    line_breaks = len((gap + "x").splitlines()) - 1
-    if line_breaks >= 2 or "\u2029" in gap:
-        return _Rank.PARAGRAPH  # a blank line is structure: it always separates
-    if _glued(words, k, gap):
-        return None
-    rank = _punctuation_rank(words[k], words[k + 1])
-    return min(rank, _Rank.LINE) if line_breaks else rank
-
-
-def _glued(words: list[str], k: int, gap: str) -> bool:
-    before, after = words[k], words[k + 1]
-    if _NO_BREAK_SPACES.intersection(gap) or before.endswith(_WORD_JOINER) or after.startswith(_WORD_JOINER):
-        return True
-    core = _core(before)
-    following = _key(after)
-    pair = (_core(words[k - 1]) if k else "", core)
-    if pair in _PAIRS:  # "a. m.", "EE. UU.": may end a sentence
-        return pair in _PAIRS_NOT_FINAL or _starts_lowercase(after)
-    if core in _ALWAYS_GLUED or (core, following) in _PAIRS or _INITIAL.fullmatch(core):
-        return True
-    if core in _MAYBE_FINAL:
-        return _starts_lowercase(after)
-    if _NUMBER.fullmatch(core):
-        after_next = _key(words[k + 2]) if k + 2 < len(words) else ""
-        return following in _UNITS or (following, after_next) in _UNIT_PAIRS
-    return core in _CURRENCIES and _NUMBER.match(following) is not None
-
-
-def _core(word: str) -> str:
-    """The word without opening or closing quotes and brackets."""
-    return word.lstrip(_OPENERS).rstrip(_CLOSERS)
-
-
-def _key(word: str) -> str:
-    """The word as looked up when it follows: "m.," still completes "a. m."."""
-    return _core(word).rstrip(",;:")
-
-
-def _starts_lowercase(word: str) -> bool:
-    return word.lstrip(_OPENERS)[:1].islower()
-
-
-def _punctuation_rank(before: str, after: str) -> _Rank:
-    last = before.rstrip(_CLOSERS)[-1:]
-    if last in _SENTENCE_END:
-        return _Rank.SENTENCE
-    if last in _CLAUSE_END or after.lstrip(_QUOTES_OPEN)[:1] in ("¿", "¡"):
-        return _Rank.CLAUSE  # an inverted mark opens a question or exclamation inside the sentence
-    return _Rank.SPACE
-
-
 # The cost model, in points. A fragment costs _FRAGMENT_COST (a longer thread is slower to read and X bills
 # per post); a fragment that is not the last adds the cost of the break it ends at, plus _UNUSED_ROOM_COST
 # times the share of its room it leaves empty. So a thread takes one more fragment rather than end two
 # of them mid-phrase, and a sentence end is worth leaving some room unused. A plain space in a sentence with
 # no clause break in reach (a long list without commas) is sometimes the only way to avoid an extra post.
 _FRAGMENT_COST = 12.0
-_BREAK_COST = {_Rank.PARAGRAPH: 0.0, _Rank.SENTENCE: 4.0, _Rank.LINE: 6.0, _Rank.CLAUSE: 9.0, _Rank.SPACE: 20.0}
+_BREAK_COST = {Rank.PARAGRAPH: 0.0, Rank.SENTENCE: 4.0, Rank.LINE: 6.0, Rank.CLAUSE: 9.0, Rank.SPACE: 20.0}
 # A plain space where the fragment could have ended at a clause break of the same sentence reads worst.
 _AVOIDABLE_SPACE_COST = 40.0
 _UNUSED_ROOM_COST = 12.0
@@ -253,7 +104,7 @@ class _Start:
     previous: _Start | None  # where the fragment before it started
 
 
-def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix: str) -> list[tuple[int, int]]:
+def _best_spans(text: str, layout: Layout, limit: int, measure: Measure, suffix: str) -> list[tuple[int, int]]:
     """Spans of the fragments of the cheapest split. `suffix` is the room kept for the label.
 
     Level by level (the k-th level: places the (k+1)-th fragment may start), only the _BEAM cheapest places
@@ -263,7 +114,7 @@ def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix
     label_cost = measure(suffix) if suffix else 0
     room = max(limit - label_cost, 1)
     least = label_cost + -(-room // _MIN_FILL)
-    rank_of = _ranks(layout)
+    rank_of = ranks_of(layout)
     clause_before = _clause_before(rank_of)
     units = len(layout.ends)
     expanded: dict[int, float] = {}  # the cheapest cost with which each start was already explored
@@ -286,7 +137,7 @@ def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix
             for end in _candidate_ends(layout, start.first, last, cost, least):
                 unused = (room - (cost(end) - label_cost)) / room
                 rank = rank_of[end]
-                avoidable = rank == _Rank.SPACE and clause_before[end] >= start.first
+                avoidable = rank == Rank.SPACE and clause_before[end] >= start.first
                 total = start.cost + _FRAGMENT_COST + _UNUSED_ROOM_COST * unused
                 total += _AVOIDABLE_SPACE_COST if avoidable else _BREAK_COST[rank]
                 known = following.get(end + 1)
@@ -302,29 +153,20 @@ def _best_spans(text: str, layout: _Layout, limit: int, measure: Measure, suffix
     return spans[::-1]
 
 
-def _ranks(layout: _Layout) -> list[_Rank]:
-    """The rank of the break after each unit (the last unit's is unused)."""
-    ranks = [_Rank.SPACE] * len(layout.ends)
-    for rank, positions in zip(_Rank, layout.breaks, strict=True):
-        for position in positions:
-            ranks[position] = rank
-    return ranks
-
-
-def _clause_before(ranks: list[_Rank]) -> list[int]:
+def _clause_before(ranks: list[Rank]) -> list[int]:
     """For each unit, the latest unit before it in the same sentence that a clause break follows; -1 if none."""
     found: list[int] = []
     latest = -1
     for index, rank in enumerate(ranks):
         found.append(latest)
-        latest = index if rank == _Rank.CLAUSE else (-1 if rank < _Rank.CLAUSE else latest)
+        latest = index if rank == Rank.CLAUSE else (-1 if rank < Rank.CLAUSE else latest)
     return found
 
 
-def _candidate_ends(layout: _Layout, first: int, last: int, cost: _Costs, least: int) -> set[int]:
+def _candidate_ends(layout: Layout, first: int, last: int, cost: _Costs, least: int) -> set[int]:
     """Where the fragment from unit `first` may end: as late as it fits, or at a preferred break once full enough."""
     ends = {last}
-    for positions in layout.breaks[: _Rank.CLAUSE + 1]:
+    for positions in layout.breaks[: Rank.CLAUSE + 1]:
         low, high = bisect_left(positions, first), bisect_right(positions, last)
         # Of breaks of one rank, the furthest leave the least room unused: a few of them give the
         # program its choices, and bound the work when a fragment holds thousands of sentences.
@@ -337,7 +179,7 @@ def _candidate_ends(layout: _Layout, first: int, last: int, cost: _Costs, least:
 class _Costs:
     """Memoized measure of the fragment that starts at unit `first` and ends at unit b, label included."""
 
-    def __init__(self, text: str, layout: _Layout, first: int, measure: Measure, suffix: str) -> None:
+    def __init__(self, text: str, layout: Layout, first: int, measure: Measure, suffix: str) -> None:
         self._text, self._ends, self._measure, self._suffix = text, layout.ends, measure, suffix
         self.start = layout.starts[first]
         self._known: dict[int, int] = {}
@@ -380,7 +222,7 @@ def _last_fitting(ends: list[int], low: int, cost: _Costs, limit: int) -> int:
 
 
 def _numbered(
-    text: str, layout: _Layout, limit: int, measure: Measure, numbering: str, reserved: int
+    text: str, layout: Layout, limit: int, measure: Measure, numbering: str, reserved: int
 ) -> tuple[Piece, ...]:
     """Split with room for the widest label of `reserved` fragments, again until the count stops changing."""
     for _ in range(_MAX_ROUNDS):
@@ -406,14 +248,6 @@ def _widest_label(numbering: str, count: int, measure: Measure) -> str:
     return max((" " + numbering.format(i=i, n=count) for i in range(1, count + 1)), key=measure)
 
 
-def _piece(text: str, span: tuple[int, int], label: str, layout: _Layout | None = None) -> Piece:
+def _piece(text: str, span: tuple[int, int], label: str, layout: Layout | None = None) -> Piece:
     body = text[span[0] : span[1]]
-    return Piece(body + label, body, span[0], span[1], layout is not None and _at_space(layout, span[1]))
-
-
-def _at_space(layout: _Layout, offset: int) -> bool:
-    """Whether the break at the end of the unit ending at `offset` is a plain space."""
-    unit = bisect_left(layout.ends, offset)
-    spaces = layout.breaks[_Rank.SPACE]
-    found = bisect_left(spaces, unit)
-    return found < len(spaces) and spaces[found] == unit
+    return Piece(body + label, body, span[0], span[1], layout is not None and at_space(layout, span[1]))

@@ -1,5 +1,6 @@
-"""A guarded file read and a generic reader of positioned YAML trees: mappings checked against declared
-fields, typed values, every problem with its file:line:col. The schedule's rules (bot/config.py) use it."""
+"""The schedule's wording of the guarded file read (bot/textfile.py), and a generic reader of positioned YAML
+trees: mappings checked against declared fields, typed values, every problem with its file:line:col. The
+schedule's rules (bot/config.py) use it."""
 
 from __future__ import annotations
 
@@ -8,46 +9,47 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.model import Position
 from bot.problems import Problem
 from bot.schema import Field
+from bot.textfile import Fault, read_text
 from bot.yamlfile import Node
 
 
 def read_text_file(
     path: Path, shown: str, what: str, max_bytes: int, name_a_file: str, not_found_hint: str
 ) -> tuple[str | None, list[Problem]]:
-    """The file's UTF-8 text, or None and the one problem that makes it unusable (a folder, a device, too
-    large, UTF-16, not UTF-8, NUL bytes); `what` names the file in the messages ("schedule")."""
+    """The file's UTF-8 text, or None and the one problem that makes it unusable (bot/textfile.py's guard);
+    `what` names the file in the messages ("schedule")."""
+    read = read_text(path, max_bytes)
+    if isinstance(read, str):
+        return read, []
     whole_file = Position(shown)
-    try:
-        if path.is_dir():
-            return None, [Problem(whole_file, f"this is a folder, not a {what} file", "name a .yaml file")]
-        if path.exists() and not path.is_file():
-            return None, [Problem(whole_file, "this is not a regular file (a device, pipe or socket)", name_a_file)]
-        with path.open("rb") as stream:  # at most one byte over the limit, whatever stat() said
-            data = stream.read(max_bytes + 1)
-    except FileNotFoundError:
-        return None, [Problem(whole_file, f"{what} file not found", not_found_hint)]
-    except OSError as error:
-        return None, [Problem(whole_file, f"cannot read the {what}: {error.strerror}", name_a_file)]
-    if len(data) > max_bytes:
-        message = f"the file is larger than {max_bytes:,} bytes: too large to be a {what}"
-        return None, [Problem(whole_file, message, name_a_file)]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Problem(Position(shown, 1, 1), f"the {what} is UTF-16 text, not UTF-8", "save it as UTF-8")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return None, [Problem(Position(shown, line, 1), f"the {what} is not UTF-8 text", "save it as UTF-8")]
-    if "\x00" in text:
-        at = text.index("\x00")
-        where = Position(shown, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
-        return None, [Problem(where, f"the {what} is not a text file (it contains NUL bytes)", name_a_file)]
-    return text, []
+    match read.kind:
+        case Fault.FOLDER:
+            problem = Problem(whole_file, f"this is a folder, not a {what} file", "name a .yaml file")
+        case Fault.NOT_REGULAR:
+            problem = Problem(whole_file, "this is not a regular file (a device, pipe or socket)", name_a_file)
+        case Fault.MISSING:
+            problem = Problem(whole_file, f"{what} file not found", not_found_hint)
+        case Fault.UNREADABLE:
+            problem = Problem(whole_file, f"cannot read the {what}: {read.reason}", name_a_file)
+        case Fault.TOO_LARGE:
+            message = f"the file is larger than {max_bytes:,} bytes: too large to be a {what}"
+            problem = Problem(whole_file, message, name_a_file)
+        case Fault.UTF16:
+            problem = Problem(Position(shown, 1, 1), f"the {what} is UTF-16 text, not UTF-8", "save it as UTF-8")
+        case Fault.NUL:
+            where = Position(shown, read.line, read.col)
+            problem = Problem(where, f"the {what} is not a text file (it contains NUL bytes)", name_a_file)
+        case Fault.NOT_UTF8:
+            problem = Problem(Position(shown, read.line, 1), f"the {what} is not UTF-8 text", "save it as UTF-8")
+        case _:
+            assert_never(read.kind)
+    return None, [problem]
 
 
 @dataclass

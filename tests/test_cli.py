@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime
@@ -108,12 +109,28 @@ def test_preview_and_validate_do_not_import_network_libraries() -> None:
         "from bot.commands import main\n"
         "for argv in (['preview'], ['preview', '--format', 'json'], ['validate']):\n"
         "    main(argv)\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'apscheduler', 'requests'})\n"
+        "forbidden = {'tweepy', 'facebook', 'apscheduler', 'requests', 'apprise', 'psycopg', 'PIL'}\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & forbidden)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # ALERT_URLS set: validate checks it without Apprise
+    env = {**os.environ, "ALERT_URLS": "json://127.0.0.1:9/hook mailto://user:pass@example.org"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
+
+
+def test_validate_reports_alert_urls_with_their_place_and_warns_when_unset(tmp_path: Path) -> None:
+    env = tmp_path / "alerts.env"
+    env.write_text("# alerts\nALERT_URLS=json://127.0.0.1/ok,https://hooks.example.org/x\n", encoding="utf-8")
+    bad = run_cli("validate", "--env-file", str(env), "--now", "2027-07-01T00:00-05:00")
+    assert bad.returncode == 2
+    assert f"{env}:2:32: error: ALERT_URLS #2 https://hooks.example.org https:// is a web address" in bad.stderr
+    env.write_text("# nothing\n", encoding="utf-8")
+    unset = run_cli("validate", "--env-file", str(env), "--now", "2027-07-01T00:00-05:00")
+    assert "warning: ALERT_URLS is not set: nobody is told if one of the" in unset.stderr
+    late = run_cli("validate", "--env-file", str(env), "--now", "2099-07-01T00:00-05:00")
+    assert "ALERT_URLS" not in late.stderr  # no post ahead: nothing to be told about
 
 
 def test_committed_json_schema_is_generated_from_the_model() -> None:

@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 
 from bot.store.sqlite import SqliteOutbox
+from tests.alert_receivers import HttpReceiver
+from tests.alert_receivers import http_receiver_fixture as http_receiver_fixture
 from tests.e2e import MESSAGE, Campaign, api_fixture, campaign_fixture, finish, wait_for  # noqa: F401
+from tests.test_alerts_daemon import titled
 
 pytestmark = pytest.mark.slow
 
@@ -137,7 +140,11 @@ def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothin
     assert "its text changed after Despacho approved" in log and "queridos" in log
 
 
-def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(campaign: Campaign) -> None:
+def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(
+    campaign: Campaign, http_receiver: HttpReceiver
+) -> None:
+    with (campaign.folder / ".env").open("a", encoding="utf-8") as env:
+        env.write(f"ALERT_URLS=json://127.0.0.1:{http_receiver.port}/alerts\n")
     message = _short_message(campaign)
     at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
@@ -148,6 +155,8 @@ def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(c
     assert campaign.x_texts() == []
     assert campaign.post_status("hilo", "cx")["state"] == "missed"
     assert "awaiting approval of digest" in campaign.log()
+    (alert,) = titled(http_receiver, "Post hilo on cx awaiting approval")  # once, though re-checked
+    assert alert["type"] == "failure" and "python main.py approve" in alert["message"]
 
 
 def test_approve_while_the_daemon_publishes_is_safe(campaign: Campaign) -> None:

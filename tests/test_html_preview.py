@@ -201,6 +201,14 @@ def test_page_has_summary_then_a_section_per_day_with_an_article_per_post(tmp_pa
         article = articles(root)[post.key]
         assert article.classes == {"post", f"post-{post.account.platform}"}
     assert "08:00" in days[0].one("h3").text() and "13:00 UTC" in days[0].one("h3").text()
+    titles = {key: " ".join(articles(root)[key].one("h4").text().split()) for key in keys[0] + keys[1]}
+    fragments = len(_by_key(plan, ("mensaje", "cx")).fragments)
+    assert titles == {
+        ("mensaje", "cx"): f"X thread of {fragments} posts cx",
+        ("mensaje", "cfb"): "Facebook Page post cfb",
+        ("saludo", "cx"): "X post cx",
+        ("saludo", "cfb"): "Facebook Page post cfb",
+    }
 
 
 def test_x_thread_shows_each_fragment_in_order_with_its_length_once(tmp_path: Path) -> None:
@@ -580,7 +588,8 @@ def test_html_preview_does_not_import_network_libraries(tmp_path: Path) -> None:
         "import sys\n"
         "from bot.commands import main\n"
         f"assert main(['preview', '--format', 'html', '--output', {str(tmp_path / 'p.html')!r}]) == 0\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'apscheduler', 'requests'})\n"
+        "forbidden = {'tweepy', 'facebook', 'apscheduler', 'requests', 'apprise', 'psycopg', 'PIL'}\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & forbidden)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

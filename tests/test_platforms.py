@@ -14,9 +14,8 @@ from bot.platforms import PLATFORMS, PlatformSpec, display_name, spec
 from tests.fakes import make_account
 from tests.helpers import ROOT
 
-# Where a platform may be named in code: the table itself and the adapters (publishers, the store). The HTML
-# page's four branches are left to the branch that rewrites bot/html/ with markupsafe: drop it from here then.
-ALLOWED = ("bot/platforms.py", "bot/publishers/", "bot/store/", "bot/html/")
+# Where a platform may be named in code: the table itself and the adapters (publishers, the store).
+ALLOWED = ("bot/platforms.py", "bot/publishers/", "bot/store/")
 
 
 def test_every_platform_has_a_row_with_every_entry() -> None:

@@ -14,7 +14,7 @@ from typing import cast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import split
+from bot import breaks, split
 from bot.split import Piece, TokenTooLong, split_message
 
 Measure = Callable[[str], int]
@@ -79,7 +79,7 @@ def texts(draw: st.DrawFn) -> str:
 LIMITS = st.integers(30, 400)
 NUMBERINGS = st.sampled_from([None, "{i}/{n}"])
 
-# The spec's abbreviations, written out independently of bot/split.py.
+# The spec's abbreviations, written out independently of bot/breaks.py.
 TITLES = {"Sr.", "Sra.", "Srta.", "Dr.", "Dra.", "Ud.", "Uds.", "Vd.", "Lic.", "Ing.", "Arq.", "Mons."}
 TITLES |= {"Excmo.", "Excma.", "Sto.", "Sta.", "N.º", "Nº", "n.º", "núm.", "pág.", "art.", "cap."}
 TITLES |= {"vol.", "tel.", "av.", "Av.", "dpto.", "Jr.", "p.ej."}
@@ -200,8 +200,8 @@ def _cheapest_by_brute_force(text: str, limit: int) -> float:
     The places a break may go and their ranks come from the splitter's own layout (the rules are tested above);
     what this checks is the search.
     """
-    layout = split._layout(text)
-    ranks = split._ranks(layout)
+    layout = breaks.layout_of(text)
+    ranks = breaks.ranks_of(layout)
     units = len(layout.ends)
     best = math.inf
     for chosen in itertools.chain.from_iterable(itertools.combinations(range(units - 1), r) for r in range(units)):
@@ -212,7 +212,7 @@ def _cheapest_by_brute_force(text: str, limit: int) -> float:
         cost = split._FRAGMENT_COST * len(bodies)
         for (a, b), body in zip(bounds[:-1], bodies, strict=False):
             as_far_as_fits = MEASURE(text[layout.starts[a] : layout.ends[b + 1]]) > limit
-            preferred = ranks[b] <= split._Rank.CLAUSE and MEASURE(body) >= limit / split._MIN_FILL
+            preferred = ranks[b] <= breaks.Rank.CLAUSE and MEASURE(body) >= limit / split._MIN_FILL
             if not (preferred or as_far_as_fits):
                 break  # bot.split never ends a fragment there
             cost += _break_cost(ranks, a, b) + split._UNUSED_ROOM_COST * (limit - MEASURE(body)) / limit
@@ -221,23 +221,23 @@ def _cheapest_by_brute_force(text: str, limit: int) -> float:
     return best
 
 
-def _break_cost(ranks: list[split._Rank], a: int, b: int) -> float:
+def _break_cost(ranks: list[breaks.Rank], a: int, b: int) -> float:
     """The cost of ending at unit b a fragment that starts at unit a.
 
     A plain space costs more when the fragment holds a clause break of the same sentence (one after which
     no sentence, paragraph or line break comes before b).
     """
-    if ranks[b] != split._Rank.SPACE:
+    if ranks[b] != breaks.Rank.SPACE:
         return split._BREAK_COST[ranks[b]]
-    same_sentence = itertools.takewhile(lambda k: ranks[k] >= split._Rank.CLAUSE, range(b - 1, a - 1, -1))
-    if any(ranks[k] == split._Rank.CLAUSE for k in same_sentence):
+    same_sentence = itertools.takewhile(lambda k: ranks[k] >= breaks.Rank.CLAUSE, range(b - 1, a - 1, -1))
+    if any(ranks[k] == breaks.Rank.CLAUSE for k in same_sentence):
         return split._AVOIDABLE_SPACE_COST
-    return split._BREAK_COST[split._Rank.SPACE]
+    return split._BREAK_COST[breaks.Rank.SPACE]
 
 
 def _cost_of(text: str, pieces: tuple[Piece, ...], limit: int) -> float:
-    layout = split._layout(text)
-    ranks = split._ranks(layout)
+    layout = breaks.layout_of(text)
+    ranks = breaks.ranks_of(layout)
     cost = split._FRAGMENT_COST * len(pieces)
     for piece in pieces[:-1]:
         a, b = layout.starts.index(piece.start), layout.ends.index(piece.end)

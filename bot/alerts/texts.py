@@ -1,6 +1,6 @@
 """What each alert says: a short title, then what happened, to which post and account, and what to do.
 
-The advice repeats what `status` shows for the same state (bot/status.py); keep the two in step. Every input
+The advice is `status`'s own (bot/advice.py), so the alert and the terminal say the same. Every input
 is already safe to show (PublishError messages never hold a secret); AlertSender masks known secrets again.
 """
 
@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot import advice
 from bot.alerts.model import Alert, AlertKind
-
-
-def _resume(post_id: str, account: str, extra: str = "") -> str:
-    return f"python main.py resume {post_id} --account {account}{extra}"
 
 
 def _when(at: datetime) -> str:
@@ -21,13 +18,11 @@ def _when(at: datetime) -> str:
 
 
 def account_held(account: str, variable: str | None, reason: str, post_id: str | None = None) -> Alert:
-    fix = f"fix {variable} in .env" if variable else "fix the account's variables in .env"
-    then = f"run `{_resume(post_id, account)}`" if post_id else "run `python main.py resume POST --account ...`"
     body = (
         f"The platform rejected the credentials of account {account}"
         f"{f' (variable {variable})' if variable else ''}: {reason}\n"
         f"Nothing more is sent from this account until it is fixed; other accounts go on.\n"
-        f"What to do: {fix}, then restart the daemon or {then}."
+        f"What to do: {advice.held(post_id, account, variable)}."
     )
     return Alert("failure", f"Account {account} held: credentials rejected", body, post_id, account)
 
@@ -36,7 +31,7 @@ def fragment_refused(post_id: str, account: str, index: int, total: int, reason:
     body = (
         f"Post {post_id} on {account}: fragment {index}/{total} was refused by the platform and will not be "
         f"retried: {reason}\n"
-        f"What to do: fix the cause, then `{_resume(post_id, account)}` tries it again."
+        f"What to do: {advice.failed(post_id, account)}."
     )
     return Alert("failure", f"Post {post_id} refused on {account}", body, post_id, account)
 
@@ -46,7 +41,7 @@ def unknown_after_lookups(post_id: str, account: str, index: int, total: int, re
         f"Post {post_id} on {account}: fragment {index}/{total} was sent but no answer came back, and looking "
         f"it up on the platform did not settle whether it exists: {reason}\n"
         f"Nothing more is sent for this post until it is settled, so it is never posted twice.\n"
-        f"What to do: check the account on the platform; `{_resume(post_id, account)}` looks it up again."
+        f"What to do: {advice.unknown(post_id, account, looking_up=False)}."
     )
     return Alert("failure", f"Post {post_id} on {account}: outcome unknown", body, post_id, account)
 
@@ -54,17 +49,27 @@ def unknown_after_lookups(post_id: str, account: str, index: int, total: int, re
 def missed(post_id: str, account: str, at: datetime, reason: str) -> Alert:
     body = (
         f"Post {post_id} on {account}, due {_when(at)}, was not published: {reason}\n"
-        f"What to do: `{_resume(post_id, account)}` tries it again."
+        f"What to do: {advice.try_again(post_id, account)}."
     )
     return Alert("failure", f"Post {post_id} missed on {account}", body, post_id, account)
+
+
+def awaiting_approval(post_id: str, account: str, detail: str) -> Alert:
+    """Due under `approval: required`, but its current text is not approved: not sent (see bot/approvals.py)."""
+    body = (
+        f"Post {post_id} on {account} is due and was not published: {detail}\n"
+        "It goes out as soon as its current text is approved, within --catch-up of its time.\n"
+        "What to do: read it in `python main.py preview --format html`, then run the `python main.py approve` "
+        "command it shows."
+    )
+    return Alert("failure", f"Post {post_id} on {account} awaiting approval", body, post_id, account)
 
 
 def conflict(post_id: str, account: str, detail: str) -> Alert:
     body = (
         f"Post {post_id} on {account} had started when its message changed: {detail}\n"
         "The rest is not sent with a different text.\n"
-        f"What to do: `{_resume(post_id, account, ' --accept-edit')}` continues with the new text, "
-        "or restore the message file."
+        f"What to do: {advice.conflict(post_id, account)}."
     )
     return Alert("failure", f"Post {post_id} on {account}: message changed while publishing", body, post_id, account)
 
@@ -84,8 +89,7 @@ def preflight_failed(post_id: str, account: str, at: datetime, problems: Sequenc
     body = (
         f"Pre-flight check for post {post_id} on {account}, due {_when(at)}, failed:\n"
         + "\n".join(f"  - {p}" for p in problems)
-        + "\nIt is checked again every 10 minutes; at the post's time publishing is tried as usual.\n"
-        "What to do: fix it before the post's time (`python main.py check` checks again at once)."
+        + f"\nWhat to do: {advice.preflight()}."
     )
     return Alert("failure", f"Pre-flight failed: {post_id} on {account}", body, post_id, account)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.durations import parse_duration
 
-COMMAND_NAMES = ("preview", "validate", "check", "run", "status", "resume", "approve", "revoke", "schema")
+COMMAND_NAMES = ("preview", "validate", "check", "run", "status", "resume", "approve", "revoke", "schema", "alerts")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,6 +64,13 @@ def parser() -> argparse.ArgumentParser:
         default=_duration("6h"),
         help="publish a post missed while the daemon was down if it is at most this late (default 6h)",
     )
+    run.add_argument(
+        "--preflight",
+        type=_duration_or_zero,
+        default=_duration("1h"),
+        metavar="DURATION",
+        help="check each post's credentials and message this long before it (default 1h; 0 turns it off)",
+    )
     loudness = run.add_mutually_exclusive_group()
     loudness.add_argument("-v", "--verbose", action="store_true", help="log debugging detail too")
     loudness.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
@@ -85,6 +92,11 @@ def parser() -> argparse.ArgumentParser:
     _approval_commands(command)
 
     commands.add_parser("schema", help="print the JSON Schema of schedule.yaml")
+
+    alerts = commands.add_parser("alerts", help="alerts through ALERT_URLS", description="alerts through ALERT_URLS")
+    alerts_commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    test = alerts_commands.add_parser("test", help="send a test alert to each URL of ALERT_URLS; say which worked")
+    test.add_argument("--env-file", type=Path, help="read ALERT_URLS from this file (default: .env)")
     return parser
 
 
@@ -118,6 +130,10 @@ def _duration(text: str) -> timedelta:
     if value is None:
         raise argparse.ArgumentTypeError(f"'{text}' is not a duration such as 30m, 6h or 1d")
     return value
+
+
+def _duration_or_zero(text: str) -> timedelta:
+    return timedelta(0) if text.strip() == "0" else _duration(text)
 
 
 def _aware_datetime(text: str) -> datetime:

@@ -28,6 +28,7 @@ from bot.services.daemon import Daemon
 from bot.services.environment import credential_problems, load_environment
 from bot.services.runner import RetryPolicy
 from bot.services.statelock import StateLock, StateLocked
+from bot.services.telling import Telling, settings_problems, telling
 from bot.store import OutboxError
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
@@ -56,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
     schedule, plan, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))
     env, env_problems = load_environment(args.env_file)
     if schedule is not None and plan is not None:
-        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run)
+        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run) + settings_problems(env)
     if schedule is None or plan is None or errors(problems):
         report(errors(problems), sys.stderr)
         return EXIT_INVALID
@@ -105,6 +106,16 @@ def _run_locked(
         for account, reason in outbox.holds().items():
             outbox.release(account)
             logger.info("account %s: hold from the previous run released (%s)", account, reason)
+        told = telling(
+            schedule,
+            env,
+            settings,
+            outbox,
+            state_dir,
+            preflight=timedelta(0) if args.dry_run else args.preflight,
+            env_now=lambda: daemon.accounts.env,
+            clock=lambda: datetime.now(UTC),
+        )
         daemon = Daemon(
             args.schedule,
             state_dir,
@@ -117,13 +128,14 @@ def _run_locked(
             exit_when_done=args.exit_when_done,
             policy=_retry_policy(),
             report=lambda problems: report(problems, sys.stderr),
+            events=told.hook,
         )
-        return _serve(daemon, schedule, plan)
+        return _serve(daemon, schedule, plan, told)
     finally:
         outbox.close()
 
 
-def _serve(daemon: Daemon, schedule: Schedule, plan: Plan) -> int:
+def _serve(daemon: Daemon, schedule: Schedule, plan: Plan, told: Telling) -> int:
     received: list[str] = []
 
     def on_stop(signum: int, frame: FrameType | None) -> None:
@@ -138,6 +150,7 @@ def _serve(daemon: Daemon, schedule: Schedule, plan: Plan) -> int:
     signal.signal(signal.SIGHUP, on_hup)
     try:
         daemon.start(schedule, plan)
+        told.start(plan, daemon.alive)
         while not daemon.stop_requested.is_set() and not daemon.finished.is_set():
             daemon.stop_requested.wait(0.2)
         if received:
@@ -145,5 +158,7 @@ def _serve(daemon: Daemon, schedule: Schedule, plan: Plan) -> int:
         else:
             logger.info("every post reached a final state (--exit-when-done)")
     finally:
+        told.stopping()
         daemon.shutdown()
+        told.stopped(plan)
     return EXIT_OK

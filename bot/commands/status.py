@@ -17,6 +17,7 @@ from bot import config
 from bot.commands.common import EXIT_OK
 from bot.commands.reading import plan_and_outbox
 from bot.model import Plan
+from bot.services.preflight import read_failures
 from bot.services.status import AccountStatus, PostStatus, collect
 from bot.states import PostState
 
@@ -29,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
     if plan is None:
         return code
     try:
-        accounts, rows = collect(plan, outbox, now)
+        accounts, rows = collect(plan, outbox, now, read_failures(args.state_dir))
     finally:
         if outbox is not None:
             outbox.close()

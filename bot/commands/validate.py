@@ -10,6 +10,7 @@ from bot import config
 from bot.commands.common import EXIT_INVALID, EXIT_OK, report
 from bot.problems import errors
 from bot.services import campaign
+from bot.services.alertsettings import alert_problems
 from bot.services.environment import credential_problems, load_environment, plan_warnings
 
 
@@ -20,6 +21,7 @@ def main(args: argparse.Namespace) -> int:
     if schedule is not None and not errors(problems):  # credentials matter once the files are right
         problems += credential_problems(schedule, env)
     problems += env_problems
+    problems += alert_problems(env, plan, now)
     if plan is not None:
         problems += plan_warnings(plan)
     report(problems, sys.stderr)

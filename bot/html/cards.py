@@ -16,7 +16,9 @@ from bot.durations import until
 from bot.html.state import OutboxView
 from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
 from bot.model import Fragment, Plan, Post, Warning_
+from bot.platforms import PLATFORMS
 from bot.preview import post_cost
+from bot.states import FragmentState, PostState
 from bot.store import FragmentRecord
 
 DEFAULT_LANG = "es"  # the campaign's messages are in Spanish unless their front matter says `lang:`
@@ -28,12 +30,9 @@ FOLD_MARKER = Markup(
 ).format(FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE)
 
 _FRAGMENT_STATE = {
-    "pending": "pending",
-    "sending": "sending (in flight)",
-    "sent": "sent",
-    "failed": "failed",
-    "unknown": "outcome unknown",
-    "missed": "missed",
+    **{state: state.value for state in FragmentState},
+    FragmentState.SENDING: "sending (in flight)",
+    FragmentState.UNKNOWN: "outcome unknown",
 }
 _WARNING_KIND = {
     "past": "Time passed",
@@ -94,7 +93,7 @@ def initials(name: str) -> str:
 
 def article(post: Post, ctx: Context, anchor: str) -> Markup:
     platform = post.account.platform
-    body = _thread(post, ctx) if platform == "x" else _facebook(post, ctx)
+    body = _thread(post, ctx) if PLATFORMS[platform].threads else _facebook(post, ctx)
     return Markup(
         '<article class="post post-{platform}" id="{anchor}" data-post="{id}" data-account="{account}" '
         'aria-labelledby="{anchor}-title">{head}{warnings}{body}</article>'
@@ -111,9 +110,8 @@ def article(post: Post, ctx: Context, anchor: str) -> Markup:
 
 def _kind(post: Post) -> str:
     total = len(post.fragments)
-    if post.account.platform == "x":
-        return f"X thread of {total} posts" if total > 1 else "X post"
-    return f"Facebook Page series of {total} posts" if total > 1 else "Facebook Page post"
+    row = PLATFORMS[post.account.platform]
+    return f"{row.series_kind} of {total} posts" if total > 1 else row.post_kind
 
 
 def _post_head(post: Post, ctx: Context, anchor: str) -> Markup:
@@ -178,7 +176,10 @@ def _post_state(post: Post, ctx: Context) -> Markup:
     row = ctx.outbox.posts.get(post.key)
     if row is None:
         return Markup("")
-    word = {"publishing": f"publishing {row.sent}/{row.total}", "sent": f"sent {row.sent}/{row.total}"}
+    word = {
+        PostState.PUBLISHING: f"{PostState.PUBLISHING} {row.sent}/{row.total}",
+        PostState.SENT: f"{PostState.SENT} {row.sent}/{row.total}",
+    }
     parts = [Markup('<span class="state state-{}">{}</span>').format(row.state, word.get(row.state, row.state))]
     if row.detail:
         parts.append(Markup('<span class="detail">{}</span>').format(row.detail))
@@ -192,9 +193,9 @@ def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | Non
         return Markup("")
     record = records.get(fragment.index)
     if record is None:
-        return Markup('<span class="state state-scheduled">scheduled</span>')
-    label = escape(_FRAGMENT_STATE.get(record.state, record.state))
-    if record.state == "sent":
+        return Markup('<span class="state state-{0}">{0}</span>').format(PostState.SCHEDULED)
+    label = escape(_FRAGMENT_STATE[record.state])
+    if record.state == FragmentState.SENT:
         when = Markup(" {}").format(time_element(record.sent_at, ctx, "%Y-%m-%d %H:%M")) if record.sent_at else ""
         link = web_link(record.url, "sent-link") if record.url else "(no link recorded)"
         label = Markup("{}{} · {}").format(label, when, link)

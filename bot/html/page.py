@@ -10,13 +10,15 @@ from pathlib import Path
 from markupsafe import Markup
 
 from bot.durations import until
-from bot.html.cards import Context, article, time_element, warnings_list
+from bot.html.cards import Context, article, time_element
 from bot.html.state import OutboxView
 from bot.html.style import CSS
 from bot.html.text import web_link
 from bot.model import Plan, Post
+from bot.platforms import PLATFORMS
 from bot.preview import Approvals, campaign_cost, entry_approvals, platform_name, post_cost
 from bot.services.approvalview import approval_states
+from bot.states import PostState
 
 # Only inline styles may apply; no script, font, frame or fetch of any kind (images only as data: URIs).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -77,14 +79,14 @@ _STAT = Markup(
 
 def _summary(ctx: Context, anchors: Mapping[tuple[str, str], str]) -> Markup:
     posts = ctx.plan.posts
-    warnings = len(ctx.plan.warnings) + sum(len(p.warnings) for p in posts)
+    warnings = sum(len(p.warnings) for p in posts)
     stats = [
         (str(len(posts)), "posts"),
         (str(len({p.account.name for p in posts})), "accounts"),
         (str(sum(len(p.fragments) for p in posts)), "fragments"),
         (str(warnings), "warnings"),
     ]
-    if any(p.account.platform == "x" for p in posts):
+    if any(PLATFORMS[p.account.platform].billed_per_post for p in posts):
         stats.append((f"US${campaign_cost(posts):.2f}", "estimated X cost"))
     items = Markup("").join(
         _STAT.format(warn=" stat-warn" if label == "warnings" and warnings else "", value=value, label=label)
@@ -128,6 +130,8 @@ _ACCOUNT_ROW = Markup(
     '<td data-label="Est. cost">{cost}</td></tr>'
 )
 
+_HELD = Markup(' <span class="state state-{0}">{0}: {1}</span>')
+
 
 def _accounts_table(ctx: Context) -> Markup:
     rows = []
@@ -141,7 +145,7 @@ def _accounts_table(ctx: Context) -> Markup:
         rows.append(
             _ACCOUNT_ROW.format(
                 name=name,
-                held=Markup(' <span class="state state-held">held: {}</span>').format(hold) if hold else "",
+                held=_HELD.format(PostState.HELD, hold) if hold else "",
                 who=" ".join(filter(None, (who, where))),
                 platform=platform_name(account.platform),
                 posts=len(posts),
@@ -159,7 +163,7 @@ def _accounts_table(ctx: Context) -> Markup:
 
 
 def _account_cost(posts: Sequence[Post]) -> str:
-    if posts[0].account.platform != "x":
+    if not PLATFORMS[posts[0].account.platform].billed_per_post:
         return "not billed"
     if all(post_cost(p) is None for p in posts):
         return "monthly plan"
@@ -174,18 +178,17 @@ def _all_warnings(ctx: Context, anchors: Mapping[tuple[str, str], str]) -> Marku
         for post in ctx.plan.posts
         for w in post.warnings
     ]
-    campaign = warnings_list(ctx.plan.warnings)
-    if not items and not campaign:
+    if not items:
         return Markup('<h3>Warnings</h3><p class="no-warnings">No warnings.</p>')
-    listed = Markup('<ul class="warnings">{}</ul>').format(Markup("").join(items)) if items else ""
-    return Markup("<h3>Warnings</h3>{}{}").format(campaign, listed)
+    return Markup('<h3>Warnings</h3><ul class="warnings">{}</ul>').format(Markup("").join(items))
 
 
 def _removed(ctx: Context) -> Markup:
     if ctx.outbox is None or not ctx.outbox.removed:
         return Markup("")
     items = Markup("").join(
-        Markup('<li><span class="state state-removed">removed</span> {} → {}: {}{}</li>').format(
+        Markup('<li><span class="state state-{0}">{0}</span> {1} → {2}: {3}{4}</li>').format(
+            PostState.REMOVED,
             row.id,
             row.account,
             row.detail,

@@ -71,15 +71,10 @@ class ApprovalGate:
             if first:
                 logger.warning("dry run: %s; a real run would wait for the approval", lines[0])
             return []
-        if first:
+        if first:  # the failure alert is sent by the daemon's alerting hook (Outcome.AWAITING)
             for line in lines:
                 logger.error("%s", line)
-            self.alert_awaiting(post, lines)
         return lines
-
-    def alert_awaiting(self, post: Post, lines: list[str]) -> None:
-        """ALERT HOOK (issue 12): a due post is not sent for want of approval. Send the failure alert here once
-        bot/alerts is wired into the daemon; until then the ERROR lines above are the alert."""
 
     def waiting(self) -> bool:
         with self._lock:

@@ -5,9 +5,11 @@ Used by the `status` command (text and JSON) and by the HTML preview, so both sa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot import advice
 from bot.approvals import ApprovalState
 from bot.model import Plan, Post
 from bot.services.approvalview import approval_states, approval_words, command_for
@@ -39,10 +41,6 @@ class AccountStatus:
     hold: str | None
 
 
-def _resume_command(post_id: str, account: str, extra: str = "") -> str:
-    return f"python main.py resume {post_id} --account {account}{extra}"
-
-
 def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: PostSummary) -> PostStatus:
     state = s.state
     urls: tuple[str, ...] = ()
@@ -52,22 +50,16 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
         detail = f"all {s.total} fragments sent"
     elif state == PostState.CONFLICT:
         detail = s.conflict or ""
-        action = f"`{_resume_command(post_id, account, ' --accept-edit')}` continues with the new text, "
-        action += "or restore the message file"
+        action = advice.conflict(post_id, account)
     elif state == PostState.HELD:
         detail = s.hold or ""
-        action = f"fix the variable in .env, then restart the daemon or run `{_resume_command(post_id, account)}`"
+        action = advice.held(post_id, account)
     elif state in (PostState.FAILED, PostState.MISSED):
         detail = s.last_error or detail
-        action = f"`{_resume_command(post_id, account)}` tries it again"
-        if state == PostState.FAILED:
-            action = "fix the cause, then " + action
+        action = advice.failed(post_id, account) if state == PostState.FAILED else advice.try_again(post_id, account)
     elif state == PostState.UNKNOWN:
         detail = s.last_error or detail
-        action = (
-            "the running daemon looks the fragment up again by itself, with backoff; to do it at once, "
-            f"`{_resume_command(post_id, account)}`; if it stays unknown, check the account on the platform"
-        )
+        action = advice.unknown(post_id, account)
     elif state == PostState.PUBLISHING:
         if s.next_at is not None:
             at = s.next_at
@@ -78,8 +70,13 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
     return PostStatus(post_id, account, platform, state, at, s.sent, s.total, urls, detail, action)
 
 
-def collect(plan: Plan, outbox: Outbox | None, now: datetime) -> tuple[list[AccountStatus], list[PostStatus]]:
-    """Every account and post of the plan with its state, then the outbox's posts no longer planned."""
+def collect(
+    plan: Plan, outbox: Outbox | None, now: datetime, preflight: Mapping[tuple[str, str], str] | None = None
+) -> tuple[list[AccountStatus], list[PostStatus]]:
+    """Every account and post of the plan with its state, then the outbox's posts no longer planned.
+
+    `preflight`: the running daemon's pre-flight failures (bot/services/preflight.py), shown on posts not started.
+    """
     holds = outbox.holds() if outbox is not None else {}
     summaries = {(s.post_id, s.account): s for s in outbox.posts()} if outbox is not None else {}
     accounts: dict[str, AccountStatus] = {}
@@ -89,6 +86,9 @@ def collect(plan: Plan, outbox: Outbox | None, now: datetime) -> tuple[list[Acco
         name = post.account.name
         accounts.setdefault(name, AccountStatus(name, post.account.platform, holds.get(name)))
         row = _row(post, summaries.pop(post.key, None), holds.get(name), outbox, now)
+        failure = (preflight or {}).get(post.key)
+        if failure and row.state == PostState.SCHEDULED:
+            row = replace(row, detail="; ".join(p for p in (row.detail, failure) if p), action=advice.preflight())
         rows.append(_with_approval(row, approvals[post.key]))
     for (post_id, name), summary in summaries.items():
         was = _from_summary(post_id, name, "", summary.scheduled_at, summary)
@@ -132,7 +132,7 @@ def _row(post: Post, summary: PostSummary | None, hold: str | None, outbox: Outb
     total = len(post.fragments)
     if summary is None:
         if hold is not None:
-            action = f"fix the variable in .env, then restart the daemon or run `{_resume_command(post.id, name)}`"
+            action = advice.held(post.id, name)
             return PostStatus(post.id, name, platform, PostState.HELD, post.at, 0, total, (), hold, action)
         detail = ""
         if post.at < now:

@@ -51,7 +51,11 @@ class Timers:
         self._already_running, self._watch_failed = already_running, watch_failed
         self._scheduler = BackgroundScheduler(
             timezone=timezone,
-            executors={"default": ThreadPoolExecutor(workers), "watch": ThreadPoolExecutor(1)},
+            executors={
+                "default": ThreadPoolExecutor(workers),
+                "watch": ThreadPoolExecutor(1),
+                "side": ThreadPoolExecutor(2),  # pre-flight checks: never in the posts' or the watcher's way
+            },
             # One run of a post at a time; lateness is judged by the daemon against --catch-up when the job
             # runs, so APScheduler itself never drops a late run (its default grace is 1 second).
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -73,6 +77,20 @@ class Timers:
     def remove(self, key: Key) -> None:
         if self._scheduler.get_job(_job_id(key)) is not None:
             self._scheduler.remove_job(_job_id(key))
+
+    def once(self, name: str, at: datetime, run: Callable[[], Any]) -> None:
+        """A side job (not a post's): `run()` at `at` on its own executor, replacing the one of that name."""
+        self._scheduler.add_job(run, "date", run_date=at, id=json.dumps(["side", name]), executor="side",
+                                replace_existing=True)  # fmt: skip
+
+    def cancel(self, name: str) -> None:
+        if self._scheduler.get_job(json.dumps(["side", name])) is not None:
+            self._scheduler.remove_job(json.dumps(["side", name]))
+
+    def alive(self) -> bool:
+        """The scheduler's thread is running (for the heartbeat and systemd's watchdog)."""
+        thread = getattr(self._scheduler, "_thread", None)
+        return bool(self._scheduler.running and thread is not None and thread.is_alive())
 
     def shutdown(self) -> None:
         """Wait for the runs in flight; start nothing new."""
