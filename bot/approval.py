@@ -140,11 +140,12 @@ def digest_of(platform: str, where: str, texts: Sequence[str], media: Sequence[M
 def post_digest(post: Post, media: Sequence[MediaRef] | None = None) -> str:
     """The digest of everything `post` sends for its account.
 
-    `media=None` means "the post's own media": none until posts carry media (issue 14); then read them here, in
-    this one place, and every caller keeps working.
+    `media=None` means "the post's own media" (post.media: the sha256 of each image's bytes and its alt text),
+    read here, in this one place, so every caller approves exactly the images that go out.
     """
     texts = [fragment.text for fragment in post.fragments]
-    return digest_of(post.account.platform, target(post.account), texts, media or ())
+    own = [(m.sha256, m.alt) for m in post.media] if media is None else media
+    return digest_of(post.account.platform, target(post.account), texts, own)
 
 
 def entry_digest(account_digests: Mapping[str, str]) -> str:

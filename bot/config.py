@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from bot import schema, yamlfile
+from bot import schedulemedia, schema, yamlfile
 from bot.durations import parse_duration
 from bot.model import (
     DEFAULT_NUMBERING,
@@ -260,6 +260,7 @@ class _Reader(PositionedReader):
             "at": lambda e: self.when(e, where),
             "to": lambda e: self.targets(e, accounts, where),
             "every": lambda e: self.duration(e, where),
+            "media": lambda e: schedulemedia.read_media(self, e, where, self.path.parent),
         }
         values = {name: readers[name](found[name]) for name in readers if name in found}
         if len(self.problems) > before or post_id is None:
@@ -270,6 +271,7 @@ class _Reader(PositionedReader):
             at=values["at"],
             to=values["to"],
             every=values.get("every"),
+            media=values.get("media") or (),
             position=found["id"].value.position,
             message_position=found["message"].value.position,
         )

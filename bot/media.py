@@ -14,20 +14,21 @@ import stat
 import unicodedata
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from bot.model import Position
+from bot.model import Media, MediaFormat, MediaItem
 from bot.problems import Problem
+from bot.schema import MAX_ALT_LENGTH, MAX_MEDIA_ITEMS
 
 if TYPE_CHECKING:
     from PIL import Image
 
-MediaFormat = Literal["JPEG", "PNG", "WEBP", "GIF"]
+__all__ = ["Media", "MediaChanged", "MediaItem", "inspect_media", "read_media", "thumbnail"]
 
-MAX_IMAGES = 4  # X and Facebook: up to 4 images on one post, or one GIF alone
-MAX_ALT = 1000  # X's alt text limit (characters)
+
+MAX_IMAGES = MAX_MEDIA_ITEMS  # X and Facebook: up to 4 images on one post, or one GIF alone
+MAX_ALT = MAX_ALT_LENGTH  # X's alt text limit (characters)
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # X: images up to 5 MB
 MAX_GIF_BYTES = 15 * 1024 * 1024  # X: GIFs up to 15 MB
 MIN_SIDE = 4
@@ -44,39 +45,14 @@ EXTENSIONS: dict[MediaFormat, tuple[str, ...]] = {
 _PILLOW_FORMATS: dict[str, MediaFormat] = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "GIF"}
 
 
-@dataclass(frozen=True)
-class MediaItem:
-    """One `media:` item as written in schedule.yaml, before any check."""
-
-    file: str  # as written, relative to the schedule's folder
-    alt: str | None  # None: the item has no `alt` key
-    position: Position  # of the `file` value (or of the item)
-    alt_position: Position | None = None  # of the `alt` value; None: use `position`
-
-
-@dataclass(frozen=True)
-class Media:
-    """A checked image: what it really is, and the digest of the exact bytes that were checked."""
-
-    file: str  # as written in schedule.yaml
-    path: Path  # resolved, inside the project folder
-    format: MediaFormat
-    mime: str
-    width: int
-    height: int
-    size: int  # bytes on disk
-    sha256: str  # hex digest of the file's bytes
-    alt: str  # NFC, stripped
-    position: Position
-
-    def read(self) -> bytes:
-        """The file's bytes, refused if they are no longer the ones checked (changed since loading)."""
-        data = self.path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != self.sha256:
-            raise MediaChanged(
-                f"{self.file} changed after the schedule was checked; run validate again (nothing was sent)"
-            )
-        return data
+def read_media(media: Media) -> bytes:
+    """The file's bytes, refused if they are no longer the ones checked (changed since loading)."""
+    data = media.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != media.sha256:
+        raise MediaChanged(
+            f"{media.file} changed after the schedule was checked; run validate again (nothing was sent)"
+        )
+    return data
 
 
 class MediaChanged(Exception):
@@ -331,7 +307,7 @@ def thumbnail(media: Media, side: int = THUMBNAIL_SIDE) -> tuple[str, bytes]:
     """A scaled-down copy for the HTML preview: (mime type, bytes), JPEG for photos, PNG for transparency."""
     from PIL import Image, ImageOps
 
-    with Image.open(io.BytesIO(media.read())) as original:
+    with Image.open(io.BytesIO(read_media(media))) as original:
         image: Image.Image = ImageOps.exif_transpose(original) or original  # as phones and the platforms show it
         image.thumbnail((side, side), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()

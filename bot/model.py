@@ -12,6 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 Platform = Literal["x", "facebook"]
+MediaFormat = Literal["JPEG", "PNG", "WEBP", "GIF"]
 XPlan = Literal["pay-per-use", "free", "basic", "pro"]
 FacebookMode = Literal["single", "series"]
 ReplyRefusedPolicy = Literal["series", "stop"]
@@ -34,6 +35,35 @@ class Position:
         if self.line <= 0:
             return self.path
         return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One `media:` item as written in schedule.yaml, before any check (bot/media.py checks it)."""
+
+    file: str  # as written, relative to the schedule's folder
+    alt: str | None  # None: the item has no `alt` key
+    position: Position  # of the `file` value (or of the item)
+    alt_position: Position | None = None  # of the `alt` value; None: use `position`
+
+
+@dataclass(frozen=True)
+class Media:
+    """A checked image: what it really is, and the digest of the exact bytes that were checked.
+
+    bot/media.py makes it (inspect_media) and reads its bytes again when publishing (read_media).
+    """
+
+    file: str  # as written in schedule.yaml
+    path: Path  # resolved, inside the project folder
+    format: MediaFormat
+    mime: str
+    width: int
+    height: int
+    size: int  # bytes on disk
+    sha256: str  # hex digest of the file's bytes
+    alt: str  # NFC, stripped
+    position: Position = field(compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,6 +103,7 @@ class PostEntry:
     at: datetime  # naive: read in each target account's zone; aware: an absolute instant
     to: tuple[str, ...]
     every: timedelta | None = None  # spacing between the fragments of a thread
+    media: tuple[Media, ...] = ()  # checked images, attached to the first fragment of each post
     position: Position = field(default=Position(""), compare=False)  # of its id
     message_position: Position = field(default=Position(""), compare=False)  # of its message path
 
@@ -119,6 +150,7 @@ class Post:
     fragments: tuple[Fragment, ...]
     warnings: tuple[Warning_, ...] = ()
     source: Position = field(default=Position(""), compare=False)  # the schedule entry
+    media: tuple[Media, ...] = ()  # go with the first fragment (X: first of the thread; Facebook: first post)
 
     @property
     def key(self) -> tuple[str, str]:

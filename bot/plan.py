@@ -136,7 +136,7 @@ def _post(entry: PostEntry, account: Account, message: Message, pieces: tuple[Pi
         warnings.append(
             Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({format_duration(now - at, 'coarse')} ago)")
         )
-    return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position)
+    return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position, entry.media)
 
 
 def _mid_phrase(index: int, total: int, piece: Piece) -> Warning_:

@@ -125,7 +125,24 @@ def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
         for paragraph in fragment.text.split("\n"):
             wrapped = textwrap.wrap(paragraph, width=96)
             lines += [f"      {part}" for part in wrapped] if wrapped else [""]
+        if fragment.index == 1:
+            lines += _render_media(post)
     return lines
+
+
+def _render_media(post: Post) -> list[str]:
+    """The images that go with the first fragment: what they are, and the alt text read out for them."""
+    lines = []
+    for media in post.media:
+        pixels = f"{media.width}×{media.height} px"
+        lines.append(f"      [image] {media.file}: {media.format}, {pixels}, {_size(media.size)}")
+        wrapped = textwrap.wrap(f"alt: {media.alt}", width=90)
+        lines += [f"        {part}" for part in wrapped]
+    return lines
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:,.1f} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"
 
 
 def to_json(plan: Plan, schedule_name: str, approvals: Approvals | None = None) -> dict[str, Any]:
@@ -174,6 +191,18 @@ def _post_json(post: Post, approval: ApprovalState) -> dict[str, Any]:
             for f in post.fragments
         ],
         "warnings": [{"kind": w.kind, "message": w.message} for w in post.warnings],
+        "media": [
+            {
+                "file": m.file,
+                "format": m.format,
+                "width": m.width,
+                "height": m.height,
+                "bytes": m.size,
+                "alt": m.alt,
+                "sha256": m.sha256,
+            }
+            for m in post.media
+        ],
         "approval": approval.as_json(),
     }
 

@@ -12,7 +12,7 @@ from typing import Any, get_args
 from bot.model import DEFAULT_NUMBERING, FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platform
 
 # Value kinds understood by config.py's readers.
-STRING, INTEGER, ENUM, TIMEZONE, DATETIME, DURATION, NAMES, NUMBERING = (
+STRING, INTEGER, ENUM, TIMEZONE, DATETIME, DURATION, NAMES, NUMBERING, MEDIA = (
     "string",
     "integer",
     "enum",
@@ -21,6 +21,7 @@ STRING, INTEGER, ENUM, TIMEZONE, DATETIME, DURATION, NAMES, NUMBERING = (
     "duration",
     "names",
     "numbering",
+    "media",
 )
 
 DEFAULT_TIMEZONE = "America/Lima"
@@ -161,6 +162,30 @@ POST_FIELDS = (
         "Space the posts of a thread by this much, e.g. 30m, 1h, 1h30m. Default: back to back.",
         pattern=DURATION_PATTERN,
     ),
+    Field(
+        "media",
+        MEDIA,
+        "Images for this post (up to 4 JPEG, PNG or WEBP, or one GIF alone), each a `file` and its `alt` text. "
+        "On X they go on the first post of the thread; on Facebook on the post (mode: series: the first one).",
+    ),
+)
+
+MAX_MEDIA_ITEMS = 4  # bot/media.py checks the same limit, with a message that says what to do
+MAX_ALT_LENGTH = 1000
+
+MEDIA_FIELDS = (
+    Field(
+        "file",
+        STRING,
+        "Path of the image, relative to this file's folder, inside the project (e.g. media/escarapela.png).",
+        required=True,
+    ),
+    Field(
+        "alt",
+        STRING,
+        f"What the image shows, for people who cannot see it (at most {MAX_ALT_LENGTH} characters). Required.",
+        required=True,
+    ),
 )
 
 
@@ -173,6 +198,11 @@ def _property(field: Field) -> dict[str, Any]:
     elif field.kind == NAMES:
         names = {"type": "string", "minLength": 1}
         schema["anyOf"] = [names, {"type": "array", "items": names, "minItems": 1}]
+    elif field.kind == MEDIA:
+        item = _object(MEDIA_FIELDS)
+        item["properties"]["file"]["minLength"] = 1
+        item["properties"]["alt"].update(minLength=1, maxLength=MAX_ALT_LENGTH)
+        schema.update(type="array", minItems=1, maxItems=MAX_MEDIA_ITEMS, items=item)
     elif field.kind == NUMBERING:
         schema["anyOf"] = [{"type": "string", "pattern": r"\{i\}"}, {"const": False}]
     elif field.kind == STRING and field.platforms == ("facebook",):

@@ -96,6 +96,9 @@ class Campaign:
             lines.append(f"    to: [{', '.join(post.get('to', ['cx', 'cf']))}]")
             if "every" in post:
                 lines.append(f"    every: {post['every']}")
+            if "media" in post:  # [(file, alt), ...], files relative to the campaign folder
+                lines.append("    media:")
+                lines += [f"      - {{file: {file}, alt: {json.dumps(alt)}}}" for file, alt in post["media"]]
         (self.folder / "schedule.yaml").write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
 
     def start(self, *extra: str, env_extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

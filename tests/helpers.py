@@ -49,3 +49,17 @@ def run_cli(
     secretscan.assert_clean_text(result.stdout, f"the stdout of `{command}`")
     secretscan.assert_clean_text(result.stderr, f"the stderr of `{command}`")
     return result
+
+
+def text_only_campaign(folder: Path) -> Path:
+    """The committed campaign without its `media:` list (a text-only campaign), written into `folder`."""
+    import re
+    import shutil
+
+    text = (ROOT / "schedule.yaml").read_text(encoding="utf-8")
+    without = re.sub(r"\n    media:.*?(?=\n    #|\n  - |\Z)", "", text, flags=re.DOTALL)
+    assert "media" not in without.split("posts:")[1], "the committed schedule's media list moved: update this helper"
+    shutil.copytree(ROOT / "messages", folder / "messages", dirs_exist_ok=True)
+    path = folder / "schedule.yaml"
+    path.write_text(without, encoding="utf-8")
+    return path

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ from bot.approval import (
     post_digest,
     resolve,
 )
-from bot.model import Account, Post
+from bot.model import Account, Media, Position, Post
 from tests.approvalfake import fb_post, with_texts, x_post
 
 # The version-1 encoding written out by hand (see bot/approval.py), hashed here with hashlib alone.
@@ -101,6 +102,8 @@ def test_digest_changes_with_the_page_and_the_media() -> None:
     ]
     assert FB_PINNED not in variants
     assert len(set(variants)) == len(variants)
+    assert post_digest(_with_media(post, MEDIA)) == FB_PINNED  # the post's own images, read from post.media
+    assert post_digest(_with_media(post, [(IMAGE_SHA, "Escarapela peruana")])) != FB_PINNED
     assert post_digest(post, [(IMAGE_SHA.upper(), "Escarapela")]) == FB_PINNED
     with pytest.raises(ValueError, match="not a sha256"):
         post_digest(post, [("abc", "Escarapela")])
@@ -200,3 +203,12 @@ def test_the_approval_modules_stay_light() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _with_media(post: Post, media: list[tuple[str, str]]) -> Post:
+    """`post` carrying images with these digests and alt texts (the files themselves are not read)."""
+    images = tuple(
+        Media(f"media/{n}.png", Path(f"media/{n}.png"), "PNG", "image/png", 4, 4, 1, sha, alt, Position("s.yaml"))
+        for n, (sha, alt) in enumerate(media)
+    )
+    return replace(post, media=images)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import pytest
 
 from tests.fakeapi import FakeAPI, fake_api_fixture  # noqa: F401
 from tests.helpers import ROOT, run_cli
+from tests.mediafiles import big_jpeg
 
 BAD = "tests/data/bad"
 MSG = f"{BAD}/messages"
@@ -131,6 +132,24 @@ CASES = {
     "53-huge-schedule.yaml": [": error: the file is larger than 2,097,152 bytes: too large to be a schedule"],
     "54-not-a-regular-file.yaml": [": error: this is not a regular file (a device, pipe or socket)"],
     "55-timezone-is-a-region.yaml": ["1:11: error: schedule: unknown time zone 'America'"],
+    # images (issue 14): the files are in tests/data/bad/media/, except the big JPEG, made by big_jpeg_file
+    "56-media-missing.yaml": ["9:16: error: image file media/no-existe.png not found"],
+    "57-media-wrong-extension.yaml": ["9:16: error: media/bandera-png.jpg is a PNG image but its name ends in .jpg"],
+    "58-media-truncated.yaml": [
+        "9:16: error: media/truncada.png is a damaged or incomplete PNG image (Truncated File Read)"
+    ],
+    "59-media-too-big.yaml": ["9:16: error: media/grande.jpg is 6.1 MB; X accepts an image of at most 5.0 MB"],
+    "60-media-five-images.yaml": ["13:16: error: this post has 5 images; X and Facebook take at most 4 per post"],
+    "61-media-gif-with-another.yaml": [
+        "9:16: error: media/animada.gif is a GIF, and a GIF must be the only image of its post "
+        "(this post has 2 media items)"
+    ],
+    "62-media-empty-alt.yaml": ["10:14: error: the alt text of media/bandera.png is empty"],
+    "63-media-folder.yaml": ["9:16: error: media/carpeta.png is a folder, not an image file"],
+    "64-media-link-outside.yaml": [
+        f"9:16: error: image file media/fuera.png is outside the project folder {ROOT}/{BAD} "
+        "(it is a symbolic link pointing there)"
+    ],
 }
 
 
@@ -190,8 +209,21 @@ def _assert_reported(command: str, result: subprocess.CompletedProcess[str], exp
     assert lines[-1] == f"{count} error{'s' if count != 1 else ''}: nothing was sent or changed.", command
 
 
+@pytest.fixture(scope="module", autouse=True)
+def big_jpeg_file() -> Iterator[None]:
+    """The 6 MB JPEG of 59-media-too-big.yaml: too big to commit, made for these tests (and ignored by git)."""
+    path = ROOT / BAD / "media" / "grande.jpg"
+    big_jpeg(path)
+    yield
+    path.unlink(missing_ok=True)
+
+
 def _skip_if_not_checked_out_as_link(name: str) -> None:
-    links = {"47-message-link-outside.yaml": f"{MSG}/enlace-fuera.txt", "54-not-a-regular-file.yaml": f"{BAD}/{name}"}
+    links = {
+        "47-message-link-outside.yaml": f"{MSG}/enlace-fuera.txt",
+        "54-not-a-regular-file.yaml": f"{BAD}/{name}",
+        "64-media-link-outside.yaml": f"{BAD}/media/fuera.png",
+    }
     if name in links and not (ROOT / links[name]).is_symlink():
         pytest.skip("this checkout has no symbolic links")
 

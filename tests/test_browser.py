@@ -135,6 +135,29 @@ def check_facebook(driver: Chrome, post: dict[str, Any], *, folded: bool | None)
         assert not markers, f"{post['id']}: a short Facebook post has a fold marker"
 
 
+def check_media(driver: Chrome, post: dict[str, Any]) -> None:
+    """The post's images under its first fragment only: visible, really decoded (the CSP lets data: images
+    through), each with its alt text; no image elsewhere in the post."""
+    from selenium.webdriver.common.by import By
+
+    article = driver.find_element(
+        By.CSS_SELECTOR, f'article.post[data-post="{post["id"]}"][data-account="{post["account"]}"]'
+    )
+    first = "li.fragment" if post["platform"] == "x" else ".fb-card"
+    images = article.find_elements(By.CSS_SELECTOR, f'{first}[data-index="1"] .media img')
+    assert len(article.find_elements(By.CSS_SELECTOR, "img")) == len(images) == len(post["media"]), post["id"]
+    for image, media in zip(images, post["media"], strict=True):
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", image)
+        assert visible(image), f"{post['id']}: {media['file']} is not visible ({image.rect})"
+        assert driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth;", image) > 0, (
+            f"{post['id']}: {media['file']} did not load"
+        )
+        assert image.get_attribute("alt") == media["alt"]
+        assert (image.get_attribute("src") or "").startswith("data:image/")
+        caption = image.find_element(By.XPATH, "following-sibling::figcaption")
+        assert visible(caption) and media["alt"] in caption.text
+
+
 def check_not_blank(shot: bytes, path: Path) -> Painted:
     from tools import browser
 
@@ -208,6 +231,8 @@ def check_page(driver: Chrome, page: Path, plan: dict[str, Any], folder: Path, n
             check_facebook(driver, post, folded=True if length > 800 else False if length < 125 else None)
     x_fragments = sum(len(p["fragments"]) for p in plan["posts"] if p["platform"] == "x")
     assert fragments == x_fragments > 0
+    for post in plan["posts"]:
+        check_media(driver, post)
 
     take_screenshots(driver, page, folder, name)
     requests = browser.page_requests(driver)
@@ -219,6 +244,7 @@ def check_page(driver: Chrome, page: Path, plan: dict[str, Any], folder: Path, n
 def test_committed_campaign_page_in_a_browser(driver: Chrome, shots_dir: Path, tmp_path: Path) -> None:
     page, plan = render(ROOT / "schedule.yaml", tmp_path)
     assert any(p["platform"] == "facebook" for p in plan["posts"])
+    assert all(p["media"] for p in plan["posts"]), "the committed campaign shows its image on every post"
     check_page(driver, page, plan, shots_dir, "committed")
 
 

@@ -10,8 +10,9 @@ from tests.helpers import ROOT, run_cli
 
 
 def _project(tmp_path: Path, fake_api: FakeAPI, env: dict[str, str]) -> Path:
-    """A copy of the committed schedule and message, with the fake Page id and a .env file."""
+    """A copy of the committed schedule, message and image, with the fake Page id and a .env file."""
     shutil.copytree(ROOT / "messages", tmp_path / "messages")
+    shutil.copytree(ROOT / "media", tmp_path / "media")
     schedule = (ROOT / "schedule.yaml").read_text(encoding="utf-8").replace('"123456789012345"', '"104"')
     (tmp_path / "schedule.yaml").write_text(schedule, encoding="utf-8")
     lines = [f"{name}={value}" for name, value in env.items()]

@@ -15,7 +15,7 @@ import pytest
 from bot.measure import x_weighted_length
 from bot.schema import json_schema
 from bot.yamlfile import parse
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, run_cli, text_only_campaign
 
 NOW = "2026-11-26T12:00:00-05:00"
 SEED = (ROOT / "messages" / "mensaje-canciller-fiestas-patrias.txt").read_text(encoding="utf-8")
@@ -103,12 +103,14 @@ def test_validate_reads_env_file_without_printing_values(tmp_path: Path) -> None
     assert "needs CANCILLERIA_X_ACCESS_TOKEN_SECRET, not set" in result.stderr
 
 
-def test_preview_and_validate_do_not_import_network_libraries() -> None:
+def test_preview_and_validate_do_not_import_network_libraries(tmp_path: Path) -> None:
+    """Nor Pillow, for a campaign without images (the committed one has an image: see the next test)."""
+    schedule = str(text_only_campaign(tmp_path))
     code = (
         "import sys\n"
         "from bot.commands import main\n"
         "for argv in (['preview'], ['preview', '--format', 'json'], ['validate']):\n"
-        "    main(argv)\n"
+        f"    main([*argv, '--schedule', {schedule!r}])\n"
         "forbidden = {'tweepy', 'facebook', 'apscheduler', 'requests', 'apprise', 'psycopg', 'PIL'}\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & forbidden)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
@@ -118,6 +120,18 @@ def test_preview_and_validate_do_not_import_network_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
+
+
+def test_preview_of_a_campaign_with_images_loads_pillow_but_no_network_library() -> None:
+    code = (
+        "import sys\n"
+        "from bot.commands import main\n"
+        "main(['preview', '--format', 'json'])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'tweepy', 'facebook', 'requests', 'PIL'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "['PIL']"
 
 
 def test_validate_reports_alert_urls_with_their_place_and_warns_when_unset(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from bot.model import Plan, Post, Schedule
 from bot.services.campaign import load_campaign
 from bot.store.sqlite import SqliteOutbox
 from bot.store.sqlite_schema import SCHEMA_VERSION
-from tests.helpers import DATA, ROOT, run_cli
+from tests.helpers import DATA, ROOT, run_cli, text_only_campaign
 
 NOW = datetime(2027, 7, 1, 12, 0, tzinfo=UTC)
 NOW_ARG = "2027-07-01T07:00:00-05:00"
@@ -584,10 +584,13 @@ def test_open_without_output_uses_a_temporary_file(tmp_path: Path) -> None:
 
 
 def test_html_preview_does_not_import_network_libraries(tmp_path: Path) -> None:
+    """Nor Pillow, for a campaign without images."""
+    schedule = str(text_only_campaign(tmp_path))
     code = (
         "import sys\n"
         "from bot.commands import main\n"
-        f"assert main(['preview', '--format', 'html', '--output', {str(tmp_path / 'p.html')!r}]) == 0\n"
+        f"assert main(['preview', '--schedule', {schedule!r}, '--format', 'html', '--output', "
+        f"{str(tmp_path / 'p.html')!r}]) == 0\n"
         "forbidden = {'tweepy', 'facebook', 'apscheduler', 'requests', 'apprise', 'psycopg', 'PIL'}\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & forbidden)\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.media import MediaChanged, MediaItem, inspect_media, thumbnail
+from bot.media import MediaChanged, MediaItem, inspect_media, read_media, thumbnail
 from bot.model import Position
 from tests.mediafiles import BAD_MEDIA, EXAMPLE, big_jpeg
 
@@ -37,7 +37,7 @@ def test_a_good_png_is_described_exactly() -> None:
     assert (png.format, png.mime, png.width, png.height, png.size) == ("PNG", "image/png", 64, 48, len(data))
     assert png.sha256 == hashlib.sha256(data).hexdigest()
     assert png.alt == ALT and png.file == "media/bandera.png"
-    assert png.read() == data
+    assert read_media(png) == data
 
 
 def test_the_committed_example_is_valid_and_small() -> None:
@@ -204,7 +204,7 @@ def test_a_changed_file_is_refused_at_read(tmp_path: Path) -> None:
     Image.new("RGB", (64, 48), (255, 255, 255)).save(target)
 
     with pytest.raises(MediaChanged, match=r"a\.png changed after the schedule was checked"):
-        media[0].read()
+        read_media(media[0])
 
 
 def test_thumbnail_of_a_big_photo_is_small(tmp_path: Path) -> None:

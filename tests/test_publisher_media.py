@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.credentials import ConnectionSettings
-from bot.media import MediaItem, inspect_media
+from bot.media import MediaItem, inspect_media, read_media
 from bot.model import Position
 from bot.publishers.base import (
     CredentialsError,
@@ -48,7 +48,7 @@ def upload_of(path: str = "media/escarapela.png", alt: str = ALT) -> MediaUpload
     root = EXAMPLE.parent.parent if path.startswith("media/escarapela") else BAD_MEDIA
     (media,), problems = inspect_media([MediaItem(path, alt, Position("schedule.yaml", 1, 1))], root, root)
     assert problems == []
-    return MediaUpload(media.read(), media.mime, media.alt, media.path.name)
+    return MediaUpload(read_media(media), media.mime, media.alt, media.path.name)
 
 
 def x_publisher(api: FakeAPI, username: str = "CancilleriaPeru", timeout: float = 0.5) -> tuple[XPublisher, XUser]:

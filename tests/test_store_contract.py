@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.states import FragmentState, Outcome, PostState
-from bot.store import Outbox, OutboxError
+from bot.store import MediaRecord, Outbox, OutboxError
 from bot.store.sqlite import SqliteOutbox
 from tests.fakes import T0, make_account, make_post
 
@@ -40,6 +40,17 @@ class Backend:
             store = PostgresOutbox.open(self.url, create=create)
         self.opened.append(store)
         return store
+
+    def execute(self, statement: str) -> None:
+        """One SQL statement on the store's data, outside the bot (to make an older database)."""
+        if self.url is None:
+            with sqlite3.connect(self.state_dir / "outbox.sqlite3") as db:
+                db.execute(statement)
+        else:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as db:
+                db.execute(statement)
 
     def set_version(self, version: int) -> None:
         if self.url is None:
@@ -380,3 +391,36 @@ def test_threads_write_while_another_instance_reads(open_store: Opener) -> None:
     reading.join()
     assert errors == []
     assert all(s.state == PostState.SENT for s in reader.posts())
+
+
+# -- uploaded media (schema version 2) ------------------------------------------------------------------------
+
+SHA_A, SHA_B = "a" * 64, "b" * 64
+
+
+def test_media_ids_are_recorded_replaced_and_read_back(store: Store) -> None:
+    store.freeze(make_post(2), T0)
+    first = [MediaRecord(1, SHA_A, "m1", T0 + timedelta(hours=24), T0), MediaRecord(2, SHA_B, "m2", None, T0)]
+    store.record_media("mensaje", "x_cancilleria", first, T0)
+    assert store.media_of("mensaje", "x_cancilleria") == first
+    again = [MediaRecord(1, SHA_A, "m3", T0 + timedelta(hours=25), T0 + timedelta(hours=1))]
+    store.record_media("mensaje", "x_cancilleria", again, T0 + timedelta(hours=1))
+    assert store.media_of("mensaje", "x_cancilleria") == again
+    assert store.media_of("mensaje", "fb_cancilleria") == []
+
+
+def test_a_version_1_store_is_migrated_to_version_2_keeping_its_rows(open_store: Opener) -> None:
+    store = open_store()
+    store.freeze(make_post(2), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.close()
+    open_store.execute("DROP TABLE media_uploads")  # as a bot of schema version 1 left it
+    open_store.set_version(1)
+
+    store = open_store()
+
+    assert store.schema_version() == 2
+    assert states(store) == ["sending", "pending"]
+    assert store.media_of("mensaje", "x_cancilleria") == []
+    store.record_media("mensaje", "x_cancilleria", [MediaRecord(1, SHA_A, "m1", None, T0)], T0)
+    assert [m.media_id for m in store.media_of("mensaje", "x_cancilleria")] == ["m1"]

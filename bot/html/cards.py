@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from bot.approval import approve_command, short
 from bot.approvals import ApprovalState
 from bot.durations import until
+from bot.html.media import Thumbnails
 from bot.html.state import OutboxView
 from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
 from bot.model import Fragment, Plan, Post, Warning_
@@ -50,6 +51,7 @@ class Context:
     plan: Plan
     outbox: OutboxView | None = None
     langs: Mapping[Path, str] = field(default_factory=dict)  # message file -> its front matter `lang`
+    thumbnails: Thumbnails = field(default_factory=Thumbnails, compare=False)
     approvals: Mapping[tuple[str, str], ApprovalState] = field(default_factory=dict)  # post key -> its approval
     entry_digests: Mapping[str, str] = field(default_factory=dict)  # post id -> digest of all its accounts
 
@@ -211,7 +213,7 @@ _TWEET = Markup(
     '<li class="fragment" data-index="{index}">{gap}<div class="tweet">'
     '<div class="avatar" aria-hidden="true">{avatar}</div><div class="tweet-body">'
     '<p class="who"><span class="name">{name}</span> <span class="handle">{handle}</span> · {when}</p>'
-    '<p class="text" lang="{lang}">{text}</p>'
+    '<p class="text" lang="{lang}">{text}</p>{media}'
     '<p class="meta"><span class="length{over}" title="weighted length / limit">{length}/{limit}</span>{state}</p>'
     "</div></div></li>"
 )
@@ -243,6 +245,7 @@ def _thread(post: Post, ctx: Context) -> Markup:
                 when=time_element(fragment.at, ctx, "%H:%M" if same_day else "%a %d %b %H:%M"),
                 lang=ctx.lang(post),
                 text=rich(fragment.text),
+                media=ctx.thumbnails.block(post.media if fragment.index == 1 else ()),
                 over=" over" if fragment.length > fragment.limit else "",
                 length=fragment.length,
                 limit=fragment.limit,
@@ -256,7 +259,7 @@ def _thread(post: Post, ctx: Context) -> Markup:
 _FB_CARD = Markup(
     '<div class="fb-card" data-index="{index}"><div class="fb-head">'
     '<div class="avatar" aria-hidden="true">{avatar}</div><div><p class="name">{page}</p>'
-    '<p class="sub">{when} · Page {page_id}</p></div></div><div class="fb-text" lang="{lang}">{text}</div>'
+    '<p class="sub">{when} · Page {page_id}</p></div></div><div class="fb-text" lang="{lang}">{text}</div>{media}'
     '<p class="meta"><span class="char-count{over}">{length:,}/{limit:,} characters</span>{state}</p></div>'
 )
 
@@ -274,6 +277,7 @@ def _facebook(post: Post, ctx: Context) -> Markup:
             page_id=account.page_id or "",
             lang=ctx.lang(post),
             text=facebook_html(fragment.text, FOLD_MARKER, fold_offset(fragment.text)),
+            media=ctx.thumbnails.block(post.media if fragment.index == 1 else ()),
             over=" over" if fragment.length > fragment.limit else "",
             length=fragment.length,
             limit=fragment.limit,

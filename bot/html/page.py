@@ -48,7 +48,7 @@ def render_html(
     """The page for `plan`; with `outbox`, each post and fragment also shows what happened to it."""
     approvals = approval_states(plan, None) if approvals is None else approvals
     entries = {post_id: digest for post_id, digest, _ in entry_approvals(plan, approvals)}
-    ctx = Context(plan, outbox, langs or {}, approvals, entries)
+    ctx = Context(plan, outbox, langs or {}, approvals=approvals, entry_digests=entries)
     anchors = {post.key: f"post-{number}" for number, post in enumerate(plan.posts, start=1)}
     title = f"Campaign preview: {schedule_name}"
     page = Markup("").join(

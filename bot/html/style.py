@@ -148,6 +148,16 @@ a.link:hover, a.link:focus { text-decoration: underline; }
 .fb-text { color: #050505; overflow-wrap: anywhere; }
 .fb-text p + p { margin-top: .9em; }
 .fb-text .link { color: var(--fb); }
+.media { display: grid; gap: 4px; margin-top: 10px; grid-template-columns: repeat(2, 1fr); }
+.media-1 { grid-template-columns: 1fr; }
+.media-item { margin: 0; }
+.media-item img {
+  display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 12px; background: #fff;
+}
+.media-item figcaption { color: var(--muted); font-size: .78rem; margin-top: 4px; overflow-wrap: anywhere; }
+.media-alt abbr { font-weight: 700; text-decoration: none; border: 1px solid currentColor; border-radius: 3px;
+  padding: 0 3px; font-size: .7rem; }
+.media-changed { color: var(--warn-ink); }
 .fold-marker {
   display: block; margin: 10px 0; padding: 6px 0 2px; border-top: 2px dashed #d98e04;
   color: var(--warn-ink); font-size: .8rem; line-height: 1.35;

@@ -33,6 +33,7 @@ from bot.publishers.base import (
     ReplyRefused,
     RetryLater,
 )
+from bot.services import attach
 from bot.states import IN_DOUBT, FragmentState, Outcome
 from bot.store import FragmentRecord, Outbox
 
@@ -245,7 +246,7 @@ class _Run:
         self.outbox.mark_sending(post_id, account, index, self.now())
         attempts = record.attempts + 1
         try:
-            published = self.publisher.publish(record.text, reply_to)
+            published = attach.publish(self.post, index, record.text, reply_to, self.publisher, self.outbox, self.now)
         except RetryLater as error:
             return self.retry_later(record, attempts, error)
         except OutcomeUnknown as error:

@@ -6,6 +6,6 @@ sqlite.py      SqliteOutbox (+ sqlite_schema, sqlite_reads, sqlite_texts): the e
 """
 
 from bot.store.interface import Outbox
-from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary, texts_digest
+from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary, texts_digest
 
-__all__ = ["FragmentRecord", "FreezeResult", "Outbox", "OutboxError", "PostSummary", "texts_digest"]
+__all__ = ["FragmentRecord", "FreezeResult", "MediaRecord", "Outbox", "OutboxError", "PostSummary", "texts_digest"]

@@ -13,12 +13,13 @@ timezone-aware and passed in. Fragment transitions (FragmentState)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from bot.model import Post
 from bot.states import Outcome
-from bot.store.records import FragmentRecord, FreezeResult, PostSummary
+from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, PostSummary
 
 
 class Outbox(Protocol):
@@ -65,6 +66,11 @@ class Outbox(Protocol):
     def record_outcome(
         self, post_id: str, account: str, kind: Outcome, message: str, next_at: datetime | None, now: datetime
     ) -> None: ...
+
+    # uploaded media (not publications: replaced whenever the images are uploaded again)
+    def record_media(self, post_id: str, account: str, media: Sequence[MediaRecord], now: datetime) -> None: ...
+
+    def media_of(self, post_id: str, account: str) -> list[MediaRecord]: ...
 
     # account holds
     def hold(self, account: str, reason: str, now: datetime) -> None: ...

@@ -14,7 +14,7 @@ from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 _SCHEMA_V1 = (
@@ -87,9 +87,25 @@ CREATE TABLE daemons (
 )""",
 )
 
-# Version 2: approvals (issue 15), as in the SQLite outbox: an append-only log ordered by seq (never by `at`:
+# Version 2 (issue 14): the media ids uploaded for a post's first fragment, as in SQLite's version 2.
+_MEDIA_V2 = (
+    """
+CREATE TABLE media_uploads (
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    position integer NOT NULL,
+    sha256 text NOT NULL,
+    media_id text NOT NULL,
+    expires_at timestamptz,
+    uploaded_at timestamptz NOT NULL,
+    PRIMARY KEY (post_id, account, position),
+    FOREIGN KEY (post_id, account) REFERENCES posts (post_id, account) ON DELETE CASCADE
+)""",
+)
+
+# Version 3: approvals (issue 15), as in the SQLite outbox: an append-only log ordered by seq (never by `at`:
 # machines' clocks may disagree), `at` with the UTC offset it was written with, and the texts of digests.
-_APPROVALS_V2 = (
+_APPROVALS_V3 = (
     """
 CREATE TABLE approvals (
     seq bigserial PRIMARY KEY,
@@ -115,7 +131,7 @@ CREATE TABLE approval_texts (
 )
 
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _APPROVALS_V2}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
 
 
 def current_version(q: Query) -> int | None:

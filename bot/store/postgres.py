@@ -32,6 +32,7 @@ from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavaila
 from bot.store.pg_approvals import PgApprovalMethods
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
+from bot.store.pg_media import PgMediaMethods
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
 from bot.store.records import OutboxError
@@ -161,7 +162,7 @@ class _Connections:
             self._drop(connection)
 
 
-class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgLeaseMethods, PgApprovalMethods):
+class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods):
     """The outbox in PostgreSQL. Open it with PostgresOutbox.open(url); as_holder(lease) gives a guarded view."""
 
     def __init__(

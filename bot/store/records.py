@@ -37,6 +37,17 @@ class FragmentRecord:
 
 
 @dataclass(frozen=True)
+class MediaRecord:
+    """An image uploaded for a post's first fragment: the platform's id for those exact bytes."""
+
+    position: int  # 1-based order of the image on the post
+    sha256: str  # of the bytes uploaded: another file (an edited image) never reuses the id
+    media_id: str
+    expires_at: datetime | None  # X ids expire after 24 h; None: no known expiry
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
 class FreezeResult:
     """What freeze() did. `conflict` explains a refused change (kind "conflict")."""
 

@@ -17,15 +17,15 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from bot.model import Post
 from bot.states import FragmentState, Outcome
-from bot.store import sqlite_texts
-from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary
+from bot.store import sqlite_media, sqlite_texts
+from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary
 from bot.store.sqlite_approvals import SqliteApprovalMethods
 from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
@@ -297,6 +297,14 @@ class SqliteOutbox(SqliteApprovalMethods):
                 (index, index, _iso(now), post_id, account),
             )
             self._append_note(db, post_id, account, note)
+
+    def record_media(self, post_id: str, account: str, media: Sequence[MediaRecord], now: datetime) -> None:
+        """Remember the ids of the post's uploaded images, replacing older ones (a new upload makes them useless)."""
+        with self._tx() as db:
+            sqlite_media.record(db, post_id, account, media)
+
+    def media_of(self, post_id: str, account: str) -> list[MediaRecord]:
+        return sqlite_media.read(self._conn(), post_id, account)
 
     def add_note(self, post_id: str, account: str, note: str, now: datetime) -> None:
         """Keep a note for `status` (the same note is kept once)."""

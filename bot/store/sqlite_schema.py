@@ -6,7 +6,7 @@ migrates a database of the previous version); a database newer than SCHEMA_VERSI
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "outbox.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -55,10 +55,26 @@ CREATE TABLE holds (
 )""",
 )
 
-# Version 2: approvals (issue 15). An append-only log: `latest` is the highest seq of a (post, account), never the
+# Version 2 (issue 14): the media ids uploaded for a post's first fragment, with their expiry.
+_MEDIA_V2 = (
+    """
+CREATE TABLE media_uploads (
+    post_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    position INTEGER NOT NULL,           -- 1-based order of the image on the post
+    sha256 TEXT NOT NULL,                -- of the uploaded bytes
+    media_id TEXT NOT NULL,
+    expires_at TEXT,                     -- NULL: no known expiry
+    uploaded_at TEXT NOT NULL,
+    PRIMARY KEY (post_id, account, position),
+    FOREIGN KEY (post_id, account) REFERENCES posts (post_id, account) ON DELETE CASCADE
+)""",
+)
+
+# Version 3: approvals (issue 15). An append-only log: `latest` is the highest seq of a (post, account), never the
 # largest `at` (clocks of several machines may disagree). `at` keeps its UTC offset as written (ISO 8601). The
 # texts of approved or planned digests are kept so a refused `approve` can show what changed.
-_APPROVALS_V2 = (
+_APPROVALS_V3 = (
     """
 CREATE TABLE approvals (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,4 +99,4 @@ CREATE TABLE approval_texts (
 )
 
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _APPROVALS_V2}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}

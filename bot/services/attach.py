@@ -1,0 +1,83 @@
+"""A post's images at publishing time: read, uploaded (again when needed) and attached to its first fragment.
+
+An upload is not a publication: nothing is visible until a post names the ids, so uploading again is always
+safe. Ids are uploaded when the first fragment is sent, never when the daemon starts (X's expire after 24 h),
+and recorded in the outbox with their expiry: a retry reuses them while they are usable, and uploads again
+when one has expired, the images changed, or the platform answers MediaExpired (nothing was posted then).
+The runner brackets this call like any publish(): a crash during the upload leaves the fragment `sending`,
+looked up before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.model import Post
+from bot.publishers.base import MediaExpired, MediaUpload, Published, Publisher, Rejected, UploadedMedia
+from bot.store import MediaRecord, Outbox
+
+logger = logging.getLogger("bot.runner")  # one log stream with the runner's lines about the same post
+
+
+def publish(
+    post: Post,
+    index: int,
+    text: str,
+    reply_to: str | None,
+    publisher: Publisher,
+    outbox: Outbox,
+    now: Callable[[], datetime],
+) -> Published:
+    """publisher.publish() of one fragment, with the post's images when it is the first one."""
+    if index != 1 or not post.media:
+        return publisher.publish(text, reply_to, (), ())
+    uploads = _read(post)
+    ids = _stored_ids(post, uploads, outbox, now())
+    if ids is None:
+        ids = _upload(post, uploads, publisher, outbox, now)
+    try:
+        return publisher.publish(text, reply_to, uploads, ids)
+    except MediaExpired as error:  # nothing was posted: upload again and post once more
+        logger.warning("post %s account %s: %s; uploading the images again", post.id, post.account.name, error)
+        return publisher.publish(text, reply_to, uploads, _upload(post, uploads, publisher, outbox, now))
+
+
+def _read(post: Post) -> tuple[MediaUpload, ...]:
+    from bot.media import MediaChanged, read_media
+
+    try:
+        return tuple(MediaUpload(read_media(m), m.mime, m.alt, m.path.name) for m in post.media)
+    except MediaChanged as error:  # not what was checked and previewed: a person decides
+        raise Rejected(f"{error}; then `python main.py resume {post.id}`") from None
+    except OSError as error:
+        raise Rejected(f"an image of the post cannot be read ({error.strerror}); restore it, then resume") from None
+
+
+def _stored_ids(post: Post, uploads: Sequence[MediaUpload], outbox: Outbox, now: datetime) -> tuple[str, ...] | None:
+    """The recorded ids when they are for these exact images and still usable; None: upload."""
+    stored = outbox.media_of(post.id, post.account.name)
+    if [m.sha256 for m in stored] != [u.sha256 for u in uploads]:
+        return None
+    if not all(UploadedMedia(m.media_id, m.expires_at).usable(now) for m in stored):
+        logger.info("post %s account %s: the uploaded images expired; uploading again", post.id, post.account.name)
+        return None
+    return tuple(m.media_id for m in stored)
+
+
+def _upload(
+    post: Post, uploads: Sequence[MediaUpload], publisher: Publisher, outbox: Outbox, now: Callable[[], datetime]
+) -> tuple[str, ...]:
+    uploaded = publisher.upload_media(uploads, now())
+    stamp = now()
+    outbox.record_media(
+        post.id,
+        post.account.name,
+        [
+            MediaRecord(position, item.sha256, media.id, media.expires_at, stamp)
+            for position, (item, media) in enumerate(zip(uploads, uploaded, strict=False), start=1)
+        ],
+        stamp,
+    )
+    return tuple(media.id for media in uploaded)
