@@ -31,6 +31,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.model import Account, Post
 from bot.platforms import PLATFORMS
@@ -45,6 +46,40 @@ _ENTRY_MAGIC = b"fiestas-patrias-bot approval entry digest v1\n"
 _HEX = re.compile("[0-9a-f]*")
 
 MediaRef = tuple[str, str]  # (sha256 of the file's bytes, alt text)
+
+
+# The records an approval store keeps (here, below the stores that write them, in the pure core).
+
+
+@dataclass(frozen=True)
+class Approval:
+    post_id: str
+    account: str  # the schedule's account name
+    digest: str  # 64 hex digits
+    by: str
+    at: datetime  # aware
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """Withdraws every earlier approval of (post_id, account)."""
+
+    post_id: str
+    account: str
+    by: str
+    at: datetime  # aware
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownText:
+    """The fragments a digest stood for, kept so a refusal can say what changed since."""
+
+    digest: str
+    post_id: str
+    account: str
+    texts: tuple[str, ...]
 
 
 class ApprovalError(Exception):

@@ -12,12 +12,15 @@ import getpass
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.approval import (
+    Approval,
     ApprovalError,
     Candidate,
+    KnownText,
     MediaRef,
+    Revocation,
     approve_command,
     entry_digest,
     fragment_diff,
@@ -29,41 +32,23 @@ from bot.approval import (
 from bot.model import Post
 from bot.problems import printable
 
+__all__ = [  # the records are defined in the pure core (the stores below this layer keep them)
+    "Approval",
+    "ApprovalState",
+    "ApprovalStore",
+    "KnownText",
+    "Revocation",
+    "approval_state",
+    "approve",
+    "awaiting",
+    "revoke",
+]
+
 MAX_BY = 100
 MAX_NOTE = 1000
 
 
-@dataclass(frozen=True)
-class Approval:
-    post_id: str
-    account: str  # the schedule's account name
-    digest: str  # 64 hex digits
-    by: str
-    at: datetime  # aware
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Revocation:
-    """Withdraws every earlier approval of (post_id, account)."""
-
-    post_id: str
-    account: str
-    by: str
-    at: datetime  # aware
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class KnownText:
-    """The fragments a digest stood for, kept so a refusal can say what changed since."""
-
-    digest: str
-    post_id: str
-    account: str
-    texts: tuple[str, ...]
-
-
+@runtime_checkable
 class ApprovalStore(Protocol):
     """Where approvals live (the outbox: SQLite, PostgreSQL). Records are appended, never changed.
 
@@ -71,6 +56,10 @@ class ApprovalStore(Protocol):
     """
 
     def record_approval(self, approval: Approval) -> None: ...
+
+    def record_approvals(self, approvals: Sequence[Approval]) -> None:
+        """Record them all in one transaction, or none (an approval of every account of a post)."""
+        ...
 
     def revoke(self, revocation: Revocation) -> None: ...
 
@@ -80,6 +69,10 @@ class ApprovalStore(Protocol):
 
     def approvals(self) -> list[Approval | Revocation]:
         """Every record, oldest first (the audit trail)."""
+        ...
+
+    def approval_count(self) -> int:
+        """How many records there are: the log only grows, so the daemon polls this to notice a new one."""
         ...
 
     def remember_texts(self, known: KnownText) -> None:
@@ -229,10 +222,12 @@ def approve(
     records = []
     for post in chosen:
         digest = digests[post.account.name]
-        record = Approval(post.id, post.account.name, digest, who, now, text_note)
+        records.append(Approval(post.id, post.account.name, digest, who, now, text_note))
         store.remember_texts(KnownText(digest, post.id, post.account.name, tuple(f.text for f in post.fragments)))
-        store.record_approval(record)
-        records.append(record)
+    if account is None:  # the entry digest stands for every account's texts: a later refusal can show a diff
+        for post in mine:
+            store.remember_texts(KnownText(whole, post.id, post.account.name, tuple(f.text for f in post.fragments)))
+    store.record_approvals(records)  # one transaction: every account of the post, or none
     done = {r.account for r in records}
     waiting = tuple(
         p.account.name for p in every if p.account.name not in done and not _current(store, p, post_digest(p))

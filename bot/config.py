@@ -87,7 +87,9 @@ class _Reader(PositionedReader):
             timezone = self.timezone(found["timezone"], "schedule") or timezone
         accounts = self.accounts(found["accounts"], timezone) if "accounts" in found else {}
         posts = self.posts(found["posts"], accounts) if "posts" in found else []
-        return Schedule(self.path, timezone, accounts, tuple(posts))
+        approval = self.choice(found["approval"], schema.TOP_FIELDS[3], "schedule") if "approval" in found else None
+        required = approval == schema.APPROVAL_REQUIRED
+        return Schedule(self.path, timezone, accounts, tuple(posts), approval_required=required)
 
     def accounts(self, entry: Entry, timezone: ZoneInfo) -> dict[str, Account]:
         node = entry.value

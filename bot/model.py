@@ -116,6 +116,7 @@ class Schedule:
     timezone: ZoneInfo
     accounts: dict[str, Account]
     posts: tuple[PostEntry, ...]
+    approval_required: bool = False  # `approval: required`: a post goes out only once its digest is approved
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class Plan:
     timezone: ZoneInfo
     now: datetime
     posts: tuple[Post, ...]
+    approval_required: bool = False  # the schedule's `approval: required`
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,10 @@ def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -
             if pieces is not None:
                 posts.append(_post(entry, account, message, pieces, now))
     posts.sort(key=lambda p: (p.at, p.id, p.account.name))
-    return Plan(schedule.timezone, now, tuple(_with_limit_warnings(posts))), problems
+    plan = Plan(
+        schedule.timezone, now, tuple(_with_limit_warnings(posts)), approval_required=schedule.approval_required
+    )
+    return plan, problems
 
 
 def _fragments_for(

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import Any
 
+from bot.approval import approve_command, entry_digest
+from bot.approvals import ApprovalState
 from bot.durations import until
 from bot.measure import url_spans
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS, display_name
+from bot.services.approvalview import approval_states, approval_words
 from bot.xplans import post_price
+
+Approvals = Mapping[tuple[str, str], ApprovalState]
 
 JSON_FORMAT_VERSION = 1
 
@@ -42,7 +47,27 @@ def account_line(post: Post) -> str:
     return f"{account.name} ({platform_name(account.platform)}: {name}{where})"
 
 
-def render_text(plan: Plan, schedule_name: str) -> str:
+def entry_approvals(plan: Plan, approvals: Approvals) -> list[tuple[str, str, list[str]]]:
+    """Per schedule entry: its entry digest (every account at once) and the accounts it covers."""
+    by_entry: dict[str, dict[str, str]] = {}
+    for post in plan.posts:
+        by_entry.setdefault(post.id, {})[post.account.name] = approvals[post.key].digest
+    return [(post_id, entry_digest(digests), sorted(digests)) for post_id, digests in by_entry.items()]
+
+
+def _approval_lines(plan: Plan, approvals: Approvals) -> list[str]:
+    if not plan.approval_required:
+        return []
+    done = sum(1 for state in approvals.values() if state.approved)
+    lines = [f"Approval required: {done} of {len(approvals)} posts approved. Nothing unapproved is published."]
+    for post_id, digest, names in entry_approvals(plan, approvals):
+        if not all(approvals[(post_id, name)].approved for name in names):
+            lines.append(f"  to approve {post_id} for {', '.join(names)}: {approve_command(post_id, digest)}")
+    return lines
+
+
+def render_text(plan: Plan, schedule_name: str, approvals: Approvals | None = None) -> str:
+    approvals = approval_states(plan, None) if approvals is None else approvals
     zone = plan.timezone
     fragments = sum(len(p.fragments) for p in plan.posts)
     accounts = {p.account.name for p in plan.posts}
@@ -57,6 +82,7 @@ def render_text(plan: Plan, schedule_name: str) -> str:
             f"Estimated X cost of the campaign: US${cost:.2f} (pay-per-use prices; plans billed "
             "monthly are not counted)."
         )
+    lines += _approval_lines(plan, approvals)
     warnings = sum(len(p.warnings) for p in plan.posts)
     if warnings:
         lines.append(f"Warnings: {warnings} (marked '!' below).")
@@ -66,11 +92,11 @@ def render_text(plan: Plan, schedule_name: str) -> str:
         if local.date() != day:
             day = local.date()
             lines += ["", f"== {local:%A %d %B %Y} ({zone.key}) =="]
-        lines += ["", *_render_post(post, plan)]
+        lines += ["", *_render_post(post, plan, approvals[post.key])]
     return "\n".join(lines) + "\n"
 
 
-def _render_post(post: Post, plan: Plan) -> list[str]:
+def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
     zone = plan.timezone
     local = post.at.astimezone(zone)
     own = post.at.astimezone(post.account.timezone)
@@ -87,6 +113,7 @@ def _render_post(post: Post, plan: Plan) -> list[str]:
     cost = post_cost(post)
     price = f", est. US${cost:.3f}" if cost is not None else ""
     lines = [f"{when}", f"  {post.id} -> {account_line(post)}: {kind}{price}"]
+    lines.append(f"  {approval_words(post.id, post.account.name, approval)}")
     for warning in post.warnings:
         lines.append(f"  ! {warning.message}")
     spread = len({f.at for f in post.fragments}) > 1
@@ -118,14 +145,20 @@ def _size(size: int) -> str:
     return f"{size / 1024:,.1f} KB" if size < 1024 * 1024 else f"{size / (1024 * 1024):.1f} MB"
 
 
-def to_json(plan: Plan, schedule_name: str) -> dict[str, Any]:
+def to_json(plan: Plan, schedule_name: str, approvals: Approvals | None = None) -> dict[str, Any]:
     """The documented JSON shape (README, 'preview --format json')."""
+    approvals = approval_states(plan, None) if approvals is None else approvals
+    entries = [
+        {"id": post_id, "accounts": names, "digest": digest, "command": approve_command(post_id, digest)}
+        for post_id, digest, names in entry_approvals(plan, approvals)
+    ]
     return {
         "format": JSON_FORMAT_VERSION,
         "schedule": schedule_name,
         "timezone": plan.timezone.key,
         "now": plan.now.isoformat(),
-        "posts": [_post_json(post) for post in plan.posts],
+        "approval": {"required": plan.approval_required, "entries": entries},
+        "posts": [_post_json(post, approvals[post.key]) for post in plan.posts],
         "summary": {
             "posts": len(plan.posts),
             "fragments": sum(len(p.fragments) for p in plan.posts),
@@ -135,7 +168,7 @@ def to_json(plan: Plan, schedule_name: str) -> dict[str, Any]:
     }
 
 
-def _post_json(post: Post) -> dict[str, Any]:
+def _post_json(post: Post, approval: ApprovalState) -> dict[str, Any]:
     account = post.account
     return {
         "id": post.id,
@@ -170,8 +203,9 @@ def _post_json(post: Post) -> dict[str, Any]:
             }
             for m in post.media
         ],
+        "approval": approval.as_json(),
     }
 
 
-def render_json(plan: Plan, schedule_name: str) -> str:
-    return json.dumps(to_json(plan, schedule_name), ensure_ascii=False, indent=2) + "\n"
+def render_json(plan: Plan, schedule_name: str, approvals: Approvals | None = None) -> str:
+    return json.dumps(to_json(plan, schedule_name, approvals), ensure_ascii=False, indent=2) + "\n"

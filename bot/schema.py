@@ -25,6 +25,8 @@ STRING, INTEGER, ENUM, TIMEZONE, DATETIME, DURATION, NAMES, NUMBERING, MEDIA = (
 )
 
 DEFAULT_TIMEZONE = "America/Lima"
+APPROVAL_REQUIRED, APPROVAL_NONE = "required", "none"
+APPROVAL_CHOICES = (APPROVAL_REQUIRED, APPROVAL_NONE)
 DURATION_PATTERN = r"^\s*(\d+\s*d)?\s*(\d+\s*h)?\s*(\d+\s*m)?\s*(\d+\s*s)?\s*$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$"
 POST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -56,6 +58,14 @@ TOP_FIELDS = (
     ),
     Field("accounts", "accounts", "The accounts to post as, by a name you choose.", required=True),
     Field("posts", "posts", "What to publish, when, and to which accounts.", required=True),
+    Field(
+        "approval",
+        ENUM,
+        "required: a post goes out only after `python main.py approve` recorded the digest of its exact text "
+        "(see docs/approvals.md); none: no approval step.",
+        choices=APPROVAL_CHOICES,
+        default=APPROVAL_NONE,
+    ),
 )
 
 ACCOUNT_FIELDS = (

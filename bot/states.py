@@ -35,6 +35,7 @@ class PostState(StrEnum):
     CONFLICT = "conflict"
     HELD = "held"
     REMOVED = "removed"
+    AWAITING = "awaiting approval"  # `approval: required` and its current digest is not approved
 
 
 class Outcome(StrEnum):
@@ -55,6 +56,7 @@ class Outcome(StrEnum):
     LATER = "later"  # not due yet
     REMOVED = "removed"  # no longer in the schedule
     ERROR = "error"  # the job raised too often
+    AWAITING = "awaiting approval"  # due, but its current digest is not approved: re-checked when one arrives
 
 
 # The post needs nothing more from this run of the daemon (--exit-when-done).
@@ -62,4 +64,4 @@ FINAL = frozenset(
     {Outcome.SENT, Outcome.FAILED, Outcome.MISSED, Outcome.UNKNOWN, Outcome.CONFLICT, Outcome.HELD, Outcome.ERROR}
 )
 # Come back at the time the run named.
-RESCHEDULE = frozenset({Outcome.WAITING, Outcome.RETRY, Outcome.BUSY, Outcome.LATER})
+RESCHEDULE = frozenset({Outcome.WAITING, Outcome.RETRY, Outcome.BUSY, Outcome.LATER, Outcome.AWAITING})

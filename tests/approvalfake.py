@@ -3,6 +3,7 @@ and the posts the approval tests share."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.approvals import Approval, KnownText, Revocation
@@ -17,6 +18,12 @@ class MemoryApprovals:
 
     def record_approval(self, approval: Approval) -> None:
         self.log.append(approval)
+
+    def record_approvals(self, approvals: Sequence[Approval]) -> None:
+        self.log.extend(approvals)
+
+    def approval_count(self) -> int:
+        return len(self.log)
 
     def revoke(self, revocation: Revocation) -> None:
         self.log.append(revocation)

@@ -113,10 +113,16 @@ class Cluster:
             self.processes.append(self.campaign.start("--state-dir", name, "--exit-when-done", env_extra=env))
 
     def finish_all(self, killed: set[int]) -> None:
-        for process in self.processes:
-            code = finish(process, timeout=90)
-            expected = -signal.SIGKILL if process.pid in killed else 0
-            assert code == expected, f"daemon {process.pid} exited {code}\n{self.campaign.logs()}"
+        try:
+            for process in self.processes:
+                code = finish(process, timeout=90)
+                expected = -signal.SIGKILL if process.pid in killed else 0
+                assert code == expected, f"daemon {process.pid} exited {code}\n{self.campaign.logs()}"
+        finally:  # a failed check leaves no daemon behind
+            for process in self.processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
 
     def assert_published_once(self) -> None:
         campaign = self.campaign

@@ -509,12 +509,14 @@ def test_committed_campaign_renders_to_a_file(tmp_path: Path) -> None:
     assert before is not None and before.endswith("buscando")
 
 
-def test_html_to_stdout_and_state_dir_only_with_html(tmp_path: Path) -> None:
+def test_html_to_stdout_and_open_only_with_html(tmp_path: Path) -> None:
     result = run_cli("preview", "--format", "html", "--now", NOW_ARG, "--state-dir", str(tmp_path / "s"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("<!DOCTYPE html>") and result.stderr == ""
-    wrong = run_cli("preview", "--format", "json", "--state-dir", str(tmp_path / "s"))
-    assert (wrong.returncode, wrong.stderr) == (2, "error: --open and --state-dir go with --format html\n")
+    as_json = run_cli("preview", "--format", "json", "--state-dir", str(tmp_path / "s"))  # approvals come from it
+    assert as_json.returncode == 0 and not (tmp_path / "s").exists()  # read only: never created
+    wrong = run_cli("preview", "--format", "json", "--open")
+    assert (wrong.returncode, wrong.stderr) == (2, "error: --open goes with --format html\n")
 
 
 def test_output_into_a_missing_folder_is_an_error(tmp_path: Path) -> None:

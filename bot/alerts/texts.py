@@ -54,6 +54,17 @@ def missed(post_id: str, account: str, at: datetime, reason: str) -> Alert:
     return Alert("failure", f"Post {post_id} missed on {account}", body, post_id, account)
 
 
+def awaiting_approval(post_id: str, account: str, detail: str) -> Alert:
+    """Due under `approval: required`, but its current text is not approved: not sent (see bot/approvals.py)."""
+    body = (
+        f"Post {post_id} on {account} is due and was not published: {detail}\n"
+        "It goes out as soon as its current text is approved, within --catch-up of its time.\n"
+        "What to do: read it in `python main.py preview --format html`, then run the `python main.py approve` "
+        "command it shows."
+    )
+    return Alert("failure", f"Post {post_id} on {account} awaiting approval", body, post_id, account)
+
+
 def conflict(post_id: str, account: str, detail: str) -> Alert:
     body = (
         f"Post {post_id} on {account} had started when its message changed: {detail}\n"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.durations import parse_duration
 
-COMMAND_NAMES = ("preview", "validate", "check", "run", "status", "resume", "schema", "alerts")
+COMMAND_NAMES = ("preview", "validate", "check", "run", "status", "resume", "approve", "revoke", "schema", "alerts")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,6 +100,8 @@ def parser() -> argparse.ArgumentParser:
         help="continue a post whose message was edited after it started, with the new text",
     )
 
+    _approval_commands(command)
+
     commands.add_parser("schema", help="print the JSON Schema of schedule.yaml")
 
     alerts = commands.add_parser("alerts", help="alerts through ALERT_URLS", description="alerts through ALERT_URLS")
@@ -106,6 +109,27 @@ def parser() -> argparse.ArgumentParser:
     test = alerts_commands.add_parser("test", help="send a test alert to each URL of ALERT_URLS; say which worked")
     test.add_argument("--env-file", type=Path, help="read ALERT_URLS from this file (default: .env)")
     return parser
+
+
+def _approval_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    approve = command("approve", "record that a post's exact text (its digest, from the preview) is approved")
+    _state_dir_option(approve)
+    approve.add_argument("post_id", metavar="POST_ID")
+    approve.add_argument(
+        "--digest",
+        required=True,
+        metavar="HEX",
+        help="the digest the preview shows (12 hex digits are enough); refused if the text changed since",
+    )
+    approve.add_argument("--account", help="approve this account's post only (default: every account of POST_ID)")
+    approve.add_argument("--by", metavar="NAME", help="who approves (default: the login name)")
+    approve.add_argument("--note", metavar="TEXT", help="a note kept with the approval")
+    revoke = command("revoke", "withdraw the approval of a post: it is not published until approved again")
+    _state_dir_option(revoke)
+    revoke.add_argument("post_id", metavar="POST_ID")
+    revoke.add_argument("--account", help="this account's post only (default: every account of POST_ID)")
+    revoke.add_argument("--by", metavar="NAME", help="who withdraws it (default: the login name)")
+    revoke.add_argument("--note", metavar="TEXT", help="why, kept with the revocation")
 
 
 def _state_dir_option(parser: argparse.ArgumentParser) -> None:

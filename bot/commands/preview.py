@@ -11,14 +11,16 @@ from bot import config
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
 from bot.model import Plan
 from bot.services import campaign
+from bot.services.approvalview import read_approvals
+from bot.store import OutboxError
 
 
 def main(args: argparse.Namespace) -> int:
     from bot import preview
 
     fmt = args.format or ("html" if args.open else "text")
-    if fmt != "html" and (args.open or args.state_dir is not None or args.database_url):
-        print("error: --open and --state-dir go with --format html", file=sys.stderr)
+    if fmt != "html" and (args.open or args.database_url):
+        print(f"error: {'--open' if args.open else '--database-url'} goes with --format html", file=sys.stderr)
         return EXIT_INVALID
     now = args.now or datetime.now(UTC)
     schedule, plan, problems = campaign.load_campaign(args.schedule, now)
@@ -27,11 +29,15 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     name = config.display_path(args.schedule)
     if fmt != "html":
-        output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name)
+        try:
+            approvals = read_approvals(plan, args.state_dir)
+        except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+        output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name, approvals)
         return _output(args.output, output, plan, open_it=False)
     from bot.commands.reading import database_url
     from bot.html import command
-    from bot.store import OutboxError
 
     try:
         page = command.build_page(schedule, plan, name, args.state_dir, now, database_url(args))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from bot.commands.reading import plan_and_outbox
 from bot.model import Post
+from bot.services.approvalview import unapproved_edit
 from bot.services.statefolder import RESUME_MARKER
 from bot.states import Outcome
 from bot.store import Outbox, OutboxError, PostSummary
@@ -43,7 +44,12 @@ def main(args: argparse.Namespace) -> int:
     status = EXIT_OK
     try:
         for name in names:
-            status = max(status, _resume_one(outbox, args, planned.get(name), recorded.get(name), name, now))
+            post = planned.get(name)
+            if args.accept_edit and post is not None and (refusal := unapproved_edit(plan, post, outbox)):
+                print(refusal, file=sys.stderr)
+                status = max(status, EXIT_FAILURE)
+                continue
+            status = max(status, _resume_one(outbox, args, post, recorded.get(name), name, now))
     except OutboxError as error:  # e.g. a daemon is publishing the post right now (LeaseHeld): try again later
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,13 +68,17 @@ def render_text(
     ]
     for account in accounts:
         lines.append(f"  {account.name:<24} {account.platform:<9} {'held: ' + account.hold if account.hold else 'ok'}")
-    lines += ["", "Posts"]
+    counts = Counter(str(row.state) for row in rows)
+    lines += ["", "Posts: " + ", ".join(f"{n} {state}" for state, n in counts.items())]
     for row in rows:
         progress = f"{row.sent}/{row.total}"
         word = f"{row.state} {progress}" if row.state in (PostState.PUBLISHING, PostState.SENT) else row.state
         lines.append(f"  {row.id:<28} {row.account:<20} {word:<18} {row.at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}")
         if row.detail:
             lines.append(f"      {row.detail}")
+        if row.approval and row.approval["approved"]:
+            digest = str(row.approval["digest"])[:12]
+            lines.append(f"      approved by {row.approval['approved_by']} at {row.approval['approved_at']} ({digest})")
         if row.action:
             lines.append(f"      what to do: {row.action}")
         lines.extend(f"      {url}" for url in row.urls)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from bot.approval import approve_command, short
+from bot.approvals import ApprovalState
 from bot.durations import until
 from bot.html.media import Thumbnails
 from bot.html.state import OutboxView
@@ -50,6 +52,8 @@ class Context:
     outbox: OutboxView | None = None
     langs: Mapping[Path, str] = field(default_factory=dict)  # message file -> its front matter `lang`
     thumbnails: Thumbnails = field(default_factory=Thumbnails, compare=False)
+    approvals: Mapping[tuple[str, str], ApprovalState] = field(default_factory=dict)  # post key -> its approval
+    entry_digests: Mapping[str, str] = field(default_factory=dict)  # post id -> digest of all its accounts
 
     def lang(self, post: Post) -> str:
         return self.langs.get(post.message) or DEFAULT_LANG
@@ -122,14 +126,50 @@ def _post_head(post: Post, ctx: Context, anchor: str) -> Markup:
         meta.append(Markup("{:%Y-%m-%d %H:%M} in {}").format(post.at.astimezone(own_zone), own_zone.key))
     return Markup(
         '<header class="post-head"><h4 id="{anchor}-title">{kind} <span class="account-name">{account}</span></h4>'
-        '<p class="post-meta">{meta}</p>{state}</header>'
+        '<p class="post-meta">{meta}</p>{approval}{state}</header>'
     ).format(
+        approval=_approval(post, ctx),
         anchor=anchor,
         kind=_kind(post),
         account=post.account.name,
         meta=Markup(" · ").join(meta),
         state=_post_state(post, ctx),
     )
+
+
+def _approval(post: Post, ctx: Context) -> Markup:
+    """ "approved by NAME at TIME", or "awaiting approval" with the exact commands to copy (the approver's part)."""
+    state = ctx.approvals.get(post.key)
+    if state is None:
+        return Markup("")
+    digest = Markup('<code class="digest" title="{}">{}</code>').format(state.digest, short(state.digest))
+    if state.approval is not None:
+        return Markup('<p class="approval approval-approved">Approved by {} at {} · digest {}</p>').format(
+            state.approval.by, time_element(state.approval.at, ctx, "%Y-%m-%d %H:%M"), digest
+        )
+    if not state.required:
+        return Markup('<p class="approval approval-none">Digest {} (approval not required)</p>').format(digest)
+    commands = [
+        Markup('this account: <code class="approve-command">{}</code>').format(
+            approve_command(post.id, state.digest, post.account.name)
+        )
+    ]
+    entry = ctx.entry_digests.get(post.id)
+    if entry is not None:
+        commands.append(
+            Markup('every account of {}: <code class="approve-command">{}</code>').format(
+                post.id, approve_command(post.id, entry)
+            )
+        )
+    changed = ""
+    if state.outdated is not None:
+        changed = Markup(" (the text changed after {} approved {})").format(
+            state.outdated.by, short(state.outdated.digest)
+        )
+    return Markup(
+        '<p class="approval approval-awaiting"><strong>Awaiting approval</strong> of digest {}{}. To approve what '
+        "this page shows, run {}</p>"
+    ).format(digest, changed, Markup("; or ").join(commands))
 
 
 def _post_state(post: Post, ctx: Context) -> Markup:

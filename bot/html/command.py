@@ -11,6 +11,7 @@ from bot.html.page import render_html
 from bot.html.state import read_outbox
 from bot.model import Plan, Schedule
 from bot.services import campaign
+from bot.services.approvalview import approval_states
 from bot.services.statefolder import open_outbox
 
 DEFAULT_STATE_DIR = Path("state")  # the same default as `status --state-dir`
@@ -37,10 +38,11 @@ def build_page(
         outbox, where = (store.outbox, store.where) if store is not None else (None, where)
     try:
         view = read_outbox(plan, outbox, where, now)
+        approvals = approval_states(plan, outbox)
     finally:
         if outbox is not None:
             outbox.close()
-    return render_html(plan, schedule_name, view, message_langs(schedule))
+    return render_html(plan, schedule_name, view, message_langs(schedule), approvals)
 
 
 def message_langs(schedule: Schedule) -> dict[Path, str]:

@@ -16,7 +16,8 @@ from bot.html.style import CSS
 from bot.html.text import web_link
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS
-from bot.preview import campaign_cost, platform_name, post_cost
+from bot.preview import Approvals, campaign_cost, entry_approvals, platform_name, post_cost
+from bot.services.approvalview import approval_states
 from bot.states import PostState
 
 # Only inline styles may apply; no script, font, frame or fetch of any kind (images only as data: URIs).
@@ -38,10 +39,16 @@ _FOOT = Markup(
 
 
 def render_html(
-    plan: Plan, schedule_name: str, outbox: OutboxView | None = None, langs: Mapping[Path, str] | None = None
+    plan: Plan,
+    schedule_name: str,
+    outbox: OutboxView | None = None,
+    langs: Mapping[Path, str] | None = None,
+    approvals: Approvals | None = None,
 ) -> str:
     """The page for `plan`; with `outbox`, each post and fragment also shows what happened to it."""
-    ctx = Context(plan, outbox, langs or {})
+    approvals = approval_states(plan, None) if approvals is None else approvals
+    entries = {post_id: digest for post_id, digest, _ in entry_approvals(plan, approvals)}
+    ctx = Context(plan, outbox, langs or {}, approvals=approvals, entry_digests=entries)
     anchors = {post.key: f"post-{number}" for number, post in enumerate(plan.posts, start=1)}
     title = f"Campaign preview: {schedule_name}"
     page = Markup("").join(

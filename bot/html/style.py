@@ -19,6 +19,10 @@ body {
 main { max-width: 780px; margin: 0 auto; padding: 0 16px 32px; }
 p { margin: 0; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; }
+.approval { margin: .4em 0; padding: .35em .6em; border-radius: 6px; font-size: .92em; }
+.approval-awaiting { background: #fff4e5; border: 1px solid #f0b860; }
+.approval-approved { background: #e9f7ef; border: 1px solid #7cc49a; }
+.approve-command { user-select: all; overflow-wrap: anywhere; }
 a { color: var(--x-link); }
 h1, h2, h3, h4 { line-height: 1.25; margin: 0; }
 

@@ -84,6 +84,8 @@ class AlertHook:
             self._sender.send(texts.unknown_after_lookups(post_id, account, index, total, result.message))
         elif kind == Outcome.CONFLICT:
             self._sender.send(texts.conflict(post_id, account, result.message))
+        elif kind == Outcome.AWAITING:  # repeats (each re-check) are deduplicated by the sender's window
+            self._sender.send(texts.awaiting_approval(post_id, account, result.message))
         elif kind == Outcome.SENT:
             urls = [f.url for f in self._outbox.fragments_of(post_id, account) if f.state == FragmentState.SENT]
             self._sender.send(texts.post_published(post_id, account, [u for u in urls if u]))

@@ -27,6 +27,7 @@ from bot.publishers.factory import make_publisher, preload
 from bot.services import campaign
 from bot.services.accounts import Accounts
 from bot.services.alerting import DaemonEvents, NoEvents
+from bot.services.approvalgate import ApprovalGate
 from bot.services.decide import Decision, Step, decide
 from bot.services.environment import credential_problems
 from bot.services.job import JobResult, RunSettings, mark_missed, run_job
@@ -104,6 +105,7 @@ class Daemon:
         self._unknown_lookups: dict[Key, int] = {}  # lookups of a post in doubt that failed, in a row
         self._watcher: Watcher | None = None
         self._timers: Timers | None = None
+        self.gate = ApprovalGate(outbox, enforce=not dry_run)  # `approval: required`: only approved texts go out
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class Daemon:
         with self._lock:
             self._posts = {post.key: post for post in plan.posts}
             self._message_paths = tuple(sorted({entry.message for entry in schedule.posts}))
+        self.gate.install(plan)
 
     # -- deciding and scheduling -----------------------------------------------------------------
 
@@ -207,17 +210,16 @@ class Daemon:
         return self._timers
 
     def _mark_missed(self, post: Post, reason: str) -> None:
-        result = self.publishing.run(post, lambda outbox: mark_missed(post, reason, outbox, self.clock))
+        result = self.publishing.run(post, lambda o: mark_missed(post, reason, o, self.clock, self.events.missed))
         if result.kind == Outcome.MISSED:
             self._unschedule(post.key)
             with self._lock:
                 self._final[post.key] = Outcome.MISSED
-            self.events.missed(post, reason)
         elif result.at is not None:  # another daemon holds the post, or the database is unreachable
             self._schedule(post.key, result.at, result.message)
 
     def _run_settings(self) -> RunSettings:
-        return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set)
+        return RunSettings(self.catch_up, self.policy, self.stop_requested.is_set, self.gate, self.events.missed)
 
     def _check_finished(self) -> None:
         if not self.exit_when_done:
@@ -240,10 +242,7 @@ class Daemon:
             return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
         try:
             settings = self._run_settings()
-            result = self.publishing.run(post, lambda box: run_job(post, box, self.accounts, self.clock, settings))
-            if result.kind == Outcome.MISSED:  # caught up too late: run_job recorded it
-                self.events.missed(post, result.message)
-            return result
+            return self.publishing.run(post, lambda box: run_job(post, box, self.accounts, self.clock, settings))
         finally:
             account_lock.release()
 
@@ -353,6 +352,7 @@ class Daemon:
         """Every second: reload when a watched file changed or SIGHUP asked for it."""
         if self.stop_requested.is_set() or self._watcher is None:
             return
+        self.gate.poll(self._reconcile)  # an approval arrived: a post awaiting it may go now
         changed = self._watcher.changes()
         forced = self.reload_requested.is_set()
         self.reload_requested.clear()

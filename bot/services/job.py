@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.model import Post
 from bot.services.accounts import Accounts
+from bot.services.approvalgate import ApprovalGate
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
@@ -31,6 +32,8 @@ class RunSettings:
     catch_up: timedelta
     policy: RetryPolicy
     stopping: Callable[[], bool]  # shutdown asked: stop between fragments
+    gate: ApprovalGate | None = None  # `approval: required`: only an approved text goes out
+    missed: Callable[[Post, str], None] = lambda post, reason: None  # tell someone (alerts)
 
 
 def run_job(
@@ -46,13 +49,15 @@ def run_job(
     name = post.account.name
     decision = decide(post, outbox.post(post.id, name), outbox.hold_reason(name), now, settings.catch_up)
     if decision.kind == Step.MARK_MISSED:
-        return mark_missed(post, decision.reason, outbox, clock)
+        return mark_missed(post, decision.reason, outbox, clock, settings.missed)
     if isinstance(decision.kind, Outcome):
         return JobResult(decision.kind, None, decision.reason)
     if decision.at is None:
         return JobResult(Outcome.REMOVED, None, decision.reason)  # not reached: a run always has a time
     if decision.at > now:
         return JobResult(Outcome.LATER, decision.at, decision.reason)
+    if settings.gate is not None and (why := settings.gate.blocked(post, outbox.post(post.id, name))):
+        return _awaiting(post, outbox, now, settings.catch_up, why[0])
     publisher = accounts.publisher(post, outbox, clock)
     if publisher is None:
         return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
@@ -60,8 +65,10 @@ def run_job(
     return JobResult(outcome.kind, outcome.next_at, outcome.message)
 
 
-def mark_missed(post: Post, reason: str, outbox: Outbox, clock: Callable[[], datetime]) -> JobResult:
-    """Record a post too late for --catch-up as missed (`resume` publishes it)."""
+def mark_missed(
+    post: Post, reason: str, outbox: Outbox, clock: Callable[[], datetime], tell: Callable[[Post, str], None]
+) -> JobResult:
+    """Record a post too late for --catch-up as missed (`resume` publishes it), and `tell` it."""
     now = clock()
     name = post.account.name
     outbox.freeze(post, now)
@@ -76,4 +83,13 @@ def mark_missed(post: Post, reason: str, outbox: Outbox, clock: Callable[[], dat
         post.id,
         name,
     )
+    tell(post, reason)
     return JobResult(Outcome.MISSED, None, reason)
+
+
+def _awaiting(post: Post, outbox: Outbox, now: datetime, catch_up: timedelta, why: str) -> JobResult:
+    """Not sent: recorded as awaiting approval (status shows it), looked at again when an approval arrives or,
+    at the latest, once --catch-up has passed (then it is missed)."""
+    outbox.freeze(post, now)  # nothing started, so this only records the current text and makes a row for status
+    outbox.record_outcome(post.id, post.account.name, Outcome.AWAITING, why, None, now)
+    return JobResult(Outcome.AWAITING, max(now, post.at + catch_up) + timedelta(seconds=1), why)

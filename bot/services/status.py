@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot import advice
+from bot.approvals import ApprovalState
 from bot.model import Plan, Post
+from bot.services.approvalview import approval_states, approval_words, command_for
 from bot.states import FragmentState, Outcome, PostState
 from bot.store import Outbox, PostSummary
 
@@ -29,6 +31,7 @@ class PostStatus:
     urls: tuple[str, ...]
     detail: str  # why, in words
     action: str  # what a person should do; empty when nothing
+    approval: dict[str, object] | None = None  # ApprovalState.as_json() of a planned post
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ def collect(
     summaries = {(s.post_id, s.account): s for s in outbox.posts()} if outbox is not None else {}
     accounts: dict[str, AccountStatus] = {}
     rows: list[PostStatus] = []
+    approvals = approval_states(plan, outbox)
     for post in plan.posts:
         name = post.account.name
         accounts.setdefault(name, AccountStatus(name, post.account.platform, holds.get(name)))
@@ -85,7 +89,7 @@ def collect(
         failure = (preflight or {}).get(post.key)
         if failure and row.state == PostState.SCHEDULED:
             row = replace(row, detail="; ".join(p for p in (row.detail, failure) if p), action=advice.preflight())
-        rows.append(row)
+        rows.append(_with_approval(row, approvals[post.key]))
     for (post_id, name), summary in summaries.items():
         was = _from_summary(post_id, name, "", summary.scheduled_at, summary)
         rows.append(
@@ -103,6 +107,18 @@ def collect(
             )
         )
     return list(accounts.values()), rows
+
+
+def _with_approval(row: PostStatus, state: ApprovalState) -> PostStatus:
+    """A post not yet started that may not go out (`approval: required`, its digest not approved) is `awaiting
+    approval`, with the command that approves it; the digest and approval ride along in every row."""
+    row = replace(row, approval=state.as_json())
+    if row.state != PostState.SCHEDULED or row.sent or state.may_publish:
+        return row
+    words = approval_words(row.id, row.account, state)
+    action = f"read it in the preview, then `{command_for(row.id, row.account, state)}`"
+    detail = "; ".join(part for part in (words, row.detail) if part)
+    return replace(row, state=PostState.AWAITING, detail=detail, action=action)
 
 
 def _urls(outbox: Outbox | None, post_id: str, account: str) -> tuple[str, ...]:

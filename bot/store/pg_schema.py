@@ -14,7 +14,7 @@ from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 _SCHEMA_V1 = (
@@ -103,8 +103,35 @@ CREATE TABLE media_uploads (
 )""",
 )
 
+# Version 3: approvals (issue 15), as in the SQLite outbox: an append-only log ordered by seq (never by `at`:
+# machines' clocks may disagree), `at` with the UTC offset it was written with, and the texts of digests.
+_APPROVALS_V3 = (
+    """
+CREATE TABLE approvals (
+    seq bigserial PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('approve', 'revoke')),
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    digest text,
+    by_name text NOT NULL,
+    at timestamptz NOT NULL,
+    at_offset integer NOT NULL,         -- seconds east of UTC, as written
+    note text,
+    CHECK ((kind = 'approve') = (digest IS NOT NULL))
+)""",
+    "CREATE INDEX approvals_by_post ON approvals (post_id, account, seq)",
+    """
+CREATE TABLE approval_texts (
+    digest text COLLATE "C" NOT NULL,
+    post_id text COLLATE "C" NOT NULL,
+    account text COLLATE "C" NOT NULL,
+    texts text NOT NULL,                -- JSON list of the fragments' exact texts
+    PRIMARY KEY (digest, post_id, account)
+)""",
+)
+
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
 
 
 def current_version(q: Query) -> int | None:

@@ -29,6 +29,7 @@ from psycopg.rows import DictRow, dict_row
 
 from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
+from bot.store.pg_approvals import PgApprovalMethods
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_media import PgMediaMethods
@@ -201,7 +202,7 @@ class _Connections:
             self._drop(connection)
 
 
-class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods):
+class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods):
     """The outbox in PostgreSQL. Open it with PostgresOutbox.open(url); as_holder(lease) gives a guarded view."""
 
     def __init__(

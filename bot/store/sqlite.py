@@ -26,6 +26,7 @@ from bot.model import Post
 from bot.states import FragmentState, Outcome
 from bot.store import sqlite_media, sqlite_texts
 from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary
+from bot.store.sqlite_approvals import SqliteApprovalMethods
 from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
 from bot.store.sqlite_schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION
@@ -34,8 +35,8 @@ from bot.store.sqlite_sync import GroupSync
 logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
 
 
-class SqliteOutbox:
-    """The SQLite state database. Safe to share between threads; open it with SqliteOutbox.open()."""
+class SqliteOutbox(SqliteApprovalMethods):
+    """The SQLite state database (and its approvals). Safe to share between threads; open with SqliteOutbox.open()."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -6,7 +6,7 @@ migrates a database of the previous version); a database newer than SCHEMA_VERSI
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "outbox.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -71,5 +71,32 @@ CREATE TABLE media_uploads (
 )""",
 )
 
+# Version 3: approvals (issue 15). An append-only log: `latest` is the highest seq of a (post, account), never the
+# largest `at` (clocks of several machines may disagree). `at` keeps its UTC offset as written (ISO 8601). The
+# texts of approved or planned digests are kept so a refused `approve` can show what changed.
+_APPROVALS_V3 = (
+    """
+CREATE TABLE approvals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('approve', 'revoke')),
+    post_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    digest TEXT,                         -- 64 hex digits; NULL for a revocation
+    by TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT,
+    CHECK ((kind = 'approve') = (digest IS NOT NULL))
+)""",
+    "CREATE INDEX approvals_by_post ON approvals (post_id, account, seq)",
+    """
+CREATE TABLE approval_texts (
+    digest TEXT NOT NULL,
+    post_id TEXT NOT NULL,
+    account TEXT NOT NULL,
+    texts TEXT NOT NULL,                 -- JSON list of the fragments' exact texts
+    PRIMARY KEY (digest, post_id, account)
+)""",
+)
+
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}

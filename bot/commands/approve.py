@@ -1,0 +1,43 @@
+"""`approve`: record that the digest a person read in the preview is the post's current text.
+
+Safe while the daemon runs: the approval is one short transaction in the outbox (SQLite in WAL mode), and the
+daemon notices it within a second and publishes a post that was waiting for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from bot.approval import ApprovalError, short
+from bot.approvals import approve
+from bot.commands.approving import open_for_approval, print_refusal
+from bot.commands.common import EXIT_FAILURE, EXIT_OK
+
+
+def main(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC).astimezone()  # the approver's local offset is kept with the record
+    opened = open_for_approval(args, now)
+    if isinstance(opened, int):
+        return opened
+    plan, outbox = opened
+    try:
+        result = approve(
+            plan.posts, outbox, args.post_id, args.digest, now=now, account=args.account, by=args.by, note=args.note
+        )
+    except ApprovalError as error:
+        return print_refusal(error)
+    except Exception as error:  # the database refused (locked too long, damaged): nothing was recorded
+        print(f"error: the approval was not recorded: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        outbox.close()
+    for record in result.approved:
+        when, digest = record.at.isoformat(timespec="seconds"), short(record.digest)
+        print(f"approved post {record.post_id} for {record.account}: digest {digest} by {record.by} at {when}")
+    if result.waiting:
+        print(f"still awaiting approval: {', '.join(result.waiting)} (each has its own digest in the preview)")
+    if not plan.approval_required:
+        print(f"note: {args.schedule} does not say `approval: required`: posts go out without approval anyway")
+    return EXIT_OK

@@ -1,0 +1,221 @@
+"""End to end, `approval: required`: the daemon as a subprocess against the fake APIs (tests/fakeapi.py), and the
+`approve` / `revoke` / `status` / `preview` commands run beside it, as the minister's office would."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.store.sqlite import SqliteOutbox
+from tests.alert_receivers import HttpReceiver
+from tests.alert_receivers import http_receiver_fixture as http_receiver_fixture
+from tests.e2e import MESSAGE, Campaign, api_fixture, campaign_fixture, finish, wait_for  # noqa: F401
+from tests.test_alerts_daemon import titled
+
+pytestmark = pytest.mark.slow
+
+REQUIRED = "approval: required\n"
+
+
+def _short_message(campaign: Campaign, name: str = "hilo.txt") -> str:
+    """The first paragraphs of the committed message: an X thread of a few posts."""
+    text = ""
+    for paragraph in MESSAGE.read_text(encoding="utf-8").split("\n\n"):
+        if len(text) > 700:
+            break
+        text += paragraph + "\n\n"
+    return campaign.message(name, text)
+
+
+def _preview(campaign: Campaign) -> dict[str, Any]:
+    result = campaign.command("preview", "--format", "json", "--state-dir", "state")
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def _entry_digest(campaign: Campaign, post_id: str) -> str:
+    (entry,) = [e for e in _preview(campaign)["approval"]["entries"] if e["id"] == post_id]
+    return str(entry["digest"])
+
+
+def _approve(campaign: Campaign, post_id: str, digest: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return campaign.command(
+        "approve", post_id, "--digest", digest[:12], "--by", "Despacho", "--state-dir", "state", *extra
+    )
+
+
+def _records(campaign: Campaign) -> int:
+    outbox = SqliteOutbox.open(campaign.folder / "state", create=False)
+    try:
+        return outbox.approval_count()
+    finally:
+        outbox.close()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        assert finish(process) == 0
+
+
+def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(campaign: Campaign) -> None:
+    message = _short_message(campaign)
+    at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    campaign.schedule([{"id": "hilo", "message": message, "at": at}], extra=REQUIRED)
+    thread = campaign.fragments("hilo", "cx")
+    assert len(thread) >= 3
+    preview = _preview(campaign)
+    assert [p["approval"] for p in preview["posts"]] == [
+        {
+            "required": True,
+            "digest": p["approval"]["digest"],
+            "approved": False,
+            "approved_by": None,
+            "approved_at": None,
+        }
+        for p in preview["posts"]
+    ]
+    process = campaign.start()
+    try:
+        wait_for(lambda: datetime.now(UTC) > at + timedelta(seconds=2), 10, "the post's time to pass")
+        assert campaign.x_texts() == [] and campaign.page_texts() == []
+        for account in ("cx", "cf"):
+            row = campaign.post_status("hilo", account)
+            assert row["state"] == "awaiting approval"
+            assert row["approval"]["digest"][:12] in row["detail"] and "python main.py approve hilo" in row["action"]
+        assert "2 awaiting approval" in campaign.status_text()
+
+        approved = _approve(campaign, "hilo", _entry_digest(campaign, "hilo"), "--note", "visto en la vista previa")
+        assert approved.returncode == 0, approved.stderr
+        started = time.monotonic()
+        wait_for(lambda: len(campaign.x_texts()) >= 1 and len(campaign.page_texts()) == 1, 2, "the first posts")
+        assert time.monotonic() - started <= 2
+        wait_for(lambda: len(campaign.x_texts()) == len(thread), 10, "the whole thread")
+    finally:
+        _stop(process)
+    campaign.assert_thread(thread)
+    assert campaign.page_texts() == campaign.fragments("hilo", "cf")
+    log = campaign.log()
+    assert "ERROR bot.approvals: post 'hilo' for cx is awaiting approval of digest" in log
+    assert "approved by Despacho" in campaign.status_text() or campaign.post_status("hilo", "cx")["state"] == "sent"
+    assert [p["approval"]["approved_by"] for p in _preview(campaign)["posts"]] == ["Despacho", "Despacho"]
+
+
+def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothing(campaign: Campaign) -> None:
+    message = _short_message(campaign)
+    at = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
+    campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+    old = _entry_digest(campaign, "hilo")
+    assert _approve(campaign, "hilo", old).returncode == 0
+    process = campaign.start()
+    try:
+        wait_for(lambda: "daemon started" in campaign.log(), 10, "the daemon")
+        path = campaign.folder / message
+        path.write_text(path.read_text(encoding="utf-8").replace("compatriotas", "compatriotas queridos", 1), "utf-8")
+        wait_for(lambda: datetime.now(UTC) > at + timedelta(seconds=2), 10, "the post's time to pass")
+        assert campaign.x_texts() == []
+        row = campaign.post_status("hilo", "cx")
+        new = row["approval"]["digest"]
+        assert row["state"] == "awaiting approval" and new[:12] in row["detail"] and not new.startswith(old[:12])
+
+        before = _records(campaign)
+        stale = _approve(campaign, "hilo", old)
+        assert stale.returncode == 1
+        assert "is not the current digest" in stale.stderr and "nothing was recorded" in stale.stderr
+        assert new[:12] in stale.stderr and "+ " in stale.stderr and "queridos" in stale.stderr
+        assert _records(campaign) == before
+        time.sleep(1.2)
+        assert campaign.x_texts() == []
+    finally:
+        _stop(process)
+    log = campaign.log()
+    assert "its text changed after Despacho approved" in log and "queridos" in log
+
+
+def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(
+    campaign: Campaign, http_receiver: HttpReceiver
+) -> None:
+    with (campaign.folder / ".env").open("a", encoding="utf-8") as env:
+        env.write(f"ALERT_URLS=json://127.0.0.1:{http_receiver.port}/alerts\n")
+    message = _short_message(campaign)
+    at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+    assert _approve(campaign, "hilo", _entry_digest(campaign, "hilo")).returncode == 0
+    revoked = campaign.command("revoke", "hilo", "--state-dir", "state", "--note", "esperar")
+    assert revoked.returncode == 0 and "revoked the approval of post hilo for cx" in revoked.stdout
+    assert finish(campaign.start("--exit-when-done", "--catch-up", "2s"), timeout=30) == 0, campaign.log()
+    assert campaign.x_texts() == []
+    assert campaign.post_status("hilo", "cx")["state"] == "missed"
+    assert "awaiting approval of digest" in campaign.log()
+    (alert,) = titled(http_receiver, "Post hilo on cx awaiting approval")  # once, though re-checked
+    assert alert["type"] == "failure" and "python main.py approve" in alert["message"]
+
+
+def test_approve_while_the_daemon_publishes_is_safe(campaign: Campaign) -> None:
+    thread = _short_message(campaign)
+    at = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+    later = at + timedelta(hours=1)
+    campaign.schedule(
+        [
+            {"id": "hilo", "message": thread, "at": at, "to": ["cx"], "every": "1s"},
+            {"id": "otro", "message": thread, "at": later, "to": ["cx", "cf"]},
+        ],
+        extra=REQUIRED,
+    )
+    assert _approve(campaign, "hilo", _entry_digest(campaign, "hilo")).returncode == 0
+    expected = campaign.fragments("hilo", "cx")
+    other = _entry_digest(campaign, "otro")
+    process = campaign.start()
+    try:
+        wait_for(lambda: len(campaign.x_texts()) >= 1, 10, "the thread to start")
+        with ThreadPoolExecutor(4) as pool:  # approvals and revocations while the daemon records the thread
+            jobs = [
+                pool.submit(_approve, campaign, "otro", other)
+                if n % 2 == 0
+                else pool.submit(campaign.command, "revoke", "otro", "--state-dir", "state")
+                for n in range(8)
+            ]
+            results = [job.result() for job in jobs]
+        assert [r.returncode for r in results] == [0] * 8, [r.stderr for r in results]
+        wait_for(lambda: len(campaign.x_texts()) == len(expected), 20, "the whole thread")
+    finally:
+        _stop(process)
+    campaign.assert_thread(expected)
+    outbox = SqliteOutbox.open(campaign.folder / "state", create=False)
+    try:
+        records = outbox.approvals()
+    finally:
+        outbox.close()
+    assert sum(1 for r in records if r.post_id == "otro" and hasattr(r, "digest")) == 4 * 2  # 4 approvals x 2 accounts
+    assert "database is locked" not in campaign.log()
+
+
+def test_bad_input_gets_a_clear_error_and_records_nothing(campaign: Campaign) -> None:
+    campaign.schedule([{"id": "hilo", "message": _short_message(campaign), "at": datetime.now(UTC)}], extra=REQUIRED)
+    unknown = campaign.command("approve", "hil", "--digest", "0" * 12, "--state-dir", "state")
+    assert unknown.returncode == 1 and "no post 'hil' in the schedule" in unknown.stderr and "hilo" in unknown.stderr
+    malformed = campaign.command("approve", "hilo", "--digest", "xyz123", "--state-dir", "state")
+    assert malformed.returncode == 2 and "is not hexadecimal: 'x' at character 1" in malformed.stderr
+    short = campaign.command("approve", "hilo", "--digest", "abc", "--state-dir", "state")
+    assert short.returncode == 2 and "at least 12 are needed" in short.stderr
+    account = campaign.command("approve", "hilo", "--digest", "0" * 12, "--account", "zz", "--state-dir", "state")
+    assert account.returncode == 1 and "does not go to account 'zz'" in account.stderr
+    (campaign.folder / "schedule.yaml").write_text(
+        "approval: maybe\n" + (campaign.folder / "schedule.yaml").read_text()
+    )
+    invalid = campaign.command("approve", "hilo", "--digest", "0" * 12, "--state-dir", "state")
+    assert (
+        invalid.returncode == 2
+        and "schedule.yaml:1:11: error: schedule: approval 'maybe' is not one of" in invalid.stderr
+    )
+    for result in (unknown, malformed, short, account, invalid):
+        assert "Traceback" not in result.stderr
+    assert _records(campaign) == 0
