@@ -36,7 +36,7 @@ class Daemon:
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "main.py"), "run", "--schedule", "schedule.yaml", "--state-dir", "state",
-             "--env-file", ".env", *extra],
+             "--env-file", ".env", "--preflight", "0", *extra],  # its start-up requests would count
             cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child_env(),
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, name="daemon-log", daemon=True)
