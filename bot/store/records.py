@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from bot.states import IN_DOUBT, FragmentState, PostState
 
@@ -113,3 +114,52 @@ def texts_digest(texts: tuple[str, ...] | list[str]) -> str:
 
     encoded = json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
+
+
+Row = Mapping[str, Any]
+
+
+def summaries_from_rows(
+    posts: Sequence[Row],
+    fragments: Sequence[Row],
+    moment: Callable[[Any], datetime],
+    moment_opt: Callable[[Any], datetime | None],
+) -> list[PostSummary]:
+    """Per-post summaries from a store's post rows and fragment rows (read in one snapshot).
+
+    `moment`/`moment_opt` turn the store's stored times into datetimes (ISO text in SQLite, native in PostgreSQL).
+    """
+    counts: dict[tuple[str, str], dict[FragmentState, int]] = {}
+    errors: dict[tuple[str, str], str] = {}
+    for row in fragments:
+        key = (row["post_id"], row["account"])
+        by_state = counts.setdefault(key, {})
+        state = FragmentState(row["state"])
+        by_state[state] = by_state.get(state, 0) + 1
+        if row["last_error"] and state != FragmentState.SENT:
+            errors.setdefault(key, row["last_error"])
+    result = []
+    for row in posts:
+        key = (row["post_id"], row["account"])
+        by_state = counts.get(key, {})
+        total = sum(by_state.values())
+        finished = total > 0 and by_state.get(FragmentState.SENT, 0) == total
+        result.append(
+            PostSummary(
+                post_id=row["post_id"],
+                account=row["account"],
+                scheduled_at=moment(row["scheduled_at"]),
+                total=total,
+                counts=by_state,
+                conflict=row["conflict"],
+                hold=None if finished else row["hold"],
+                standalone_from=row["standalone_from"],
+                next_at=moment_opt(row["next_at"]),
+                last_outcome=row["last_outcome"],
+                last_message=row["last_message"],
+                last_error=errors.get(key),
+                notes=tuple(json.loads(row["notes"])),
+                updated_at=moment(row["updated_at"]),
+            )
+        )
+    return result

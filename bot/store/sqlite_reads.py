@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import UTC, datetime
 
 from bot.states import FragmentState
-from bot.store.records import FragmentRecord, PostSummary
+from bot.store.records import FragmentRecord, PostSummary, summaries_from_rows
 
 
 def iso(moment: datetime) -> str:
@@ -62,37 +61,4 @@ def summaries(db: sqlite3.Connection, key: tuple[str, str] | None) -> list[PostS
         ).fetchall()
     finally:
         db.execute("COMMIT")
-    counts: dict[tuple[str, str], dict[FragmentState, int]] = {}
-    errors: dict[tuple[str, str], str] = {}
-    for row in fragments:
-        key = (row["post_id"], row["account"])
-        by_state = counts.setdefault(key, {})
-        state = FragmentState(row["state"])
-        by_state[state] = by_state.get(state, 0) + 1
-        if row["last_error"] and state != FragmentState.SENT:
-            errors.setdefault(key, row["last_error"])
-    result = []
-    for row in posts:
-        key = (row["post_id"], row["account"])
-        by_state = counts.get(key, {})
-        total = sum(by_state.values())
-        finished = total > 0 and by_state.get(FragmentState.SENT, 0) == total
-        result.append(
-            PostSummary(
-                post_id=row["post_id"],
-                account=row["account"],
-                scheduled_at=parse(row["scheduled_at"]),
-                total=total,
-                counts=by_state,
-                conflict=row["conflict"],
-                hold=None if finished else row["hold"],
-                standalone_from=row["standalone_from"],
-                next_at=parse_opt(row["next_at"]),
-                last_outcome=row["last_outcome"],
-                last_message=row["last_message"],
-                last_error=errors.get(key),
-                notes=tuple(json.loads(row["notes"])),
-                updated_at=parse(row["updated_at"]),
-            )
-        )
-    return result
+    return summaries_from_rows(posts, fragments, parse, parse_opt)
