@@ -25,7 +25,6 @@ X handles are case-insensitive on X, so the handle is lower-cased: re-capitalisi
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import shlex
@@ -225,6 +224,7 @@ def fragment_diff(old: Sequence[str], new: Sequence[str], max_lines: int = 24, w
     the change. A change of count renumbers every label ("1/3" -> "1/4"), and that shows too: it is what the
     approver would otherwise not have seen.
     """
+
     lines: list[str] = []
     for i in range(max(len(old), len(new))):
         before = old[i] if i < len(old) else None
@@ -248,6 +248,8 @@ def fragment_diff(old: Sequence[str], new: Sequence[str], max_lines: int = 24, w
 
 
 def _changed_lines(before: list[str], after: list[str], width: int) -> list[str]:
+    import difflib  # only a refused approval shows a diff: preview and validate never load it
+
     out: list[str] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
@@ -283,3 +285,30 @@ def _window(text: str, lead: int, width: int) -> str:
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width] + "…"
+
+
+@dataclass(frozen=True)
+class ApprovalState:
+    """A post's approval as preview, status and the daemon see it."""
+
+    required: bool
+    digest: str
+    approval: Approval | None  # the one that matches `digest`
+    outdated: Approval | None = None  # the latest approval, when it is of another (older) text
+
+    @property
+    def approved(self) -> bool:
+        return self.approval is not None
+
+    @property
+    def may_publish(self) -> bool:
+        return self.approved or not self.required
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "required": self.required,
+            "digest": self.digest,
+            "approved": self.approved,
+            "approved_by": self.approval.by if self.approval else None,
+            "approved_at": self.approval.at.isoformat() if self.approval else None,
+        }

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 from bot.approval import (
     Approval,
     ApprovalError,
+    ApprovalState,
     Candidate,
     KnownText,
     MediaRef,
@@ -82,33 +83,6 @@ class ApprovalStore(Protocol):
     def texts_for(self, prefix: str) -> list[KnownText]:
         """The remembered texts whose digest starts with `prefix`."""
         ...
-
-
-@dataclass(frozen=True)
-class ApprovalState:
-    """A post's approval as preview, status and the daemon see it."""
-
-    required: bool
-    digest: str
-    approval: Approval | None  # the one that matches `digest`
-    outdated: Approval | None = None  # the latest approval, when it is of another (older) text
-
-    @property
-    def approved(self) -> bool:
-        return self.approval is not None
-
-    @property
-    def may_publish(self) -> bool:
-        return self.approved or not self.required
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "required": self.required,
-            "digest": self.digest,
-            "approved": self.approved,
-            "approved_by": self.approval.by if self.approval else None,
-            "approved_at": self.approval.at.isoformat() if self.approval else None,
-        }
 
 
 def approval_state(

@@ -8,8 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC
 from typing import Any
 
-from bot.approval import approve_command, entry_digest
-from bot.approvals import ApprovalState
+from bot.approval import ApprovalState, approve_command, entry_digest
 from bot.durations import until
 from bot.measure import url_spans
 from bot.model import Plan, Post

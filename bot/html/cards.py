@@ -10,8 +10,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from bot.approval import approve_command, short
-from bot.approvals import ApprovalState
+from bot.approval import ApprovalState, approve_command, short
 from bot.durations import until
 from bot.html.media import Thumbnails
 from bot.html.state import OutboxView

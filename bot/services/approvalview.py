@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.approval import approve_command, post_digest, short
-from bot.approvals import ApprovalState, ApprovalStore, approval_state
+from bot.approval import ApprovalState, approve_command, post_digest, short
 from bot.model import Plan, Post
-from bot.services.statefolder import open_outbox
-from bot.store.sqlite_schema import DB_NAME
 
 Key = tuple[str, str]
 
@@ -16,6 +13,10 @@ Key = tuple[str, str]
 def approval_states(plan: Plan, outbox: object | None) -> dict[Key, ApprovalState]:
     """Every post's digest and approval; nothing approved when `outbox` keeps no approvals (None: no outbox)."""
     required = plan.approval_required
+    if outbox is None:  # the common dry run: no outbox yet, so the approval services and stores are not loaded
+        return {post.key: ApprovalState(required, post_digest(post), None) for post in plan.posts}
+    from bot.approvals import ApprovalStore, approval_state
+
     if not isinstance(outbox, ApprovalStore):
         return {post.key: ApprovalState(required, post_digest(post), None) for post in plan.posts}
     return {post.key: approval_state(post, outbox, required) for post in plan.posts}
@@ -41,6 +42,9 @@ def command_for(post_id: str, account: str, state: ApprovalState) -> str:
 def read_approvals(plan: Plan, state_dir: Path | None) -> dict[Key, ApprovalState]:
     """The approvals recorded in the state folder's outbox (default ./state), read only: a folder without an
     outbox is not created, and then nothing is approved. Raises OutboxError (a damaged or newer database)."""
+    from bot.services.statefolder import open_outbox
+    from bot.store.sqlite_schema import DB_NAME
+
     folder = Path("state") if state_dir is None else state_dir
     if not (folder / DB_NAME).exists():
         return approval_states(plan, None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.store import Outbox
+if TYPE_CHECKING:  # the store package is loaded only by the commands that open it
+    from bot.store import Outbox
 
 DRY_RUN_FOLDER = "dry-run"
 RESUME_MARKER = "resume-requested"  # `resume` touches it; the daemon watches it: re-read .env and the outbox

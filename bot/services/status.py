@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot import advice
-from bot.approvals import ApprovalState
+from bot.approval import ApprovalState
 from bot.model import Plan, Post
 from bot.services.approvalview import approval_states, approval_words, command_for
 from bot.states import FragmentState, Outcome, PostState
