@@ -16,9 +16,7 @@ from tests.helpers import ROOT
 
 BOT = ROOT / "bot"
 MAX_LINES = 400
-OVER_THE_LIMIT = {
-    "bot/_measure_data.py": "generated data tables, not code",
-}
+OVER_THE_LIMIT: dict[str, str] = {}  # path -> why it may be longer; empty: every module keeps the limit
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -19,7 +19,7 @@ DATA = ROOT / "tools" / "data"
 TLDS = DATA / "twitter-text-tlds.txt"
 EMOJI_TEST = DATA / "emoji-test-12.0.txt"
 OUTPUT = ROOT / "bot" / "_measure_data.py"
-_WIDTH = 110  # characters of string literal per line
+_WIDTH = 400  # long lines keep the generated file short (the house limit is 400 lines; E501 is off for it)
 
 
 def read_tlds(path: Path = TLDS) -> dict[str, list[str]]:
