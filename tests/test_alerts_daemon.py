@@ -24,7 +24,7 @@ from tests.e2e import Campaign, api_fixture, at_text, campaign_fixture, finish, 
 
 pytestmark = pytest.mark.slow
 
-WRONG_PAGE_TOKEN = "EAAG-page-104-token-revoked-0000"  # well-formed, but not the Page's token: Graph answers 190
+WRONG_PAGE_TOKEN = "EAAG-page-104-token-revoked-0000"  # a fake, well-formed value: Graph answers 190
 
 
 def alerts(receiver: HttpReceiver) -> list[dict[str, Any]]:
