@@ -64,11 +64,12 @@ def office_campaign(campaign: Campaign, at: datetime, env: dict[str, str], fb_to
 def test_a_rejected_page_token_alerts_before_the_post_and_when_held_while_the_thread_goes_out(
     campaign: Campaign, http_receiver: HttpReceiver
 ) -> None:
-    at = datetime.now(UTC) + timedelta(seconds=8)
+    # 20 s ahead: the first daemon of a fresh checkout starts slowly (no bytecode cache yet, CI's cold imports).
+    at = datetime.now(UTC) + timedelta(seconds=20)
     office_campaign(campaign, at, {"ALERT_URLS": f"json://127.0.0.1:{http_receiver.port}/alerts"}, WRONG_PAGE_TOKEN)
     process = campaign.start("--exit-when-done", "--preflight", "1h")
     try:
-        wait_for(lambda: bool(titled(http_receiver, "Pre-flight failed")), 10, "the pre-flight failure alert")
+        wait_for(lambda: bool(titled(http_receiver, "Pre-flight failed")), 19, "the pre-flight failure alert")
         (preflight,) = titled(http_receiver, "Pre-flight failed")
         assert datetime.now(UTC) < at, "the pre-flight alert came after the post's time"
         assert preflight["type"] == "failure"
