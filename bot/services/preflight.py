@@ -91,6 +91,7 @@ class Preflight:
         self._file = state_dir / PREFLIGHT_FILE
         self._clock = clock
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()  # orders the writes of state/preflight.json
         self._posts: dict[Key, Post] = {}
         self._passed: set[Key] = set()
         self._failures: dict[Key, dict[str, object]] = {}
@@ -147,14 +148,17 @@ class Preflight:
 
     def _save(self) -> None:
         """state/preflight.json: the failures `status` shows (a separate process: it reads the file)."""
-        with self._lock:
-            data = {f"{post_id}\t{account}": value for (post_id, account), value in self._failures.items()}
-        try:
-            temporary = self._file.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-            temporary.replace(self._file)
-        except OSError as error:
-            logger.warning("could not write %s: %s", self._file, error)
+        # One writer at a time, snapshot taken inside: two checks finishing together (one account failing, one
+        # passing) must not write their snapshots in the wrong order and lose the failure.
+        with self._save_lock:
+            with self._lock:
+                data = {f"{post_id}\t{account}": value for (post_id, account), value in self._failures.items()}
+            try:
+                temporary = self._file.with_suffix(".tmp")
+                temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+                temporary.replace(self._file)
+            except OSError as error:
+                logger.warning("could not write %s: %s", self._file, error)
 
 
 def _name(key: Key) -> str:
