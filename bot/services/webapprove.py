@@ -17,7 +17,7 @@ from bot.approvals import ApprovalStore, ApproveResult, RevokeResult, approve, r
 from bot.i18n import _
 from bot.model import Post
 from bot.services.approvedby import web_by
-from bot.services.webusers import WebStore
+from bot.services.webusers import WebStore, audit
 
 FULL_DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -48,10 +48,10 @@ def web_approve(
             )
         result = approve(posts, store, post_id, digest, now=now, account=account, by=web_by(name, address))
     except ApprovalError as error:
-        store.record_audit("approve-refused", now, name, address, f"{where} {digest[:64]}: {type(error).__name__}")
+        audit(store, "approve-refused", now, name, address, f"{where} {digest[:64]}: {type(error).__name__}")
         raise
     for record in result.approved:
-        store.record_audit("approve", now, name, address, f"{record.post_id} {record.account} {record.digest}")
+        audit(store, "approve", now, name, address, f"{record.post_id} {record.account} {record.digest}")
     return result
 
 
@@ -70,8 +70,8 @@ def web_revoke(
         result = revoke(posts, store, post_id, now=now, account=account, by=web_by(name, address), note=note)
     except ApprovalError as error:
         where = f"{post_id} {account or 'all accounts'}"
-        store.record_audit("revoke-refused", now, name, address, f"{where}: {type(error).__name__}")
+        audit(store, "revoke-refused", now, name, address, f"{where}: {type(error).__name__}")
         raise
     for record in result.revoked:
-        store.record_audit("revoke", now, name, address, f"{record.post_id} {record.account}")
+        audit(store, "revoke", now, name, address, f"{record.post_id} {record.account}")
     return result

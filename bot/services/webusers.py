@@ -105,20 +105,20 @@ def add_user(store: WebStore, name: str, role: str, password: str, now: datetime
             _("there is already a user '{name}'").format(name=name),
             _("choose another name, or change the password with `users passwd {name}`").format(name=name),
         )
-    store.record_audit("user-added", now, name, None, role)
+    audit(store, "user-added", now, name, None, role)
 
 
 def change_password(store: WebStore, name: str, password: str, now: datetime) -> None:
     """A new password; the user's sessions end (signed out everywhere) and a lock is lifted."""
     if not store.set_password(check_name(name), passwords.hash_password(check_password(password))):
         raise UserError(_("there is no user '{name}'").format(name=name), _("`users list` shows them"))
-    store.record_audit("password-changed", now, name, None, None)
+    audit(store, "password-changed", now, name, None, None)
 
 
 def remove_user(store: WebStore, name: str, now: datetime) -> None:
     if not store.remove_user(check_name(name)):
         raise UserError(_("there is no user '{name}'").format(name=name), _("`users list` shows them"))
-    store.record_audit("user-removed", now, name, None, None)
+    audit(store, "user-removed", now, name, None, None)
 
 
 def locked(user: UserRecord, now: datetime) -> bool:
@@ -132,14 +132,14 @@ def sign_in(
     user = store.user(name) if NAME.fullmatch(name) else None
     if user is not None and locked(user, now):
         passwords.verify_password(None, password)  # the same work as a wrong password
-        store.record_audit("sign-in-locked", now, user.name, address, None)
+        audit(store, "sign-in-locked", now, user.name, address, None)
         return None
     if not passwords.verify_password(user.password_hash if user is not None else None, password):
         # An unknown name is not recorded: it may be a password typed in the wrong field.
-        store.record_audit("sign-in-failed", now, user.name if user is not None else None, address, None)
+        audit(store, "sign-in-failed", now, user.name if user is not None else None, address, None)
         if user is not None and store.record_failure(user.name, now, settings.max_failures, settings.lock_for):
             until = (now + settings.lock_for).isoformat(timespec="seconds")
-            store.record_audit("locked", now, user.name, address, "until " + until)
+            audit(store, "locked", now, user.name, address, "until " + until)
         return None
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
@@ -147,7 +147,7 @@ def sign_in(
     store.record_sign_in(user.name, now)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     store.create_session(token_hash(token), user.name, csrf, now, address)
-    store.record_audit("sign-in", now, user.name, address, None)
+    audit(store, "sign-in", now, user.name, address, None)
     return SignedIn(token, SessionRecord(token_hash(token), user.name, user.role, csrf, now, now, address))
 
 
@@ -165,7 +165,7 @@ def session_for(
         return None
     if now - found.seen_at > settings.idle or now - found.created_at > settings.lifetime:
         store.end_session(key)
-        store.record_audit("session-expired", now, found.name, None, None)
+        audit(store, "session-expired", now, found.name, None, None)
         return None
     if touch:
         store.touch_session(key, now)
@@ -174,7 +174,17 @@ def session_for(
 
 def sign_out(store: WebStore, session: SessionRecord, now: datetime, address: str) -> None:
     store.end_session(session.token_hash)
-    store.record_audit("sign-out", now, session.name, address, None)
+    audit(store, "sign-out", now, session.name, address, None)
+
+
+def audit(store: WebStore, kind: str, now: datetime, name: str | None, address: str | None, detail: str | None) -> None:
+    """One line of the audit trail; what came from a request is kept printable and short (PostgreSQL refuses
+    NUL characters in text, and a log line is no place for a megabyte)."""
+
+    def clean(text: str | None, limit: int) -> str | None:
+        return None if text is None else printable(text[:limit])
+
+    store.record_audit(kind, now, clean(name, 100), clean(address, 64), clean(detail, 400))
 
 
 def audit_lines(records: Sequence[AuditRecord]) -> list[str]:
