@@ -321,3 +321,13 @@ def cli_python(script: str, cwd: Path, *args: str) -> str:
 
     done = subprocess.run([sys.executable, "-c", script, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
     return done.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["--bind", "8080"], ["--bind", "example.org:80"], ["--bind", "127.0.0.1:99999"], ["--trusted-proxy", "x"]]
+)
+def test_serve_refuses_a_bad_bind_or_proxy_with_exit_2(tmp_path: Path, args: list[str]) -> None:
+    write_campaign(tmp_path)
+    result = cli("serve", *args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert not (tmp_path / "state").exists()  # nothing created

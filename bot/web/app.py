@@ -28,6 +28,7 @@ from bot.approval import ApprovalError
 from bot.approvals import StaleDigest, UnknownAccount, UnknownPost
 from bot.html.forms import SCRIPT, WebParts
 from bot.i18n import _
+from bot.problems import printable
 from bot.services import webusers
 from bot.services.webapprove import WebApprovalStore, web_approve, web_revoke
 from bot.services.webusers import WebSettings
@@ -133,10 +134,10 @@ def create_app(cfg: WebConfig) -> Flask:
         signed = webusers.sign_in(cfg.store, name, password, address, g.now, cfg.settings)
         if signed is None:
             throttle.failed(address, g.now)
-            logger.warning("failed sign-in from %s", address)
+            logger.warning(_("failed sign-in from {address}").format(address=address))
             wrong = _("The name or the password is wrong, or the user is locked for a while after failed attempts.")
             return _login(401, wrong, name)
-        logger.info("%s signed in from %s", signed.session.name, address)
+        logger.info(_("{name} signed in from {address}").format(name=signed.session.name, address=address))
         response = _redirect("/")
         guard.set_cookie(response, guard.SESSION_COOKIE, signed.token, g.client.https)
         guard.clear_cookie(response, guard.LOGIN_COOKIE, g.client.https)
@@ -184,7 +185,11 @@ def create_app(cfg: WebConfig) -> Flask:
         except ApprovalError as error:
             return _refused(error, _("Approval refused"))
         for record in result.approved:
-            logger.info("%s approved %s for %s", g.session.name, record.post_id, record.account)
+            logger.info(
+                _("{name} approved {post} for {account}").format(
+                    name=g.session.name, post=record.post_id, account=record.account
+                )
+            )
         return _redirect("/")
 
     @app.post("/revoke")
@@ -204,7 +209,7 @@ def create_app(cfg: WebConfig) -> Flask:
             )
         except ApprovalError as error:
             return _refused(error, _("Revoke refused"))
-        logger.info("%s revoked %s", g.session.name, post)
+        logger.info(_("{name} revoked {post}").format(name=g.session.name, post=printable(post)))
         return _redirect("/")
 
     def _refused(error: ApprovalError, title: str) -> Response:
@@ -235,7 +240,11 @@ def create_app(cfg: WebConfig) -> Flask:
 
     @app.errorhandler(Exception)
     def internal(error: Exception) -> Response:
-        logger.error("internal error on %s %s: %s", request.method, request.path, type(error).__name__)
+        logger.error(
+            _("internal error on {method} {path}: {error}").format(
+                method=request.method, path=printable(request.path[:200]), error=type(error).__name__
+            )
+        )
         return guard.secure(refusal(500, _("Internal error"), [], _("the server's log says more; try again")))
 
     return app
