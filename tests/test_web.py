@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services import webusers
 from bot.store.sqlite import SqliteOutbox
 from tests.webharness import APPROVER, PASSWORDS, TEXT, VIEWER, Site, cli, site_fixture, write_campaign  # noqa: F401
 
@@ -154,6 +155,10 @@ def test_sessions_expire_idle_after_30_minutes_and_after_12_hours(site: Site) ->
     site.clock.advance(timedelta(minutes=31))
     assert site.client.get("/").status_code == 303  # idle
     assert site.client.get("/api/status").status_code == 401
+    abandoned = site.sign_in(APPROVER).headers.getlist("Set-Cookie")[0].split(";")[0].split("=", 1)[1]
+    site.clock.advance(timedelta(minutes=31))
+    site.sign_in(VIEWER)  # a sign-in deletes the sessions nobody came back to
+    assert site.store.session(webusers.token_hash(abandoned)) is None
 
 
 def test_polling_does_not_keep_an_idle_session_alive(site: Site) -> None:
@@ -285,7 +290,6 @@ def test_a_lock_shows_in_users_list(tmp_path: Path) -> None:
 
 
 def test_passwd_and_remove_end_the_user_s_sessions(site: Site) -> None:
-    from bot.services import webusers
     from tests.webharness import NOW
 
     site.sign_in(APPROVER)

@@ -103,6 +103,16 @@ class PgWebMethods:
             ),
         )
 
+    def prune_sessions(self, seen_before: datetime, created_before: datetime) -> int:
+        """Delete the sessions idle since `seen_before` or made before `created_before` (abandoned ones)."""
+        result = self._write(
+            None,
+            lambda q: q(
+                "DELETE FROM web_sessions WHERE seen_at < %s OR created_at < %s", (seen_before, created_before)
+            ),
+        )
+        return result.rowcount
+
     def session(self, token_hash: str) -> SessionRecord | None:
         row = self._read(
             lambda q: q(

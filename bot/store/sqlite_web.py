@@ -104,6 +104,15 @@ class SqliteWebMethods:
                 (token_hash, name, csrf, _iso(now), _iso(now), address),
             )
 
+    def prune_sessions(self, seen_before: datetime, created_before: datetime) -> int:
+        """Delete the sessions idle since `seen_before` or made before `created_before` (abandoned ones)."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "DELETE FROM web_sessions WHERE seen_at < ? OR created_at < ?",
+                (_iso(seen_before), _iso(created_before)),
+            )
+            return int(cursor.rowcount)
+
     def session(self, token_hash: str) -> SessionRecord | None:
         row = (
             self._conn()
