@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -106,7 +107,8 @@ def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(ca
     log = campaign.log()
     assert "ERROR bot.approvals: post 'hilo' for cx is awaiting approval of digest" in log
     assert "approved by Despacho" in campaign.status_text() or campaign.post_status("hilo", "cx")["state"] == "sent"
-    assert [p["approval"]["approved_by"] for p in _preview(campaign)["posts"]] == ["Despacho", "Despacho"]
+    by = [p["approval"]["approved_by"] for p in _preview(campaign)["posts"]]  # --by, and how: LOGIN@HOST
+    assert len(by) == 2 and all(re.fullmatch(r"Despacho \(via command line, \S+@\S+\)", b) for b in by), by
 
 
 def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothing(campaign: Campaign) -> None:

@@ -414,13 +414,13 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     store.freeze(make_post(2), T0)
     store.mark_sending("mensaje", "x_cancilleria", 1, T0)
     store.close()
-    for table in ("media_uploads", "approval_texts", "approvals"):  # as a bot of schema version 1 left it
+    for table in ("media_uploads", "approval_texts", "approvals", "web_sessions", "web_users", "audit"):  # version 1
         open_store.execute(f"DROP TABLE {table}")
     open_store.set_version(1)
 
     store = open_store()
 
-    assert store.schema_version() == 3  # 2: media uploads (issue 14), 3: approvals (issue 15)
+    assert store.schema_version() == 4  # 2: media uploads (issue 14), 3: approvals (issue 15), 4: web (issue 23)
     assert states(store) == ["sending", "pending"]
     assert store.media_of("mensaje", "x_cancilleria") == []
     store.record_media("mensaje", "x_cancilleria", [MediaRecord(1, SHA_A, "m1", None, T0)], T0)

@@ -14,6 +14,7 @@ from bot.approval import ApprovalError, short
 from bot.approvals import approve
 from bot.commands.approving import open_for_approval, print_refusal
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
+from bot.services.approvedby import cli_by
 
 
 def main(args: argparse.Namespace) -> int:
@@ -24,7 +25,14 @@ def main(args: argparse.Namespace) -> int:
     plan, outbox = opened
     try:
         result = approve(
-            plan.posts, outbox, args.post_id, args.digest, now=now, account=args.account, by=args.by, note=args.note
+            plan.posts,
+            outbox,
+            args.post_id,
+            args.digest,
+            now=now,
+            account=args.account,
+            by=cli_by(args.by),
+            note=args.note,
         )
     except ApprovalError as error:
         return print_refusal(error)

@@ -9,7 +9,20 @@ from pathlib import Path
 
 from bot.durations import parse_duration
 
-COMMAND_NAMES = ("preview", "validate", "check", "run", "status", "resume", "approve", "revoke", "schema", "alerts")
+COMMAND_NAMES = (
+    "preview",
+    "validate",
+    "check",
+    "run",
+    "status",
+    "resume",
+    "approve",
+    "revoke",
+    "schema",
+    "alerts",
+    "serve",
+    "users",
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -88,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     _state_dir_option(status)
     _database_option(status)
     status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument(
+        "--audit", action="store_true", help="list the web page's audit trail: sign-ins, failures, approvals"
+    )
 
     resume = command("resume", "let a held, failed or conflicting post continue")
     _state_dir_option(resume)
@@ -101,6 +117,9 @@ def parser() -> argparse.ArgumentParser:
     )
 
     _approval_commands(command)
+    from bot.commands.webparser import web_commands  # issue 23: `serve` and `users`
+
+    web_commands(commands, command, _state_dir_option, _database_option)
 
     commands.add_parser("schema", help="print the JSON Schema of schedule.yaml")
 

@@ -10,6 +10,7 @@ from bot.approval import ApprovalError
 from bot.approvals import revoke
 from bot.commands.approving import open_for_approval, print_refusal
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
+from bot.services.approvedby import cli_by
 
 
 def main(args: argparse.Namespace) -> int:
@@ -19,7 +20,9 @@ def main(args: argparse.Namespace) -> int:
         return opened
     plan, outbox = opened
     try:
-        result = revoke(plan.posts, outbox, args.post_id, now=now, account=args.account, by=args.by, note=args.note)
+        result = revoke(
+            plan.posts, outbox, args.post_id, now=now, account=args.account, by=cli_by(args.by), note=args.note
+        )
     except ApprovalError as error:
         return print_refusal(error)
     except Exception as error:  # the database refused: nothing was recorded

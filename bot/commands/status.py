@@ -6,10 +6,8 @@ It only reads, and works while the daemon runs (the outbox is SQLite in WAL mode
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,14 +18,19 @@ from bot.commands.sharing import sharing, sharing_text, with_sharing_json
 from bot.model import Plan
 from bot.services.preflight import read_failures
 from bot.services.status import AccountStatus, PostStatus, collect
+from bot.services.statusjson import render_json
 from bot.states import PostState
 from bot.store import OutboxError
 
-STATUS_FORMAT = 1
+__all__ = ["main", "render_json", "render_text"]
 
 
 def main(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
+    if args.audit:
+        from bot.commands.audit import print_audit  # the web page's audit trail (issue 23)
+
+        return print_audit(args)
     plan, store, code = plan_and_outbox(args, now)
     if plan is None:
         return code
@@ -83,23 +86,3 @@ def render_text(
             lines.append(f"      what to do: {row.action}")
         lines.extend(f"      {url}" for url in row.urls)
     return "\n".join(lines) + "\n"
-
-
-def render_json(
-    schedule_name: str, state_dir: Path | str, accounts: list[AccountStatus], rows: list[PostStatus], now: datetime
-) -> str:
-    def post(row: PostStatus) -> dict[str, object]:
-        data = asdict(row)
-        data["at"] = row.at.isoformat()
-        data["urls"] = list(row.urls)
-        return data
-
-    document = {
-        "format": STATUS_FORMAT,
-        "schedule": schedule_name,
-        "state_dir": str(state_dir),
-        "now": now.isoformat(),
-        "accounts": [asdict(a) for a in accounts],
-        "posts": [post(r) for r in rows],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

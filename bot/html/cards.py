@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from bot.approval import ApprovalState, approve_command, short
 from bot.durations import until
+from bot.html.forms import WebParts, approval_forms
 from bot.html.media import Thumbnails
 from bot.html.state import OutboxView
 from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
@@ -53,6 +54,7 @@ class Context:
     thumbnails: Thumbnails = field(default_factory=Thumbnails, compare=False)
     approvals: Mapping[tuple[str, str], ApprovalState] = field(default_factory=dict)  # post key -> its approval
     entry_digests: Mapping[str, str] = field(default_factory=dict)  # post id -> digest of all its accounts
+    web: WebParts | None = None  # served by `serve` to a signed-in person: the approve and revoke forms
 
     def lang(self, post: Post) -> str:
         return self.langs.get(post.message) or DEFAULT_LANG
@@ -141,6 +143,10 @@ def _approval(post: Post, ctx: Context) -> Markup:
     state = ctx.approvals.get(post.key)
     if state is None:
         return Markup("")
+    return _approval_words(post, state, ctx) + approval_forms(post, state, ctx.entry_digests.get(post.id), ctx.web)
+
+
+def _approval_words(post: Post, state: ApprovalState, ctx: Context) -> Markup:
     digest = Markup('<code class="digest" title="{}">{}</code>').format(state.digest, short(state.digest))
     if state.approval is not None:
         return Markup('<p class="approval approval-approved">Approved by {} at {} · digest {}</p>').format(

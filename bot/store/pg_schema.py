@@ -157,3 +157,39 @@ def migrate(q: Query, where: str) -> None:
             q(statement)
         q("UPDATE bot_schema SET version = %s", (target,))
         logger.info("database %s migrated to schema version %d", where, target)
+
+
+# Version 4 (issue 23): the approvers' web page, as in SQLite's version 4. Self-contained: renumber the key
+# below if another version lands first.
+_WEB_V4 = (
+    """
+CREATE TABLE web_users (
+    name text COLLATE "C" PRIMARY KEY,
+    role text NOT NULL CHECK (role IN ('approver', 'viewer')),
+    password_hash text NOT NULL,
+    failures integer NOT NULL DEFAULT 0,
+    locked_until timestamptz,
+    last_sign_in timestamptz,
+    created_at timestamptz NOT NULL
+)""",
+    """
+CREATE TABLE web_sessions (
+    token_hash text PRIMARY KEY,
+    name text COLLATE "C" NOT NULL REFERENCES web_users (name) ON DELETE CASCADE,
+    csrf text NOT NULL,
+    created_at timestamptz NOT NULL,
+    seen_at timestamptz NOT NULL,
+    address text NOT NULL
+)""",
+    """
+CREATE TABLE audit (
+    seq bigserial PRIMARY KEY,
+    at timestamptz NOT NULL,
+    kind text NOT NULL,
+    name text,
+    address text,
+    detail text
+)""",
+)
+MIGRATIONS[4] = _WEB_V4
+SCHEMA_VERSION = 4

@@ -35,6 +35,7 @@ from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lo
 from bot.store.pg_media import PgMediaMethods
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
+from bot.store.pg_web import PgWebMethods
 from bot.store.records import OutboxError
 
 T = TypeVar("T")
@@ -202,7 +203,7 @@ class _Connections:
             self._drop(connection)
 
 
-class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods):
+class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods, PgWebMethods):
     """The outbox in PostgreSQL. Open it with PostgresOutbox.open(url); as_holder(lease) gives a guarded view."""
 
     def __init__(

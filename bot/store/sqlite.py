@@ -31,11 +31,12 @@ from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
 from bot.store.sqlite_schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION
 from bot.store.sqlite_sync import GroupSync
+from bot.store.sqlite_web import SqliteWebMethods
 
 logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
 
 
-class SqliteOutbox(SqliteApprovalMethods):
+class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
     """The SQLite state database (and its approvals). Safe to share between threads; open with SqliteOutbox.open()."""
 
     def __init__(self, path: Path) -> None:

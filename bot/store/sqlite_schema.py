@@ -100,3 +100,38 @@ CREATE TABLE approval_texts (
 
 # version reached -> the statements that bring the previous version there
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
+
+# Version 4 (issue 23): the approvers' web page. Self-contained: renumber the key below if another version lands
+# first. Sessions are kept under the SHA-256 of the cookie's token; passwords only as argon2id hashes.
+_WEB_V4 = (
+    """
+CREATE TABLE web_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('approver', 'viewer')),
+    password_hash TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    last_sign_in TEXT,
+    created_at TEXT NOT NULL
+)""",
+    """
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES web_users (name) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    address TEXT NOT NULL
+)""",
+    """
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT,
+    address TEXT,
+    detail TEXT
+)""",
+)
+MIGRATIONS[4] = _WEB_V4
+SCHEMA_VERSION = 4
