@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 
+from bot.store.pg_leases import LEASE_WAIT_MIGRATION
 from bot.store.pg_query import Query
 from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 _SCHEMA_V1 = (
@@ -132,6 +133,7 @@ CREATE TABLE approval_texts (
 
 # version reached -> the statements that bring the previous version there
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
+MIGRATIONS[4] = LEASE_WAIT_MIGRATION  # issue 18: each lease keeps its holder's takeover wait (renumber freely)
 
 
 def current_version(q: Query) -> int | None:
