@@ -53,7 +53,7 @@ def test_a_version_1_postgres_outbox_gains_the_approval_tables(pg_url: str) -> N
         )
     outbox = PostgresOutbox.open(pg_url)
     try:
-        assert outbox.schema_version() == pg_schema.SCHEMA_VERSION
+        assert outbox.schema_version() == pg_schema.SCHEMA_VERSION  # approvals at 3, and whatever came after
         assert [s.post_id for s in outbox.posts()] == ["p"]
         outbox.record_approvals([Approval("p", "x", DIGEST, "ana", T0)])
         assert outbox.latest_approval("p", "x") == Approval("p", "x", DIGEST, "ana", T0)

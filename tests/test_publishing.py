@@ -5,6 +5,7 @@ The daemons' end-to-end behaviour is tests/test_e2e_ha.py; here one process play
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from bot.services.runner import RetryPolicy, publish_post
 from bot.services.stores import lease_settings
 from bot.states import FragmentState, Outcome
 from bot.store import Outbox
-from bot.store.leases import LeaseLost
+from bot.store.leases import LeaseLost, takeover_wait
 from bot.store.postgres import PostgresOutbox
 from tests.fakes import FakePublisher, make_post
 from tests.helpers import run_cli
@@ -94,6 +95,36 @@ def test_a_run_whose_lease_was_taken_over_sends_nothing_and_retries(store: Postg
     result = publishing.run(post, body)
     assert result.kind == Outcome.RETRY and "no longer current" in result.message
     assert publisher.publish_calls == []
+
+
+class Died(Exception):
+    """The holder's run ends without releasing its lease, as a killed daemon's does."""
+
+
+def test_a_daemon_with_a_shorter_http_timeout_waits_for_the_old_holders_longer_bound(store: PostgresOutbox) -> None:
+    post = make_post(2)
+    ttl = timedelta(milliseconds=300)
+    slow = Publishing(store, store, LeaseSettings(ttl, http_timeout_seconds=3.0), _now, owner="daemon-a")
+    quick = Publishing(store, store, LeaseSettings(ttl, http_timeout_seconds=0.1), _now, owner="daemon-b")
+
+    def dies(outbox: Outbox) -> JobResult:
+        outbox.freeze(post, _now())
+        outbox.mark_sending(post.id, post.account.name, 1, _now())  # its request may be in flight from here
+        raise Died
+
+    with pytest.raises(Died):
+        slow.run(post, dies)
+    (held,) = store.leases()
+    time.sleep(ttl.total_seconds() + 0.1)  # the lease expires on the database's clock
+    try:
+        result = quick.run(post, lambda _: JobResult(Outcome.SENT))
+        assert (result.kind, result.message) == (Outcome.LATER, "takeover: waiting")
+        (taken,) = store.leases()
+        assert taken.owner == "daemon-b"
+        assert taken.usable_at == held.renewed_at + takeover_wait(3.0)  # daemon-a's 3 s + 2 s, not 0.1 s + 2 s
+        assert result.at is not None and result.at > _now() + takeover_wait(0.1)
+    finally:
+        quick.close()
 
 
 def test_without_leases_the_run_goes_straight_to_the_outbox(tmp_path: Path) -> None:

@@ -416,11 +416,18 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     store.close()
     for table in ("media_uploads", "approval_texts", "approvals", "web_sessions", "web_users", "audit"):  # version 1
         open_store.execute(f"DROP TABLE {table}")
+    if open_store.url is not None:  # PostgreSQL 4: the lease rows keep their holder's takeover wait (issue 18)
+        open_store.execute("ALTER TABLE leases DROP COLUMN holder_wait")
     open_store.set_version(1)
 
     store = open_store()
 
-    assert store.schema_version() == 4  # 2: media uploads (issue 14), 3: approvals (issue 15), 4: web (issue 23)
+    from bot.store.pg_schema import SCHEMA_VERSION as PG_VERSION
+    from bot.store.sqlite_schema import SCHEMA_VERSION as SQLITE_VERSION
+
+    # 2: media uploads (issue 14), 3: approvals (issue 15), 4: web (issue 23), 5: PostgreSQL's lease holder_wait
+    assert SQLITE_VERSION == PG_VERSION == 5
+    assert store.schema_version() == 5
     assert states(store) == ["sending", "pending"]
     assert store.media_of("mensaje", "x_cancilleria") == []
     store.record_media("mensaje", "x_cancilleria", [MediaRecord(1, SHA_A, "m1", None, T0)], T0)

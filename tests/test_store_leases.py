@@ -132,8 +132,8 @@ def test_a_taker_over_waits_the_takeover_time_after_the_last_renewal(store: Post
     short = timedelta(milliseconds=200)
     wait = takeover_wait(0.7, send_grace=timedelta(milliseconds=200))  # HTTP timeout + send grace
     assert wait == timedelta(milliseconds=900)
-    lease = store.acquire_lease(*POST, "daemon-a", short)
-    assert lease is not None
+    lease = store.acquire_lease(*POST, "daemon-a", short, takeover_wait=wait)
+    assert lease is not None and lease.holder_wait == wait
     store.as_holder(lease).mark_sending(*POST, 1, T0)  # its request may be in flight from here
     last_renewal = store.leases()[0].renewed_at
     wait_past(short)
@@ -149,6 +149,42 @@ def test_a_taker_over_waits_the_takeover_time_after_the_last_renewal(store: Post
     wait_past(taken.wait)
     assert holder.freeze(make_post(), T0).kind == "same"
     holder.mark_pending(*POST, 1, "not found on the platform", T0)
+
+
+@pytest.mark.parametrize(("old_timeout", "new_timeout"), [(1.2, 0.1), (0.1, 1.2)])
+def test_a_taker_waits_for_the_old_holders_bound_not_its_own(
+    store: PostgresOutbox, old_timeout: float, new_timeout: float
+) -> None:
+    """Two daemons with different HTTP_TIMEOUT_SECONDS: the wait is the one the old holder stored."""
+    grace = timedelta(milliseconds=200)
+    old_wait, new_wait = takeover_wait(old_timeout, grace), takeover_wait(new_timeout, grace)
+    short = timedelta(milliseconds=200)
+    lease = store.acquire_lease(*POST, "daemon-a", short, takeover_wait=old_wait)
+    assert lease is not None
+    renewed = store.as_holder(lease).renew()  # a renewal stores the wait again
+    assert renewed.holder_wait == old_wait
+    last_renewal = store.leases()[0].renewed_at
+    wait_past(short)
+    taken = store.acquire_lease(*POST, "daemon-b", LONG, takeover_wait=new_wait)
+    assert taken is not None and taken.previous_owner == "daemon-a"
+    assert taken.usable_at == last_renewal + old_wait  # the old holder's bound, not the taker's
+    assert taken.holder_wait == new_wait  # what a daemon taking over from daemon-b will wait for
+    assert store.as_holder(taken).renew().holder_wait == new_wait
+
+
+def test_a_lease_row_written_before_the_wait_was_stored_falls_back_to_the_takers_wait(
+    store: PostgresOutbox, pg_url: str
+) -> None:
+    import psycopg
+
+    lease = store.acquire_lease(*POST, "daemon-a", timedelta(milliseconds=200), takeover_wait=LONG)
+    assert lease is not None
+    with psycopg.connect(pg_url, autocommit=True) as db:  # as an older bot wrote its rows
+        db.execute("UPDATE leases SET holder_wait = NULL")
+    wait_past(timedelta(milliseconds=200))
+    mine = timedelta(milliseconds=700)
+    taken = store.acquire_lease(*POST, "daemon-b", LONG, takeover_wait=mine)
+    assert taken is not None and taken.usable_at == lease.renewed_at + mine
 
 
 def test_the_send_window_closes_with_the_local_clock(store: PostgresOutbox, clock: FakeMonotonic) -> None:

@@ -21,6 +21,7 @@ from types import FrameType
 from bot import credentials
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
 from bot.credentials import ConnectionSettings, Environment
+from bot.i18n import _
 from bot.model import Plan, Schedule
 from bot.problems import Problem, errors
 from bot.services import campaign, statefolder, stores
@@ -30,7 +31,7 @@ from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
 from bot.services.statelock import StateLock, StateLocked
 from bot.services.telling import Telling, settings_problems, telling
-from bot.store import OutboxError
+from bot.store import OutboxError, fatal
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
 
@@ -165,17 +166,30 @@ def _serve(daemon: Daemon, schedule: Schedule, plan: Plan, told: Telling) -> int
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_hup)
+    failures: list[fatal.StoreFatal] = []
+
+    def on_fatal(error: fatal.StoreFatal) -> None:  # a failed fsync: nothing more may be recorded
+        failures.append(error)
+        daemon.stop_requested.set()
+
+    stop_listening = fatal.listen(on_fatal)
     try:
         daemon.start(schedule, plan)
         told.start(plan, daemon.alive)
         while not daemon.stop_requested.is_set() and not daemon.finished.is_set():
             daemon.stop_requested.wait(0.2)
-        if received:
+        if failures:
+            logger.critical("%s", failures[0])
+        elif received:
             logger.info("%s received: finishing the request in flight, then stopping", received[0])
         else:
             logger.info("every post reached a final state (--exit-when-done)")
     finally:
+        stop_listening()
         told.stopping()
         daemon.shutdown()
         told.stopped(plan)
+    if failures:
+        print(_("error: {error}").format(error=failures[0]), file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK

@@ -3,7 +3,9 @@
 Both client libraries build URLs on a fixed host and pass no timeout. A `requests` transport adapter on
 their session fixes both without touching the libraries: it runs after the request is prepared (and, for X,
 after the OAuth 1.0a signature was computed over the original URL), sets the timeout, and sends the request
-to the configured base URL instead of the platform's default one.
+to the configured base URL instead of the platform's default one. The timeout is a total deadline on each
+request (connect + upload + answer, bot/publishers/deadline.py), not only a bound on each socket operation:
+docs/high-availability.md's takeover wait relies on it.
 
 This module imports requests; only x.py and facebook.py import it, so commands that never publish never load
 requests.
@@ -17,22 +19,23 @@ import threading
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from bot.credentials import mask
 from bot.publishers.base import OutcomeUnknown, PublishError, RetryLater
+from bot.publishers.deadline import DeadlineAdapter
 
 logger = logging.getLogger(__name__)
 
 _SECRET_QUERY = re.compile(r"(access_token|client_secret|input_token)=[^&\s\"']+")
 
 
-class RedirectingAdapter(HTTPAdapter):
-    """Sends every request with `timeout` and, when `base_url` differs from `default_base`, to `base_url`."""
+class RedirectingAdapter(DeadlineAdapter):
+    """Sends every request with `timeout` (per socket operation, and as the request's total deadline) and,
+    when `base_url` differs from `default_base`, to `base_url`."""
 
     def __init__(self, default_base: str, base_url: str, timeout: float) -> None:
-        super().__init__(max_retries=0)  # adapters never retry: the runner decides
+        super().__init__(total=timeout)  # never retries: the runner decides
         self.default_base = default_base.rstrip("/")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout

@@ -21,7 +21,9 @@ DEFAULT_SEND_GRACE = timedelta(seconds=2)
 
 
 def takeover_wait(http_timeout_seconds: float, send_grace: timedelta = DEFAULT_SEND_GRACE) -> timedelta:
-    """How long after an unreleased lease's last renewal its old holder's last request may still land."""
+    """How long after an unreleased lease's last renewal its holder's last request may still land: a request
+    starts within the send grace after a guarded write (a renewal) and is cut off at its total HTTP deadline
+    (bot/publishers/deadline.py). Each holder stores its own in the lease row; a taker waits for that one."""
     return timedelta(seconds=http_timeout_seconds) + send_grace
 
 
@@ -66,6 +68,9 @@ class Lease:
     before this instant (the old holder's last renewal + the takeover wait); otherwise the grant instant.
     `local_deadline`: a time.monotonic() value before which the lease is certainly still valid (measured from
     before the grant or renewal was requested, so it is never later than the database's expiry).
+    `holder_wait`: this holder's own takeover wait (its total HTTP deadline + send grace), stored in the row
+    at every grant and renewal: whoever takes the lease over from this holder waits that long after its
+    last renewal, whatever its own setting.
     """
 
     post_id: str
@@ -81,6 +86,7 @@ class Lease:
     previous_renewed_at: datetime | None
     db_now: datetime
     local_deadline: float
+    holder_wait: timedelta = timedelta(0)
 
     @property
     def wait(self) -> timedelta:

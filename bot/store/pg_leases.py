@@ -7,6 +7,10 @@ write to a post first takes a per-post advisory transaction lock (serialising it
 - from a lease holder's view: locks the lease row, checks that it still carries the holder's token, is
   unexpired and usable, and renews it (a guarded write is a proof of life); otherwise LeaseLost;
 - from the plain store: refuses to touch a post whose lease someone holds right now (LeaseHeld).
+
+Each row also stores its holder's own takeover wait (`holder_wait`: its total HTTP deadline + send grace),
+written when the lease is granted or renewed: a daemon taking the lease over waits for the old holder's
+bound, not for its own setting, so two daemons with different HTTP_TIMEOUT_SECONDS cannot overlap.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from typing import Any, TypeVar
 
 from bot.store.leases import DaemonInfo, Lease, LeaseHeld, LeaseInfo, LeaseLost, PlanMismatch, TakeoverPending
 from bot.store.pg_query import Query
+
+# A schema version step of its own (bot/store/pg_schema.py lists it under its number): each lease row keeps its
+# holder's takeover wait. Rows written before it have none; a taker then waits for its own setting.
+LEASE_WAIT_MIGRATION = ("ALTER TABLE leases ADD COLUMN holder_wait interval",)
 
 T = TypeVar("T")
 Key = tuple[str, str]
@@ -52,6 +60,7 @@ def _lease(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
         previous_renewed_at=row["previous_renewed_at"],
         db_now=db_now,
         local_deadline=local_start + ttl.total_seconds(),
+        holder_wait=row["holder_wait"] if row["holder_wait"] is not None else timedelta(0),
     )
 
 
@@ -113,9 +122,11 @@ class PgLeaseMethods:
     ) -> Lease | None:
         """Take the post's lease for `ttl` if nobody holds an unexpired one (the same owner included).
 
+        `takeover_wait` is this holder's own bound (give its total HTTP deadline + the send grace): stored in
+        the row, it is what a daemon taking the lease over from this one later waits after its last renewal.
         Taking over an expired lease that was never released sets `usable_at` to the old holder's last
-        renewal + `takeover_wait` (give the HTTP timeout + the send grace): its last request may land until
-        then. Returns None when the lease is held.
+        renewal + the OLD holder's stored wait (its last request may land until then; `takeover_wait` only
+        for a row written before the wait was stored). Returns None when the lease is held.
         """
         if ttl <= timedelta(0):
             raise ValueError("a lease needs a positive length")
@@ -132,18 +143,20 @@ class PgLeaseMethods:
             if old is None:
                 row = q(
                     "INSERT INTO leases (post_id, account, token, owner, ttl, acquired_at, renewed_at, expires_at,"
-                    " usable_at) VALUES (%s, %s, nextval('lease_tokens'), %s, %s, %s, %s, %s, %s) RETURNING *",
-                    (*key, owner, ttl, now, now, now + ttl, now),
+                    " usable_at, holder_wait) VALUES (%s, %s, nextval('lease_tokens'), %s, %s, %s, %s, %s, %s, %s)"
+                    " RETURNING *",
+                    (*key, owner, ttl, now, now, now + ttl, now, takeover_wait),
                 ).one()
             elif old["expires_at"] > now:
                 return None
             else:
-                usable_at = max(now, old["renewed_at"] + takeover_wait)
+                old_wait = old["holder_wait"] if old["holder_wait"] is not None else takeover_wait
+                usable_at = max(now, old["renewed_at"] + old_wait)
                 row = q(
                     "UPDATE leases SET token = nextval('lease_tokens'), owner = %s, ttl = %s, acquired_at = %s,"
                     " renewed_at = %s, expires_at = %s, usable_at = %s, previous_owner = %s,"
-                    " previous_renewed_at = %s WHERE post_id = %s AND account = %s RETURNING *",
-                    (owner, ttl, now, now, now + ttl, usable_at, old["owner"], old["renewed_at"], *key),
+                    " previous_renewed_at = %s, holder_wait = %s WHERE post_id = %s AND account = %s RETURNING *",
+                    (owner, ttl, now, now, now + ttl, usable_at, old["owner"], old["renewed_at"], takeover_wait, *key),
                 ).one()
             assert row is not None
             return _lease(row, now, start)
@@ -151,17 +164,18 @@ class PgLeaseMethods:
         return self._write(None, body)
 
     def renew_lease(self, lease: Lease) -> Lease:
-        """Extend the lease by its length from now (database clock). Raises LeaseLost when it is not current."""
+        """Extend the lease by its length from now (database clock), storing the holder's takeover wait again.
+        Raises LeaseLost when it is not current."""
         start = self._monotonic()
         key = (lease.post_id, lease.account)
 
         def body(q: Query) -> Lease:
             row = q(
-                "UPDATE leases SET renewed_at = n.now, expires_at = n.now + ttl"
+                "UPDATE leases SET renewed_at = n.now, expires_at = n.now + ttl, holder_wait = %s"
                 " FROM (SELECT clock_timestamp() AS now) n"
                 " WHERE post_id = %s AND account = %s AND token = %s AND expires_at > n.now"
                 " RETURNING leases.*, n.now AS db_now",
-                (*key, lease.token),
+                (lease.holder_wait, *key, lease.token),
             ).one()
             if row is None:
                 raise LeaseLost(f"{_who(key)}: lease token {lease.token} expired or was taken over; not renewed")

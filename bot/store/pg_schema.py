@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.store.pg_leases import LEASE_WAIT_MIGRATION
 from bot.store.pg_query import Query
 from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
 MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 _SCHEMA_V1 = (
@@ -192,4 +192,5 @@ CREATE TABLE audit (
 )""",
 )
 MIGRATIONS[4] = _WEB_V4
-SCHEMA_VERSION = 4
+MIGRATIONS[5] = LEASE_WAIT_MIGRATION  # issue 18: each lease keeps its holder's takeover wait
+SCHEMA_VERSION = max(MIGRATIONS)

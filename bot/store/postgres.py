@@ -55,8 +55,12 @@ def describe_url(url: str) -> str:
             "DATABASE_URL is not a PostgreSQL connection URL: write it as postgresql://user:password@host:port/dbname"
         ) from None
     user = f"{parts['user']}@" if parts.get("user") else ""
-    port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+    hosts = str(parts.get("host") or "").split(",")
+    ports = str(parts.get("port") or "").split(",")
+    if len(ports) == 1:  # one port for every host, or none
+        ports = ports * len(hosts)
+    where = ",".join(host + (f":{port}" if port else "") for host, port in zip(hosts, ports, strict=False))
+    return f"postgresql://{user}{where}/{parts.get('dbname', '')}"
 
 
 class _Reconnect(Exception):

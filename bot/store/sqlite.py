@@ -17,7 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +39,7 @@ logger = logging.getLogger("bot.outbox")  # the name its log lines have always h
 class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
     """The SQLite state database (and its approvals). Safe to share between threads; open with SqliteOutbox.open()."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fsync: Callable[[int], None] = os.fsync) -> None:
         self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -48,10 +48,10 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
-        self._sync = GroupSync(path.with_name(path.name + "-wal"))
+        self._sync = GroupSync(path.with_name(path.name + "-wal"), fsync)
 
     @classmethod
-    def open(cls, state_dir: Path, *, create: bool = True) -> SqliteOutbox:
+    def open(cls, state_dir: Path, *, create: bool = True, fsync: Callable[[int], None] = os.fsync) -> SqliteOutbox:
         """Open (and with `create`, make) the state folder and its database, migrating the schema.
 
         Raises FileNotFoundError when `create` is false and there is no database yet; OutboxError when the
@@ -68,7 +68,7 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             path.chmod(0o600)
-        outbox = cls(path)
+        outbox = cls(path, fsync)
         try:
             outbox._migrate()
         except sqlite3.DatabaseError as error:  # not a database at all, or damaged: never a traceback
@@ -122,6 +122,7 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
         waited for; the next synced commit flushes it too (the WAL is one file, written in order), for a
         write that nothing is sent on before then."""
         connection = self._conn()
+        self._sync.check()  # after a failed flush nothing more is written (sqlite_sync.py)
         with self._write_lock:  # never nested: each method is one transaction
             connection.execute("BEGIN IMMEDIATE")
             try:

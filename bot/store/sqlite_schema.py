@@ -6,7 +6,6 @@ migrates a database of the previous version); a database newer than SCHEMA_VERSI
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
 DB_NAME = "outbox.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -134,4 +133,5 @@ CREATE TABLE audit (
 )""",
 )
 MIGRATIONS[4] = _WEB_V4
-SCHEMA_VERSION = 4
+MIGRATIONS[5] = ()  # PostgreSQL's 5 keeps each lease's takeover wait; SQLite has no leases: in step, nothing to do
+SCHEMA_VERSION = max(MIGRATIONS)
