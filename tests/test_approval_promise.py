@@ -1,0 +1,150 @@
+"""Issue 19: what was approved is exactly what goes out. One test per gap the issue lists (each failed before its
+fix): full digests only, the publisher of the approved target, each post's own alt text, no invisible characters."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from bot.approval import post_digest
+from bot.credentials import Environment
+from bot.model import Account
+from bot.publishers.base import Publisher
+from bot.services.accounts import Accounts
+from bot.store.sqlite import SqliteOutbox
+from tests.fakes import FakeClock, FakePublisher, make_account, make_post
+from tests.helpers import ROOT, run_cli
+
+NOW = "2027-07-01T12:00-05:00"
+ALT_ONE = "Escarapela peruana sobre fondo blanco"
+ALT_TWO = "La escarapela del primer mensaje, otra descripción"
+
+
+def _campaign(
+    folder: Path, message: str = "¡Felices Fiestas Patrias!\n", alts: tuple[str, str] = (ALT_ONE, ALT_TWO)
+) -> Path:
+    """Two posts to one X account, each with the committed image and its own alt text."""
+    shutil.copytree(ROOT / "media", folder / "media")
+    (folder / "messages").mkdir()
+    (folder / "messages" / "uno.txt").write_text(message, encoding="utf-8")
+    (folder / "messages" / "dos.txt").write_text("Viva el Perú\n", encoding="utf-8")
+    posts = "".join(
+        f"  - id: {name}\n    message: messages/{name}.txt\n    at: 2027-07-28 0{hour}:00\n    to: [cx]\n"
+        f"    media:\n      - file: media/escarapela.png\n        alt: {json.dumps(alt)}\n"
+        for name, hour, alt in (("uno", 8, alts[0]), ("dos", 9, alts[1]))
+    )
+    (folder / "schedule.yaml").write_text(
+        "timezone: America/Lima\napproval: required\naccounts:\n  cx:\n    platform: x\n    handle: CancilleriaPeru\n"
+        f"    credentials: CX\nposts:\n{posts}",
+        encoding="utf-8",
+    )
+    return folder / "schedule.yaml"
+
+
+# -- 1. only the whole digest ---------------------------------------------------------------------------------------
+
+
+def test_approve_with_a_12_digit_prefix_exits_2_and_records_nothing_and_the_preview_shows_all_64(
+    tmp_path: Path,
+) -> None:
+    _campaign(tmp_path)
+    preview = run_cli("preview", "--format", "json", "--now", NOW, cwd=tmp_path)
+    assert preview.returncode == 0, preview.stderr
+    data = json.loads(preview.stdout)
+    digest = data["posts"][0]["approval"]["digest"]
+    (entry,) = [e for e in data["approval"]["entries"] if e["id"] == "uno"]
+    assert entry["command"] == f"python main.py approve uno --digest {entry['digest']}"
+    text = run_cli("preview", "--now", NOW, cwd=tmp_path).stdout
+    assert f"python main.py approve uno --digest {digest} --account cx" in text
+    assert f"python main.py approve uno --digest {entry['digest']}" in text
+    for given in (digest[:12], digest[:40], digest[:63], entry["digest"][:12]):
+        refused = run_cli("approve", "uno", "--digest", given, "--by", "ana", "--state-dir", "state", cwd=tmp_path)
+        assert refused.returncode == 2, refused.stderr
+        assert "only the whole digest is accepted" in refused.stderr and "Traceback" not in refused.stderr
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    try:
+        assert outbox.approval_count() == 0
+    finally:
+        outbox.close()
+    done = run_cli("approve", "uno", "--digest", digest, "--by", "ana", "--state-dir", "state", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+# -- 2. the publisher of the approved target ------------------------------------------------------------------------
+
+
+def test_a_reload_that_points_the_account_at_another_page_gets_a_new_publisher(tmp_path: Path) -> None:
+    made: list[Account] = []
+
+    def factory(account: Account, env: Environment) -> Publisher:
+        made.append(account)
+        return FakePublisher("facebook")
+
+    accounts = Accounts(Environment({}), factory)
+    page_2002 = replace(make_account("pagina", "facebook"), page_id="2002")
+    page_2003 = replace(page_2002, page_id="2003")
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    try:
+        first = accounts.publisher(make_post(account=page_2002), outbox, FakeClock())
+        again = accounts.publisher(make_post(account=page_2002), outbox, FakeClock())
+        after_reload = accounts.publisher(make_post(post_id="segundo", account=page_2003), outbox, FakeClock())
+    finally:
+        outbox.close()
+    assert first is again  # one publisher per account while it stays the same
+    assert after_reload is not first
+    assert [account.page_id for account in made] == ["2002", "2003"]  # the new post is built for Page 2003
+
+
+# -- 3. each post shows its own alt text ----------------------------------------------------------------------------
+
+
+def test_two_posts_with_the_same_image_show_their_own_alt_text_in_the_html_page(tmp_path: Path) -> None:
+    _campaign(tmp_path)
+    result = run_cli("preview", "--format", "html", "--now", NOW, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = result.stdout
+    assert f'alt="{ALT_ONE}"' in page and f'alt="{ALT_TWO}"' in page
+    assert page.index(ALT_ONE) < page.index(ALT_TWO)
+
+
+# -- 4. no invisible characters -------------------------------------------------------------------------------------
+
+
+def test_a_control_character_in_a_message_is_a_validate_problem_with_its_place(tmp_path: Path) -> None:
+    _campaign(tmp_path, message="¡Felices Fiestas\x1b[8m ocultas\x1b[0m Patrias!\nViva el \u202eúreP\n")
+    for command in ("validate", "preview"):
+        result = (
+            run_cli(command, "--now", NOW, cwd=tmp_path) if command == "preview" else run_cli(command, cwd=tmp_path)
+        )
+        assert result.returncode == 2, result.stdout + result.stderr
+        out = result.stdout + result.stderr
+        assert "\x1b" not in out and "\u202e" not in out
+        assert "messages/uno.txt:1:17: error: message messages/uno.txt contains the invisible character U+001B" in out
+        assert "messages/uno.txt:2:9: error: " in out and "U+202E (RIGHT-TO-LEFT OVERRIDE)" in out
+
+
+def test_a_bidi_override_in_an_alt_text_is_a_validate_problem(tmp_path: Path) -> None:
+    _campaign(tmp_path, alts=(ALT_ONE, "Escarapela \u202eacnalb"))
+    result = run_cli("validate", cwd=tmp_path)
+    out = result.stdout + result.stderr
+    assert result.returncode == 2, out
+    assert "\u202e" not in out
+    assert "schedule.yaml:22:14: error: the alt text of media/escarapela.png contains the invisible character" in out
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE) (character 12)" in out
+
+
+def test_previews_escape_what_they_cannot_show() -> None:
+    from bot.html.text import rich
+    from bot.model import Plan
+    from bot.preview import render_json, render_text
+    from tests.fakes import LIMA, T0
+
+    post = make_post(texts=["Hola\x1b[8m oculto \u202eolleh\x85"])
+    plan = Plan(LIMA, T0, (post,))
+    for shown in (render_text(plan, "s.yaml"), render_json(plan, "s.yaml"), str(rich(post.fragments[0].text))):
+        assert not any(c in shown for c in "\x1b\u202e\x85"), shown
+        assert "\\x1b" in shown or "\\u001b" in shown
+    assert json.loads(render_json(plan, "s.yaml"))["posts"][0]["fragments"][0]["text"] == post.fragments[0].text
+    assert post_digest(post)  # the digest is of the raw text, escaped only for display
