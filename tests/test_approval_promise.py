@@ -3,18 +3,20 @@ fix): full digests only, the publisher of the approved target, each post's own a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot.approval import post_digest
 from bot.credentials import Environment
-from bot.model import Account
+from bot.model import Account, Media, Plan, Position, Post
 from bot.publishers.base import Publisher
 from bot.services.accounts import Accounts
 from bot.store.sqlite import SqliteOutbox
-from tests.fakes import FakeClock, FakePublisher, make_account, make_post
+from tests.fakes import LIMA, T0, FakeClock, FakePublisher, make_account, make_post
 from tests.helpers import ROOT, run_cli
 
 NOW = "2027-07-01T12:00-05:00"
@@ -137,9 +139,7 @@ def test_a_bidi_override_in_an_alt_text_is_a_validate_problem(tmp_path: Path) ->
 
 def test_previews_escape_what_they_cannot_show() -> None:
     from bot.html.text import rich
-    from bot.model import Plan
     from bot.preview import render_json, render_text
-    from tests.fakes import LIMA, T0
 
     post = make_post(texts=["Hola\x1b[8m oculto \u202eolleh\x85"])
     plan = Plan(LIMA, T0, (post,))
@@ -148,3 +148,40 @@ def test_previews_escape_what_they_cannot_show() -> None:
         assert "\\x1b" in shown or "\\u001b" in shown
     assert json.loads(render_json(plan, "s.yaml"))["posts"][0]["fragments"][0]["text"] == post.fragments[0].text
     assert post_digest(post)  # the digest is of the raw text, escaped only for display
+
+
+# -- 10. the plan two PostgreSQL daemons must share ------------------------------------------------------------------
+
+
+def _with_image(post: Post, alt: str) -> Post:
+    sha = hashlib.sha256(b"escarapela").hexdigest()
+    image = Media("media/e.png", Path("media/e.png"), "PNG", "image/png", 4, 4, 1, sha, alt, Position("s.yaml"))
+    return replace(post, media=(image,))
+
+
+def test_the_plan_digest_covers_media_targets_and_the_approval_setting() -> None:
+    from bot.services.publishing import plan_digest
+
+    post = _with_image(make_post(account=make_account("pagina", "facebook")), "Escarapela")
+    base = Plan(LIMA, T0, (post,), approval_required=True)
+    variants = [
+        replace(base, approval_required=False),
+        replace(base, posts=(_with_image(post, "Otra descripción"),)),
+        replace(base, posts=(replace(post, media=()),)),
+        replace(base, posts=(replace(post, account=replace(post.account, page_id="2003")),)),
+        replace(base, posts=(replace(post, account=replace(post.account, credentials="OTRA")),)),
+    ]
+    digests = {plan_digest(plan) for plan in variants}
+    assert plan_digest(base) not in digests and len(digests) == len(variants)
+    assert plan_digest(replace(base, now=T0 + timedelta(hours=1))) == plan_digest(base)
+
+
+# -- 11. the environment never prints a token -------------------------------------------------------------------------
+
+
+def test_the_environment_repr_masks_every_value() -> None:
+    token = "fake-token-for-this-test-0123456789-wxyz"  # not a real token: a test value
+    env = Environment({"CX_ACCESS_TOKEN": token, "SHORT": "abc"}, Path(".env"))
+    for shown in (repr(env), str(env), f"{env}", repr([env])):
+        assert token not in shown and token[-5:] not in shown and "abc" not in shown
+    assert "CX_ACCESS_TOKEN='…wxyz'" in repr(env) and "SHORT='****'" in repr(env)
