@@ -6,15 +6,24 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.approval import post_digest
+from bot.approvals import approve
 from bot.credentials import Environment
-from bot.model import Account, Media, Plan, Position, Post
+from bot.media import inspect_media
+from bot.model import Account, Media, MediaItem, Plan, Position, Post
 from bot.publishers.base import Publisher
 from bot.services.accounts import Accounts
+from bot.services.approvalview import unapproved_edit
+from bot.services.runner import RetryPolicy, publish_post
+from bot.states import Outcome
+from bot.store import texts_digest
 from bot.store.sqlite import SqliteOutbox
 from tests.fakes import LIMA, T0, FakeClock, FakePublisher, make_account, make_post
 from tests.helpers import ROOT, run_cli
@@ -22,6 +31,7 @@ from tests.helpers import ROOT, run_cli
 NOW = "2027-07-01T12:00-05:00"
 ALT_ONE = "Escarapela peruana sobre fondo blanco"
 ALT_TWO = "La escarapela del primer mensaje, otra descripción"
+POLICY = RetryPolicy(max_attempts=4, random=lambda: 0.5)
 
 
 def _campaign(
@@ -185,3 +195,108 @@ def test_the_environment_repr_masks_every_value() -> None:
     for shown in (repr(env), str(env), f"{env}", repr([env])):
         assert token not in shown and token[-5:] not in shown and "abc" not in shown
     assert "CX_ACCESS_TOKEN='…wxyz'" in repr(env) and "SHORT='****'" in repr(env)
+
+
+# -- 5. a started post resumes only with the content that was approved ----------------------------------------------
+
+
+def _started(tmp_path: Path, post: Post) -> tuple[SqliteOutbox, FakePublisher, FakeClock]:
+    """`post` (2 fragments an hour apart) with its first fragment sent."""
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    publisher, clock = FakePublisher(post.account.platform), FakeClock(T0)
+    assert publish_post(post, outbox, publisher, clock, POLICY).kind == Outcome.WAITING
+    assert len(publisher.posts) == 1
+    clock.advance(timedelta(hours=1))
+    return outbox, publisher, clock
+
+
+def _thread(tmp_path: Path, account: Account | None = None) -> Post:
+    image = tmp_path / "media" / "escarapela.png"
+    image.parent.mkdir(exist_ok=True)
+    shutil.copy(ROOT / "media" / "escarapela.png", image)
+    post = make_post(2, every=timedelta(hours=1), account=account)
+    media, problems = inspect_media(
+        [MediaItem("media/escarapela.png", ALT_ONE, Position("s.yaml"))], tmp_path, tmp_path
+    )
+    assert problems == []
+    return replace(post, media=media)
+
+
+def _changes(post: Post) -> dict[str, Post]:
+    other = "CancilleriaPeru2" if post.account.handle else None
+    return {
+        "alt text": replace(post, media=(replace(post.media[0], alt=ALT_TWO),)),
+        "image": replace(post, media=(replace(post.media[0], sha256="0" * 64),)),
+        "no image": replace(post, media=()),
+        "target": replace(
+            post,
+            account=replace(post.account, handle=other, page_id=None if other else "2003"),
+        ),
+    }
+
+
+@pytest.mark.parametrize("platform", ["x", "facebook"])
+@pytest.mark.parametrize("change", ["alt text", "image", "no image", "target"])
+def test_a_started_post_whose_content_changed_is_a_conflict(tmp_path: Path, platform: str, change: str) -> None:
+    post = _thread(tmp_path, make_account("cuenta", platform))
+    outbox, publisher, clock = _started(tmp_path, post)
+    try:
+        edited = _changes(post)[change]
+        outcome = publish_post(edited, outbox, publisher, clock, POLICY)
+        assert outcome.kind == Outcome.CONFLICT, outcome
+        assert "the images, their alt texts or the target (handle or Page) changed after publishing started" in (
+            outcome.message
+        )
+        assert len(publisher.posts) == 1  # the second fragment did not go out
+        summary = outbox.post(post.id, "cuenta")
+        assert summary is not None and summary.conflict is not None
+        assert publish_post(post, outbox, publisher, clock, POLICY).kind == Outcome.SENT  # restored: it goes on
+    finally:
+        outbox.close()
+
+
+def test_a_post_in_doubt_after_a_crash_with_another_target_is_a_conflict_not_looked_up(tmp_path: Path) -> None:
+    post = _thread(tmp_path)
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    publisher = FakePublisher()
+    try:
+        outbox.freeze(post, T0)
+        outbox.mark_sending(post.id, post.account.name, 1, T0)  # the crash: the request may have gone out
+        edited = _changes(post)["target"]
+        outcome = publish_post(edited, outbox, publisher, FakeClock(T0), POLICY)
+        assert outcome.kind == Outcome.CONFLICT
+        assert publisher.lookup_calls == [] and publisher.posts == []
+    finally:
+        outbox.close()
+
+
+def test_a_conflict_needs_an_approval_of_the_new_digest_then_accept_edit(tmp_path: Path) -> None:
+    post = _thread(tmp_path)
+    outbox, publisher, clock = _started(tmp_path, post)
+    try:
+        edited = _changes(post)["alt text"]
+        assert publish_post(edited, outbox, publisher, clock, POLICY).kind == Outcome.CONFLICT
+        plan = Plan(LIMA, T0, (edited,), approval_required=True)
+        approve([post], outbox, post.id, post_digest(post), now=T0, by="ana")  # the old content was approved
+        refusal = unapproved_edit(plan, edited, outbox)
+        assert refusal is not None and "the edited text is not approved" in refusal
+        approve([edited], outbox, post.id, post_digest(edited), now=T0, by="ana")
+        assert unapproved_edit(plan, edited, outbox) is None
+        outbox.accept_edit(edited, clock())
+        assert publish_post(edited, outbox, publisher, clock, POLICY).kind == Outcome.SENT
+        assert len(publisher.posts) == 2
+    finally:
+        outbox.close()
+
+
+def test_a_post_frozen_by_an_older_version_continues_on_its_texts(tmp_path: Path) -> None:
+    post = _thread(tmp_path)
+    outbox, publisher, clock = _started(tmp_path, post)
+    outbox.close()
+    with sqlite3.connect(tmp_path / "state" / "outbox.sqlite3") as db:  # what an older bot stored: the texts' digest
+        db.execute("UPDATE posts SET texts_digest = ?", (texts_digest([f.text for f in post.fragments]),))
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    try:
+        assert publish_post(post, outbox, publisher, clock, POLICY).kind == Outcome.SENT
+    finally:
+        outbox.close()
