@@ -300,3 +300,34 @@ def test_a_post_frozen_by_an_older_version_continues_on_its_texts(tmp_path: Path
         assert publish_post(post, outbox, publisher, clock, POLICY).kind == Outcome.SENT
     finally:
         outbox.close()
+
+
+# -- 8. resume --accept-edit never sends a superseded text ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("doubt", ["sending", "unknown"])
+def test_a_fragment_in_doubt_not_found_after_an_accepted_edit_goes_out_with_the_new_text(
+    tmp_path: Path, doubt: str
+) -> None:
+    post = make_post(3, words="Texto aprobado primero")
+    edited = make_post(3, words="Texto corregido y aprobado")
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    publisher, clock = FakePublisher(), FakeClock(T0)
+    try:
+        outbox.freeze(post, T0)
+        sent = publisher.store(post.fragments[0].text)
+        outbox.mark_sending(post.id, post.account.name, 1, T0)
+        outbox.mark_sent(post.id, post.account.name, 1, sent.remote_id, "u1", T0)
+        outbox.mark_sending(post.id, post.account.name, 2, T0)  # then the crash: never reached the platform
+        if doubt == "unknown":
+            outbox.mark_unknown(post.id, post.account.name, 2, "timeout", T0)
+        assert outbox.freeze(edited, T0).kind == "conflict"
+        assert outbox.accept_edit(edited, T0) == 1  # fragment 2 keeps its old text, to be looked up by it
+        assert publish_post(edited, outbox, publisher, clock, POLICY).kind == Outcome.SENT
+        assert publisher.lookup_calls == [post.fragments[1].text]
+        assert publisher.texts() == [post.fragments[0].text, edited.fragments[1].text, edited.fragments[2].text]
+        assert [r.text for r in outbox.fragments_of(post.id, post.account.name)][1:] == [
+            f.text for f in edited.fragments[1:]
+        ]
+    finally:
+        outbox.close()

@@ -441,3 +441,17 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     assert store.media_of("mensaje", "x_cancilleria") == []
     store.record_media("mensaje", "x_cancilleria", [MediaRecord(1, SHA_A, "m1", None, T0)], T0)
     assert [m.media_id for m in store.media_of("mensaje", "x_cancilleria")] == ["m1"]
+
+
+def test_mark_pending_may_give_the_fragment_its_accepted_text(store: Store) -> None:
+    original, edited = make_post(2), make_post(3, words="Texto nuevo")
+    store.freeze(original, T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_pending("mensaje", "x_cancilleria", 1, "not found", T0, edited.fragments[0])
+    store.mark_sending("mensaje", "x_cancilleria", 2, T0)
+    store.mark_pending("mensaje", "x_cancilleria", 2, "not found", T0)
+    records = store.fragments_of("mensaje", "x_cancilleria")
+    assert [(r.text, r.total) for r in records] == [
+        (edited.fragments[0].text, 3),
+        (original.fragments[1].text, 2),
+    ]

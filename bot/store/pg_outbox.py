@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.model import Post
+from bot.model import Fragment, Post
 from bot.states import FragmentState
 from bot.store.pg_query import Query
 from bot.store.pg_reads import record, summaries
@@ -258,12 +258,17 @@ class PgOutboxMethods:
             (remote_id, url, stamp, stamp),
         )
 
-    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
-        """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
-        assignments = "state = 'pending', last_error = %s, updated_at = %s"
-        self._move(
-            post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, (error, aware(now))
+    def mark_pending(
+        self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
+    ) -> None:
+        """sending/unknown -> pending: nothing exists on the platform, it may be sent again (see SqliteOutbox)."""
+        text, total = (retext.text, retext.total) if retext is not None else (None, None)
+        assignments = (
+            "state = 'pending', last_error = %s, updated_at = %s,"
+            " text = COALESCE(%s, text), total = COALESCE(%s, total)"
         )
+        values = (error, aware(now), text, total)
+        self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
 
     def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
         """-> failed: not published and not retried until a person resumes the post."""
