@@ -14,13 +14,16 @@ from pathlib import Path
 import pytest
 
 from bot.approval import post_digest
-from bot.approvals import approve
+from bot.approvals import approve, revoke
 from bot.credentials import Environment
 from bot.media import inspect_media
 from bot.model import Account, Media, MediaItem, Plan, Position, Post
 from bot.publishers.base import Publisher
 from bot.services.accounts import Accounts
+from bot.services.approvalgate import ApprovalGate, revoke_effect
 from bot.services.approvalview import unapproved_edit
+from bot.services.campaign import load_campaign
+from bot.services.job import RunSettings, run_job
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
 from bot.store import texts_digest
@@ -331,3 +334,62 @@ def test_a_fragment_in_doubt_not_found_after_an_accepted_edit_goes_out_with_the_
         ]
     finally:
         outbox.close()
+
+
+# -- 9. revoke stops what has not gone out yet ------------------------------------------------------------------------
+
+
+def test_revoke_on_a_started_post_holds_the_remaining_fragments_until_approved_again(tmp_path: Path) -> None:
+    post = make_post(3, every=timedelta(hours=1))
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    publisher, clock = FakePublisher(), FakeClock(T0)
+    gate = ApprovalGate(outbox)
+    gate.install(Plan(LIMA, T0, (post,), approval_required=True))
+    accounts = Accounts(Environment({}), lambda account, env: publisher)
+    settings = RunSettings(timedelta(minutes=15), POLICY, lambda: False, gate)
+    try:
+        approve([post], outbox, post.id, post_digest(post), now=T0, by="ana")
+        assert run_job(post, outbox, accounts, clock, settings).kind == Outcome.WAITING
+        assert len(publisher.posts) == 1
+        revoke([post], outbox, post.id, now=T0, by="jefe")
+        clock.advance(timedelta(hours=3))  # every remaining fragment is due
+        held = run_job(post, outbox, accounts, clock, settings)
+        assert held.kind == Outcome.AWAITING and held.at is None  # waits for an approval, is never missed
+        assert "approval was withdrawn after publishing started (1 of 3 fragments sent)" in held.message
+        assert len(publisher.posts) == 1
+        approve([post], outbox, post.id, post_digest(post), now=clock(), by="ana")
+        assert run_job(post, outbox, accounts, clock, settings).kind == Outcome.SENT
+        assert len(publisher.posts) == 3
+    finally:
+        outbox.close()
+
+
+def test_revoke_says_exactly_what_happens_to_a_started_post(tmp_path: Path) -> None:
+    schedule = _campaign(tmp_path)
+    _, plan, problems = load_campaign(schedule, T0)
+    assert plan is not None, problems
+    uno, dos = (next(p for p in plan.posts if p.id == name) for name in ("uno", "dos"))
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    try:
+        for post in (uno, dos):
+            approve([post], outbox, post.id, post_digest(post), now=T0, by="ana")
+        outbox.freeze(uno, T0)
+        outbox.mark_sending("uno", "cx", 1, T0)
+        outbox.mark_sent("uno", "cx", 1, "1", "u1", T0)
+        outbox.freeze(dos, T0)
+        outbox.mark_sending("dos", "cx", 1, T0)  # in doubt: it may have gone out
+    finally:
+        outbox.close()
+    done = run_cli("revoke", "uno", "--by", "jefe", "--state-dir", "state", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "revoked the approval of post uno for cx: it was already published: a revocation cannot take it back "
+        "(delete it on the platform)\n"
+    )
+    started = run_cli("revoke", "dos", "--by", "jefe", "--state-dir", "state", cwd=tmp_path)
+    assert started.stdout == (
+        "revoked the approval of post dos for cx: publishing had started (0 of 1 fragments sent): the remaining "
+        "fragments are held until it is approved again; what was sent stays published\n"
+    )
+    assert revoke_effect(True, None) == "it will not be published until it is approved again"
+    assert revoke_effect(False, None).startswith("the schedule does not say `approval: required`")
