@@ -19,6 +19,7 @@ from bot.credentials import Environment
 from bot.media import inspect_media
 from bot.model import Account, Media, MediaItem, Plan, Position, Post
 from bot.publishers.base import Publisher
+from bot.publishers.x import XPublisher
 from bot.services.accounts import Accounts
 from bot.services.approvalgate import ApprovalGate, revoke_effect
 from bot.services.approvalview import unapproved_edit
@@ -28,6 +29,7 @@ from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
 from bot.store import texts_digest
 from bot.store.sqlite import SqliteOutbox
+from tests.fakeapi import FakeAPI, environment, fake_api_fixture, x_account  # noqa: F401
 from tests.fakes import LIMA, T0, FakeClock, FakePublisher, make_account, make_post
 from tests.helpers import ROOT, run_cli
 
@@ -393,3 +395,38 @@ def test_revoke_says_exactly_what_happens_to_a_started_post(tmp_path: Path) -> N
     )
     assert revoke_effect(True, None) == "it will not be published until it is approved again"
     assert revoke_effect(False, None).startswith("the schedule does not say `approval: required`")
+
+
+# -- 7. X posts only as the approved handle ---------------------------------------------------------------------------
+
+
+def test_a_token_that_posts_as_another_handle_holds_the_account_at_send_time(tmp_path: Path, fake_api: FakeAPI) -> None:
+    fake_api.add_x_user("CancilleriaPeru", "Cancillería del Perú", "CANCILLERIA_X")
+    _, other = fake_api.add_x_user("OtraCuenta", "Otra cuenta", "CANCILLERIA_X")  # its tokens, under our names
+    account = x_account()
+    post = make_post(2, account=account)
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    accounts = Accounts(environment(other), lambda account, env: XPublisher(account, env, fake_api.settings()))
+    settings = RunSettings(timedelta(minutes=15), POLICY, lambda: False)
+    try:
+        result = run_job(post, outbox, accounts, FakeClock(T0), settings)
+        assert result.kind == Outcome.HELD
+        hold = outbox.hold_reason(account.name)
+        assert hold is not None and "post as @OtraCuenta, not as @CancilleriaPeru" in hold
+        assert fake_api.posts() == []
+        assert [r.state for r in outbox.fragments_of(post.id, account.name)] == ["pending", "pending"]
+    finally:
+        outbox.close()
+
+
+def test_the_right_token_posts_after_one_look_at_who_it_is(tmp_path: Path, fake_api: FakeAPI) -> None:
+    _, mine = fake_api.add_x_user("CancilleriaPeru", "Cancillería del Perú", "CANCILLERIA_X")
+    post = make_post(2, account=x_account())
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    accounts = Accounts(environment(mine), lambda account, env: XPublisher(account, env, fake_api.settings()))
+    settings = RunSettings(timedelta(minutes=15), POLICY, lambda: False)
+    try:
+        assert run_job(post, outbox, accounts, FakeClock(T0), settings).kind == Outcome.SENT
+        assert len(fake_api.posts()) == 2 and fake_api.count("x", "GET") == 1
+    finally:
+        outbox.close()

@@ -18,6 +18,7 @@ from datetime import datetime
 from bot.credentials import Environment
 from bot.model import Account, Post
 from bot.publishers.base import CredentialsError, Publisher
+from bot.services.identity import checked
 from bot.store import Outbox
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
@@ -53,7 +54,7 @@ class Accounts:
         if found is not None:
             return found
         try:
-            publisher = self._factory(account, env)
+            publisher = checked(self._factory(account, env), account)  # X: posts only as the approved handle
         except CredentialsError as error:
             reason = f"fix {error.variable or 'the credentials'} then restart ({error})"
             outbox.hold(account.name, reason, now())

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from bot.i18n import _
 from bot.model import Post
 from bot.publishers.base import MediaExpired, MediaUpload, Published, Publisher, Rejected, UploadedMedia
 from bot.store import MediaRecord, Outbox
@@ -73,7 +74,11 @@ def _stored_ids(post: Post, uploads: Sequence[MediaUpload], outbox: Outbox, now:
     stored = outbox.media_of(post.id, post.account.name)
     if [m.sha256 for m in stored] != [upload_key(u) for u in uploads]:
         if stored:
-            logger.info("post %s account %s: the images or their alt texts changed; uploading again", *post.key)
+            logger.info(
+                _("post {post} account {account}: the images or their alt texts changed; uploading again").format(
+                    post=post.id, account=post.account.name
+                )
+            )
         return None
     if not all(UploadedMedia(m.media_id, m.expires_at).usable(now) for m in stored):
         logger.info("post %s account %s: the uploaded images expired; uploading again", post.id, post.account.name)

@@ -138,11 +138,16 @@ def same_content(stored: str, post: Any) -> bool:
 
 def content_conflict(index: int, state: str, frozen_texts: Sequence[str], post: Any) -> str:
     """Why a started post may not take its new content, in a person's words: the texts, or what else changed."""
+    from bot.i18n import _
+
     if list(frozen_texts) == [f.text for f in post.fragments]:
-        what = "the images, their alt texts or the target (handle or Page) changed"
-    else:
-        what = "the message changed"
-    return f"{what} after publishing started (fragment {index} is {state}); the frozen content was kept"
+        return _(
+            "the images, their alt texts or the target (handle or Page) changed after publishing started (fragment "
+            "{index} is {state}); the frozen content was kept"
+        ).format(index=index, state=state)
+    return _(
+        "the message changed after publishing started (fragment {index} is {state}); the frozen content was kept"
+    ).format(index=index, state=state)
 
 
 Row = Mapping[str, Any]
