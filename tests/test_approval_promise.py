@@ -76,6 +76,9 @@ def test_approve_with_a_12_digit_prefix_exits_2_and_records_nothing_and_the_prev
     text = run_cli("preview", "--now", NOW, cwd=tmp_path).stdout
     assert f"python main.py approve uno --digest {digest} --account cx" in text
     assert f"python main.py approve uno --digest {entry['digest']}" in text
+    page = run_cli("preview", "--format", "html", "--now", NOW, cwd=tmp_path).stdout
+    assert f"python main.py approve uno --digest {digest} --account cx" in page
+    assert f"python main.py approve uno --digest {entry['digest']}" in page
     for given in (digest[:12], digest[:40], digest[:63], entry["digest"][:12]):
         refused = run_cli("approve", "uno", "--digest", given, "--by", "ana", "--state-dir", "state", cwd=tmp_path)
         assert refused.returncode == 2, refused.stderr
