@@ -433,3 +433,25 @@ def test_the_right_token_posts_after_one_look_at_who_it_is(tmp_path: Path, fake_
         assert len(fake_api.posts()) == 2 and fake_api.count("x", "GET") == 1
     finally:
         outbox.close()
+
+
+def test_a_fragment_in_doubt_beyond_a_shortened_edit_is_dropped_not_sent(tmp_path: Path) -> None:
+    post = make_post(3, words="Texto aprobado primero")
+    edited = make_post(2, words="Texto corregido y aprobado")
+    outbox = SqliteOutbox.open(tmp_path / "state")
+    publisher, clock = FakePublisher(), FakeClock(T0)
+    try:
+        outbox.freeze(post, T0)
+        for index in (1, 2):
+            sent = publisher.store(post.fragments[index - 1].text)
+            outbox.mark_sending(post.id, post.account.name, index, T0)
+            outbox.mark_sent(post.id, post.account.name, index, sent.remote_id, "u", T0)
+        outbox.mark_sending(post.id, post.account.name, 3, T0)  # the crash, before the request
+        assert outbox.freeze(edited, T0).kind == "conflict"
+        assert outbox.accept_edit(edited, T0) == 0
+        outcome = publish_post(edited, outbox, publisher, clock, POLICY)
+        assert outcome.kind == Outcome.SENT, outcome
+        assert publisher.texts() == [f.text for f in post.fragments[:2]]  # fragment 3's old text never went out
+        assert [r.index for r in outbox.fragments_of(post.id, post.account.name)] == [1, 2]
+    finally:
+        outbox.close()

@@ -173,6 +173,8 @@ class _Run:
         if lookup.error is None:
             accepted = superseding(self.post, record)  # an edit accepted while it was in doubt: send the new text
             self.outbox.mark_pending(self.post.id, self.account, record.index, f"{why}; not found", now, accepted)
+            if record.index > len(self.post.fragments):  # the accepted edit has fewer fragments: this one is dropped
+                self.outbox.accept_edit(self.post, now)
             logger.info("%s not found on the platform; it will be sent again (%s)", self.where(record), why)
             return None
         message = (
