@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.model import Account
 from bot.platforms import PLATFORMS
 from bot.publishers.base import CredentialsError, Identity, MediaUpload, Published, Publisher, UploadedMedia
+from bot.publishers.console import ConsolePublisher
 
 
 def wrong_handle(account: Account, identity: Identity) -> str | None:
@@ -37,7 +38,7 @@ def wrong_handle(account: Account, identity: Identity) -> str | None:
 def checked(publisher: Publisher, account: Account) -> Publisher:
     """`publisher`, wrapped so that it posts only as the approved handle where the platform posts as the token's
     owner (X); unchanged elsewhere (a Facebook post goes to the Page its URL names) and on a dry run."""
-    if PLATFORMS[account.platform].identity != "handle" or publisher.platform != account.platform:
+    if PLATFORMS[account.platform].identity != "handle" or isinstance(publisher, ConsolePublisher):
         return publisher
     return ApprovedIdentity(publisher, account)
 
