@@ -89,6 +89,7 @@ def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(ca
             row = campaign.post_status("hilo", account)
             assert row["state"] == "awaiting approval"
             assert row["approval"]["digest"][:12] in row["detail"] and "python main.py approve hilo" in row["action"]
+            assert f"--digest {row['approval']['digest']} --account {account}" in row["action"]  # all 64 digits
         assert "2 awaiting approval" in campaign.status_text()
 
         approved = _approve(campaign, "hilo", _entry_digest(campaign, "hilo"), "--note", "visto en la vista previa")
