@@ -46,7 +46,7 @@ def account_line(post: Post) -> str:
     account = post.account
     where = f"@{account.handle}" if account.handle else f"page {account.page_id}"
     name = f"{account.display_name}, " if account.display_name else ""
-    return f"{account.name} ({platform_name(account.platform)}: {name}{where})"
+    return shown(f"{account.name} ({platform_name(account.platform)}: {name}{where})")
 
 
 def entry_approvals(plan: Plan, approvals: Approvals) -> list[tuple[str, str, list[str]]]:
@@ -140,7 +140,7 @@ def _render_media(post: Post) -> list[str]:
     lines = []
     for media in post.media:
         pixels = f"{media.width}×{media.height} px"
-        lines.append(f"      [image] {media.file}: {media.format}, {pixels}, {_size(media.size)}")
+        lines.append(f"      [image] {shown(media.file)}: {media.format}, {pixels}, {_size(media.size)}")
         wrapped = textwrap.wrap(f"alt: {shown(media.alt)}", width=90)
         lines += [f"        {part}" for part in wrapped]
     return lines
