@@ -32,13 +32,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.i18n import _
 from bot.model import Account, Post
 from bot.platforms import PLATFORMS
 from bot.problems import printable
 
 DIGEST_VERSION = 1
-SHORT = 12  # hex digits shown to people, and the shortest prefix `approve --digest` accepts
-FULL = 64
+SHORT = 12  # hex digits shown to people to recognise a digest: never accepted by `approve`
+FULL = 64  # what `approve --digest` accepts: the whole digest, nothing shorter
 
 _MAGIC = b"fiestas-patrias-bot approval digest v1\n"
 _ENTRY_MAGIC = b"fiestas-patrias-bot approval entry digest v1\n"
@@ -104,10 +105,6 @@ class MalformedDigest(ApprovalError):
     exit_code = 2
 
 
-class AmbiguousDigest(ApprovalError):
-    exit_code = 2
-
-
 def _field(name: str, value: str) -> bytes:
     data = value.encode("utf-8")
     return name.encode("ascii") + b" " + str(len(data)).encode("ascii") + b":" + data + b"\n"
@@ -162,31 +159,37 @@ def short(digest: str) -> str:
 
 
 def approve_command(post_id: str, digest: str, account: str | None = None) -> str:
-    """The exact command that approves `digest` (short form), for people to copy from the preview or a log."""
-    words = ["python", "main.py", "approve", post_id, "--digest", short(digest)]
+    """The exact command that approves `digest` (all 64 hex digits: nothing shorter is accepted), to copy."""
+    words = ["python", "main.py", "approve", post_id, "--digest", digest]
     if account is not None:
         words += ["--account", account]
     return shlex.join(words)
 
 
 def parse_hex(given: str) -> str:
-    """A digest or prefix as typed (spaces around it and upper case allowed), lower-cased; MalformedDigest if not
-    12 to 64 hex digits."""
+    """A digest as typed (spaces around it and upper case allowed), lower-cased; MalformedDigest unless it is exactly
+    64 hex digits. A prefix is never enough: two texts sharing 12 (48 bits) are found in seconds, so a short form
+    would let one version be read and another approved."""
     text = given.strip().lower()
-    hint = f"copy the digest the preview shows for the post: at least {SHORT} hex digits (0-9, a-f), or all {FULL}"
+    hint = _("copy the whole digest (all {full} hex digits) the preview shows for the post").format(full=FULL)
     if not text:
-        raise MalformedDigest("the digest is empty", hint)
+        raise MalformedDigest(_("the digest is empty"), hint)
     bad = next((i for i, ch in enumerate(text) if ch not in "0123456789abcdef"), None)
     if bad is not None:
         shown = given.strip()
         raise MalformedDigest(
-            f"the digest '{shown}' is not hexadecimal: '{shown[bad]}' at character {bad + 1}",
+            _("the digest '{digest}' is not hexadecimal: '{char}' at character {n}").format(
+                digest=shown, char=shown[bad], n=bad + 1
+            ),
             hint,
         )
-    if len(text) < SHORT:
-        raise MalformedDigest(f"the digest '{text}' has {len(text)} hex digits; at least {SHORT} are needed", hint)
-    if len(text) > FULL:
-        raise MalformedDigest(f"the digest has {len(text)} hex digits; a SHA-256 digest has {FULL}", hint)
+    if len(text) != FULL:
+        raise MalformedDigest(
+            _(
+                "the digest has {n} hex digits; a SHA-256 digest has {full}, and only the whole digest is accepted"
+            ).format(n=len(text), full=FULL),
+            hint,
+        )
     return text
 
 
@@ -199,22 +202,9 @@ class Candidate:
 
 
 def resolve(given: str, candidates: Iterable[Candidate]) -> Candidate | None:
-    """The candidate whose digest starts with `given` (already parsed); None if none does.
-
-    Several candidates with the same digest count as one match (the first); different digests sharing the prefix
-    raise AmbiguousDigest naming them.
-    """
-    matches: dict[str, Candidate] = {}
-    for candidate in candidates:
-        if candidate.digest.startswith(given):
-            matches.setdefault(candidate.digest, candidate)
-    if len(matches) > 1:
-        listed = ", ".join(f"{short(d)} ({c.label})" for d, c in sorted(matches.items()))
-        raise AmbiguousDigest(
-            f"the digest prefix '{given}' matches {len(matches)} different digests: {listed}",
-            "give more hex digits (or all 64) of the one you mean",
-        )
-    return next(iter(matches.values()), None)
+    """The candidate whose digest is exactly `given` (already parsed: 64 hex digits); None if none is. Several
+    candidates with the same digest count as one match (the first)."""
+    return next((candidate for candidate in candidates if candidate.digest == given), None)
 
 
 def fragment_diff(old: Sequence[str], new: Sequence[str], max_lines: int = 24, width: int = 70) -> list[str]:

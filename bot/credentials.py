@@ -53,6 +53,13 @@ class Environment:
     problems: tuple[EnvProblem, ...] = field(default=())
     places: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (line, column of its value)
 
+    def __repr__(self) -> str:
+        """Every value masked (its last 4 characters at most): a logged or printed Environment shows no secret."""
+        shown = ", ".join(f"{name}={mask(value)!r}" for name, value in sorted(self.values.items()))
+        return f"Environment({{{shown}}}, env_file={self.env_file!r}, problems={len(self.problems)})"
+
+    __str__ = __repr__
+
     def get(self, name: str) -> str | None:
         value = self.values.get(name)
         return value if value else None

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.i18n import _
 from bot.model import Media, MediaFormat, MediaItem
-from bot.problems import Problem
+from bot.problems import Problem, describe_character, hidden_characters
 from bot.schema import MAX_ALT_LENGTH, MAX_MEDIA_ITEMS
 
 if TYPE_CHECKING:
@@ -158,6 +159,15 @@ def _check_alt(item: MediaItem, problems: list[Problem]) -> str | None:
     alt = unicodedata.normalize("NFC", item.alt).strip()
     if not alt:
         problems.append(Problem(where, f"the alt text of {item.file} is empty", hint))
+        return None
+    hidden = hidden_characters(alt)
+    for offset in hidden:
+        message = _(
+            "the alt text of {file} contains the invisible character {character} (character {n}): whoever approves "
+            "it cannot see it"
+        ).format(file=item.file, character=describe_character(alt[offset]), n=offset + 1)
+        problems.append(Problem(where, message, _("remove it; the alt text is read out as written")))
+    if hidden:
         return None
     if len(alt) > MAX_ALT:
         problems.append(

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import assert_never
 
 from bot import yamlfile
+from bot.i18n import _
 from bot.model import Message, Position
-from bot.problems import Problem
+from bot.problems import Problem, describe_character, hidden_characters
 from bot.textfile import Fault, FileFault, read_text
 
 MAX_MESSAGE_BYTES = 256 * 1024  # far above Facebook's 63,206 characters; anything bigger is a wrong file
@@ -39,7 +40,24 @@ def load_message(path: Path, display: str, at: Position) -> tuple[Message | None
     message, problems = _split_front_matter(path, display, text)
     if message is not None and not message.text.strip():
         return None, [Problem(at, f"message {display} is empty", "write the text to publish in the file")]
+    if message is not None and (hidden := _hidden(message)):
+        return None, hidden
     return message, problems
+
+
+def _hidden(message: Message) -> list[Problem]:
+    """A control or bidi character in the text: it would not show (or would reorder the text) in a terminal or on the
+    page where the approver reads it, yet it is published and covered by the digest."""
+    return [
+        Problem(
+            message.position_of(offset),
+            _(
+                "message {file} contains the invisible character {character}: whoever approves the text cannot see it"
+            ).format(file=message.display, character=describe_character(message.text[offset])),
+            _("remove it (an editor that shows invisible characters helps); only newlines and tabs are allowed"),
+        )
+        for offset in hidden_characters(message.text)
+    ]
 
 
 _TEXT = "name a text file (plain text or Markdown, saved as UTF-8)"

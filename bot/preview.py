@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Iterable, Mapping
 from datetime import UTC
@@ -10,10 +11,12 @@ from typing import Any
 
 from bot.approval import ApprovalState, approve_command, entry_digest
 from bot.durations import until
+from bot.i18n import _
 from bot.measure import url_spans
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS, display_name
-from bot.services.approvalview import approval_states, approval_words
+from bot.problems import shown
+from bot.services.approvalview import approval_states, approval_words, command_for
 from bot.xplans import post_price
 
 Approvals = Mapping[tuple[str, str], ApprovalState]
@@ -43,7 +46,7 @@ def account_line(post: Post) -> str:
     account = post.account
     where = f"@{account.handle}" if account.handle else f"page {account.page_id}"
     name = f"{account.display_name}, " if account.display_name else ""
-    return f"{account.name} ({platform_name(account.platform)}: {name}{where})"
+    return shown(f"{account.name} ({platform_name(account.platform)}: {name}{where})")
 
 
 def entry_approvals(plan: Plan, approvals: Approvals) -> list[tuple[str, str, list[str]]]:
@@ -113,6 +116,9 @@ def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
     price = f", est. US${cost:.3f}" if cost is not None else ""
     lines = [f"{when}", f"  {post.id} -> {account_line(post)}: {kind}{price}"]
     lines.append(f"  {approval_words(post.id, post.account.name, approval)}")
+    if approval.required and not approval.approved:  # the whole digest, where it is copied from
+        command = command_for(post.id, post.account.name, approval)
+        lines.append("  " + _("to approve this account alone: {command}").format(command=command))
     for warning in post.warnings:
         lines.append(f"  ! {warning.message}")
     spread = len({f.at for f in post.fragments}) > 1
@@ -121,7 +127,7 @@ def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
         if spread:
             header += f" at {fragment.at.astimezone(zone):%H:%M}"
         lines.append(header)
-        for paragraph in fragment.text.split("\n"):
+        for paragraph in shown(fragment.text).split("\n"):  # a control or bidi character escaped, never raw
             wrapped = textwrap.wrap(paragraph, width=96)
             lines += [f"      {part}" for part in wrapped] if wrapped else [""]
         if fragment.index == 1:
@@ -134,8 +140,8 @@ def _render_media(post: Post) -> list[str]:
     lines = []
     for media in post.media:
         pixels = f"{media.width}×{media.height} px"
-        lines.append(f"      [image] {media.file}: {media.format}, {pixels}, {_size(media.size)}")
-        wrapped = textwrap.wrap(f"alt: {media.alt}", width=90)
+        lines.append(f"      [image] {shown(media.file)}: {media.format}, {pixels}, {_size(media.size)}")
+        wrapped = textwrap.wrap(f"alt: {shown(media.alt)}", width=90)
         lines += [f"        {part}" for part in wrapped]
     return lines
 
@@ -207,4 +213,10 @@ def _post_json(post: Post, approval: ApprovalState) -> dict[str, Any]:
 
 
 def render_json(plan: Plan, schedule_name: str, approvals: Approvals | None = None) -> str:
-    return json.dumps(to_json(plan, schedule_name, approvals), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(to_json(plan, schedule_name, approvals), ensure_ascii=False, indent=2) + "\n"
+    # C0 controls are escaped by json already; C1 and bidi characters would be written raw: escape them too (the
+    # values a script reads are the same, a terminal showing the JSON shows them as escapes)
+    return _JSON_HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_JSON_HIDDEN = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

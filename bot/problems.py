@@ -37,6 +37,30 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+# What a published text (a message, an alt text) may not contain: the same characters but newline and tab, which are
+# part of ordinary text. Each would hide or reorder part of the text for whoever reads it before approving it.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def hidden_characters(text: str) -> list[int]:
+    """The offsets in `text` of characters a published text may not contain (see _HIDDEN)."""
+    return [match.start() for match in _HIDDEN.finditer(text)]
+
+
+def shown(text: str) -> str:
+    """`text` for a person to read, its newlines and tabs kept: every other control or bidi character escaped."""
+    return _HIDDEN.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def describe_character(character: str) -> str:
+    """E.g. "U+001B", "U+202E (RIGHT-TO-LEFT OVERRIDE)": how a message names an invisible character."""
+    import unicodedata  # only a problem found needs it
+
+    name = unicodedata.name(character, "")
+    code = f"U+{ord(character):04X}"
+    return f"{code} ({name})" if name else code
+
+
 def errors(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 

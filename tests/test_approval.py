@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from bot.approval import (
-    AmbiguousDigest,
     Candidate,
     MalformedDigest,
     entry_digest,
@@ -133,8 +132,8 @@ def test_entry_digest_covers_every_account_in_name_order() -> None:
 # -- what people type ---------------------------------------------------------------------------------------
 
 
-def test_parse_hex_accepts_a_short_or_full_digest_as_copied() -> None:
-    assert parse_hex("  43FBED43CFC0 ") == "43fbed43cfc0"
+def test_parse_hex_accepts_only_the_whole_digest_as_copied() -> None:
+    assert parse_hex("  " + X_PINNED.upper() + " ") == X_PINNED
     assert parse_hex(X_PINNED) == X_PINNED
 
 
@@ -143,8 +142,15 @@ def test_parse_hex_accepts_a_short_or_full_digest_as_copied() -> None:
     [
         ("", "the digest is empty"),
         ("43fbed43cfcz", "the digest '43fbed43cfcz' is not hexadecimal: 'z' at character 12"),
-        ("43fbed43cfc", "the digest '43fbed43cfc' has 11 hex digits; at least 12 are needed"),
-        (X_PINNED + "0", "the digest has 65 hex digits; a SHA-256 digest has 64"),
+        (
+            "43fbed43cfc0",
+            "the digest has 12 hex digits; a SHA-256 digest has 64, and only the whole digest is accepted",
+        ),
+        (X_PINNED[:63], "the digest has 63 hex digits; a SHA-256 digest has 64, and only the whole digest is accepted"),
+        (
+            X_PINNED + "0",
+            "the digest has 65 hex digits; a SHA-256 digest has 64, and only the whole digest is accepted",
+        ),
     ],
 )
 def test_malformed_digest_is_a_clear_exit_2(given: str, message: str) -> None:
@@ -152,23 +158,17 @@ def test_malformed_digest_is_a_clear_exit_2(given: str, message: str) -> None:
         parse_hex(given)
     assert caught.value.message == message
     assert caught.value.exit_code == 2
-    assert "at least 12 hex digits" in caught.value.hint
+    assert "all 64 hex digits" in caught.value.hint
 
 
-def test_resolve_by_prefix_and_ambiguity() -> None:
+def test_resolve_needs_the_exact_digest() -> None:
     a = Candidate("aaaaaaaaaaaa" + "1" * 52, "account x")
     b = Candidate("aaaaaaaaaaaa" + "2" * 52, "account facebook")
     same = Candidate(a.digest, "account x2")
-    assert resolve("aaaaaaaaaaaa1", [a, b]) == a
-    assert resolve("aaaaaaaaaaaa", [a, same]) == a
-    assert resolve("bbbbbbbbbbbb", [a, b]) is None
-    with pytest.raises(AmbiguousDigest) as caught:
-        resolve("aaaaaaaaaaaa", [a, b])
-    assert caught.value.message == (
-        "the digest prefix 'aaaaaaaaaaaa' matches 2 different digests: "
-        "aaaaaaaaaaaa (account x), aaaaaaaaaaaa (account facebook)"
-    )
-    assert caught.value.exit_code == 2
+    assert resolve(a.digest, [a, b]) == a
+    assert resolve(a.digest, [a, same]) == a
+    assert resolve("aaaaaaaaaaaa", [a, b]) is None  # a prefix matches nothing
+    assert resolve("b" * 64, [a, b]) is None
 
 
 # -- the diff -----------------------------------------------------------------------------------------------

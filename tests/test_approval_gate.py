@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.approval import entry_digest, post_digest
-from bot.approvals import approve
+from bot.approvals import approve, revoke
 from bot.model import Plan
 from bot.services.approvalgate import ApprovalGate
 from bot.services.approvalview import unapproved_edit
@@ -73,14 +73,17 @@ def test_without_approval_required_or_in_a_dry_run_nothing_is_blocked(outbox: Sq
     assert outbox.approval_count() == 0
 
 
-def test_a_started_post_continues_with_its_frozen_text(outbox: SqliteOutbox) -> None:
+def test_a_started_post_continues_with_its_frozen_text_while_it_is_approved(outbox: SqliteOutbox) -> None:
     post = x_post()
     gate = ApprovalGate(outbox)
     gate.install(_plan(post))
+    approve([post], outbox, post.id, post_digest(post), now=T0, by="ana")
     outbox.freeze(post, T0)
     outbox.mark_sending(post.id, post.account.name, 1, T0)
     outbox.mark_sent(post.id, post.account.name, 1, "1", "https://x.com/a/status/1", T0)
     assert gate.blocked(post, outbox.post(post.id, post.account.name)) == []
+    revoke([post], outbox, post.id, now=T0, by="jefe")  # issue 19: a revocation stops the rest of the thread
+    assert "approval was withdrawn after publishing started" in gate.blocked(post, outbox.post(*post.key))[0]
 
 
 def test_accept_edit_needs_the_new_text_approved_first(outbox: SqliteOutbox) -> None:

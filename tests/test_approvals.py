@@ -31,9 +31,9 @@ def plan() -> list[Post]:
     return [x_post(), fb_post(), make_post(post_id="otro")]
 
 
-def test_approve_one_account_by_short_digest() -> None:
+def test_approve_one_account_by_its_whole_digest() -> None:
     store = MemoryApprovals()
-    result = approve(plan(), store, "mensaje", X_PINNED[:12], now=T0, by="Ana Pérez", note="visto en la vista previa")
+    result = approve(plan(), store, "mensaje", X_PINNED, now=T0, by="Ana Pérez", note="visto en la vista previa")
     assert result.approved == (
         Approval("mensaje", "x_cancilleria", X_PINNED, "Ana Pérez", T0, "visto en la vista previa"),
     )
@@ -56,7 +56,7 @@ def test_approve_one_account_by_short_digest() -> None:
 def test_approve_every_account_with_the_entry_digest() -> None:
     store = MemoryApprovals()
     whole = entry_digest({"x_cancilleria": X_PINNED, "facebook_page": post_digest(fb_post())})
-    result = approve(plan(), store, "mensaje", whole[:12], now=T0, by="ana")
+    result = approve(plan(), store, "mensaje", whole, now=T0, by="ana")
     assert sorted(a.account for a in result.approved) == ["facebook_page", "x_cancilleria"]
     assert result.waiting == ()
     assert all(approval_state(p, store, True).approved for p in plan()[:2])
@@ -91,26 +91,30 @@ def test_unknown_post_and_account_exit_1_and_record_nothing() -> None:
     assert store.approvals() == []
 
 
-def test_malformed_digest_records_nothing() -> None:
+@pytest.mark.parametrize("length", [4, 12, 63])
+def test_a_prefix_of_a_real_digest_exits_2_and_records_nothing(length: int) -> None:
     store = MemoryApprovals()
-    with pytest.raises(MalformedDigest):
-        approve(plan(), store, "mensaje", "43fb", now=T0, by="ana")
+    whole = entry_digest({"x_cancilleria": X_PINNED, "facebook_page": post_digest(fb_post())})
+    for digest in (X_PINNED, whole):
+        with pytest.raises(MalformedDigest) as caught:
+            approve(plan(), store, "mensaje", digest[:length], now=T0, by="ana")
+        assert caught.value.exit_code == 2
     assert store.approvals() == []
 
 
 def test_an_edit_after_approval_needs_a_new_approval_and_a_stale_digest_is_refused_with_a_diff() -> None:
     store = MemoryApprovals()
-    approve(plan(), store, "mensaje", X_PINNED[:12], now=T0, by="ana")
+    approve(plan(), store, "mensaje", X_PINNED, now=T0, by="ana")
     edited = with_texts(x_post(), "¡Felices Fiestas Patrias! 1/2", "Viva el Perú libre 2/2")
     state = approval_state(edited, store, required=True)
     assert not state.approved and not state.may_publish
     assert state.outdated is not None and state.outdated.digest == X_PINNED
     before = store.approvals()
     with pytest.raises(StaleDigest) as caught:
-        approve([edited, fb_post()], store, "mensaje", X_PINNED[:12], now=T0 + timedelta(minutes=5), by="ana")
+        approve([edited, fb_post()], store, "mensaje", X_PINNED, now=T0 + timedelta(minutes=5), by="ana")
     error = caught.value
     assert error.exit_code == 1
-    assert error.given == X_PINNED[:12]
+    assert error.given == X_PINNED
     assert error.current["x_cancilleria"] == post_digest(edited) != X_PINNED
     assert store.approvals() == before
     assert error.format().splitlines()[1:] == [
@@ -134,19 +138,19 @@ def test_an_edit_after_approval_needs_a_new_approval_and_a_stale_digest_is_refus
 
 def test_stale_digest_of_a_text_never_seen_says_so() -> None:
     with pytest.raises(StaleDigest) as caught:
-        approve(plan(), MemoryApprovals(), "mensaje", "0123456789ab", now=T0, by="ana")
+        approve(plan(), MemoryApprovals(), "mensaje", "0123456789ab" * 5 + "cdef", now=T0, by="ana")
     assert "the text of 0123456789ab was not recorded here, so what changed cannot be shown" in caught.value.details
 
 
 def test_revoke_withdraws_and_a_new_approval_counts_again() -> None:
     store = MemoryApprovals()
-    approve(plan(), store, "mensaje", X_PINNED[:12], now=T0, by="ana")
+    approve(plan(), store, "mensaje", X_PINNED, now=T0, by="ana")
     result = revoke(plan(), store, "mensaje", now=T0 + timedelta(hours=1), by="jefe", note="falta una coma")
     assert [r.account for r in result.revoked] == ["x_cancilleria"]
     assert result.not_approved == ("facebook_page",)
     assert not approval_state(x_post(), store, True).approved
     assert revoke(plan(), store, "mensaje", now=T0, by="jefe").revoked == ()
-    approve(plan(), store, "mensaje", X_PINNED[:12], now=T0 + timedelta(hours=2), by="ana")
+    approve(plan(), store, "mensaje", X_PINNED, now=T0 + timedelta(hours=2), by="ana")
     assert approval_state(x_post(), store, True).approval == Approval(
         "mensaje", "x_cancilleria", X_PINNED, "ana", T0 + timedelta(hours=2)
     )
@@ -183,24 +187,25 @@ def test_awaiting_says_why_and_gives_the_command_to_copy() -> None:
     state = approval_state(x_post(), store, required=True)
     assert awaiting(x_post(), state, store) == [
         "post 'mensaje' for x_cancilleria is awaiting approval of digest 43fbed43cfc0",
-        "to approve it: python main.py approve mensaje --digest 43fbed43cfc0 --account x_cancilleria",
+        f"to approve it: python main.py approve mensaje --digest {X_PINNED} --account x_cancilleria",
     ]
     assert awaiting(x_post(), approval_state(x_post(), store, required=False), store) == []
-    approve(plan(), store, "mensaje", X_PINNED[:12], now=T0, by="ana")
+    approve(plan(), store, "mensaje", X_PINNED, now=T0, by="ana")
     assert awaiting(x_post(), approval_state(x_post(), store, required=True), store) == []
     edited = with_texts(x_post(), "¡Felices Fiestas Patrias! 1/2", "¡Viva el Perú! 2/2")
-    new = post_digest(edited)[:12]
+    full = post_digest(edited)
+    new = full[:12]
     assert awaiting(edited, approval_state(edited, store, required=True), store) == [
         "post 'mensaje' for x_cancilleria is awaiting approval: its text changed after ana approved 43fbed43cfc0 "
         f"at {T0.isoformat(timespec='seconds')}; the digest is now {new}",
         "fragment 2: changed",
         "  - Viva el Perú 2/2",
         "  + ¡Viva el Perú! 2/2",
-        f"to approve the new text: python main.py approve mensaje --digest {new} --account x_cancilleria",
+        f"to approve the new text: python main.py approve mensaje --digest {full} --account x_cancilleria",
     ]
 
 
 def test_approve_command_quotes_what_a_shell_would_split() -> None:
     assert (
-        approve_command("fiestas patrias", X_PINNED) == "python main.py approve 'fiestas patrias' --digest 43fbed43cfc0"
+        approve_command("fiestas patrias", X_PINNED) == f"python main.py approve 'fiestas patrias' --digest {X_PINNED}"
     )

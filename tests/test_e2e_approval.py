@@ -48,9 +48,7 @@ def _entry_digest(campaign: Campaign, post_id: str) -> str:
 
 
 def _approve(campaign: Campaign, post_id: str, digest: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return campaign.command(
-        "approve", post_id, "--digest", digest[:12], "--by", "Despacho", "--state-dir", "state", *extra
-    )
+    return campaign.command("approve", post_id, "--digest", digest, "--by", "Despacho", "--state-dir", "state", *extra)
 
 
 def _records(campaign: Campaign) -> int:
@@ -92,6 +90,7 @@ def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(ca
             row = campaign.post_status("hilo", account)
             assert row["state"] == "awaiting approval"
             assert row["approval"]["digest"][:12] in row["detail"] and "python main.py approve hilo" in row["action"]
+            assert f"--digest {row['approval']['digest']} --account {account}" in row["action"]  # all 64 digits
         assert "2 awaiting approval" in campaign.status_text()
 
         approved = _approve(campaign, "hilo", _entry_digest(campaign, "hilo"), "--note", "visto en la vista previa")
@@ -202,22 +201,26 @@ def test_approve_while_the_daemon_publishes_is_safe(campaign: Campaign) -> None:
 
 def test_bad_input_gets_a_clear_error_and_records_nothing(campaign: Campaign) -> None:
     campaign.schedule([{"id": "hilo", "message": _short_message(campaign), "at": datetime.now(UTC)}], extra=REQUIRED)
-    unknown = campaign.command("approve", "hil", "--digest", "0" * 12, "--state-dir", "state")
+    unknown = campaign.command("approve", "hil", "--digest", "0" * 64, "--state-dir", "state")
     assert unknown.returncode == 1 and "no post 'hil' in the schedule" in unknown.stderr and "hilo" in unknown.stderr
     malformed = campaign.command("approve", "hilo", "--digest", "xyz123", "--state-dir", "state")
     assert malformed.returncode == 2 and "is not hexadecimal: 'x' at character 1" in malformed.stderr
     short = campaign.command("approve", "hilo", "--digest", "abc", "--state-dir", "state")
-    assert short.returncode == 2 and "at least 12 are needed" in short.stderr
-    account = campaign.command("approve", "hilo", "--digest", "0" * 12, "--account", "zz", "--state-dir", "state")
+    assert short.returncode == 2 and "only the whole digest is accepted" in short.stderr
+    prefix = campaign.command(
+        "approve", "hilo", "--digest", _entry_digest(campaign, "hilo")[:12], "--state-dir", "state"
+    )
+    assert prefix.returncode == 2 and "has 12 hex digits; a SHA-256 digest has 64" in prefix.stderr
+    account = campaign.command("approve", "hilo", "--digest", "0" * 64, "--account", "zz", "--state-dir", "state")
     assert account.returncode == 1 and "does not go to account 'zz'" in account.stderr
     (campaign.folder / "schedule.yaml").write_text(
         "approval: maybe\n" + (campaign.folder / "schedule.yaml").read_text()
     )
-    invalid = campaign.command("approve", "hilo", "--digest", "0" * 12, "--state-dir", "state")
+    invalid = campaign.command("approve", "hilo", "--digest", "0" * 64, "--state-dir", "state")
     assert (
         invalid.returncode == 2
         and "schedule.yaml:1:11: error: schedule: approval 'maybe' is not one of" in invalid.stderr
     )
-    for result in (unknown, malformed, short, account, invalid):
+    for result in (unknown, malformed, short, prefix, account, invalid):
         assert "Traceback" not in result.stderr
     assert _records(campaign) == 0

@@ -115,3 +115,16 @@ def test_the_timer_waits_for_the_window_and_a_removed_post_loses_it(setup: Setup
     assert at == AT - timedelta(hours=1)
     setup.preflight.plan([], setup.timers)
     assert setup.timers.jobs == {}
+
+
+def test_credentials_posting_as_another_handle_hold_the_account(setup: Setup, fake_api: FakeAPI) -> None:
+    """Issue 19: the digest was approved for @CancilleriaPeru; a token of another account must not post it."""
+    _, other = fake_api.add_x_user("OtraCuenta", "Otra cuenta", "CANCILLERIA_X")
+    setup.env = environment(other)
+    setup.preflight.plan(setup.posts(), setup.timers)
+    setup.timers.fire()
+    (failed,) = setup.results
+    assert len(failed.problems) == 1 and "post as @OtraCuenta, not as @CancilleriaPeru" in failed.problems[0]
+    hold = setup.outbox.hold_reason("cancilleria_x")
+    assert hold is not None and "post as @OtraCuenta" in hold
+    assert fake_api.posts() == []

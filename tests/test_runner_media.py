@@ -76,8 +76,9 @@ def test_the_image_goes_on_the_first_fragment_and_its_id_is_recorded(
     assert [p.reply_to for p in publisher.posts][1:] == [p.remote_id for p in publisher.posts][:2]
     ((uploaded, _),) = publisher.uploads
     recorded = outbox.media_of("mensaje", "x_cancilleria")
+    key = hashlib.sha256(f"{expected(image)[0][0]}\n{ALT}".encode()).hexdigest()  # the bytes and the alt text
     assert [(m.position, m.media_id, m.expires_at, m.sha256) for m in recorded] == [
-        (1, uploaded.id, T0 + timedelta(hours=24), expected(image)[0][0])
+        (1, uploaded.id, T0 + timedelta(hours=24), key)
     ]
 
 
@@ -99,6 +100,22 @@ def test_a_retry_reuses_the_uploaded_ids(outbox: SqliteOutbox, clock: FakeClock,
     assert run(post, outbox, publisher, clock).kind == Outcome.SENT
     assert len(publisher.upload_calls) == 1
     assert carried(publisher) == [expected(image), []]
+
+
+def test_a_corrected_alt_text_is_uploaded_again_not_sent_as_the_old_one(
+    outbox: SqliteOutbox, clock: FakeClock, image: Path
+) -> None:
+    """Issue 19: the alt text is set at upload; reusing the id of the same bytes would send the old alt text."""
+    publisher = FakePublisher()
+    publisher.fail_next(RetryLater("503"))
+    post = with_image(make_post(2), image)
+    first = run(post, outbox, publisher, clock)
+    assert first.kind == Outcome.RETRY and first.next_at is not None and len(publisher.upload_calls) == 1
+    corrected = replace(post, media=(replace(post.media[0], alt="Escarapela peruana, corregida"),))
+    clock.set(first.next_at)
+    assert run(corrected, outbox, publisher, clock).kind == Outcome.SENT
+    assert len(publisher.upload_calls) == 2
+    assert carried(publisher) == [[(expected(image)[0][0], "Escarapela peruana, corregida")], []]
 
 
 def test_an_id_past_its_expiry_is_uploaded_again(outbox: SqliteOutbox, clock: FakeClock, image: Path) -> None:

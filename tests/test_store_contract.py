@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -191,6 +192,21 @@ def test_freeze_reports_conflict_once_publishing_started(store: Store, started: 
     assert store.freeze(original, T0).kind == "same"  # restoring the original text clears the conflict
     summary = store.post("mensaje", "x_cancilleria")
     assert summary is not None and summary.conflict is None
+
+
+def test_freeze_reports_conflict_when_the_target_changed_after_publishing_started(store: Store) -> None:
+    """Issue 19: the frozen digest covers the whole approved content, not only the texts."""
+    original = make_post()
+    store.freeze(original, T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+    elsewhere = replace(original, account=replace(original.account, handle="OtraCuenta"))
+    result = store.freeze(elsewhere, T0)
+    assert result.kind == "conflict" and result.conflict is not None
+    assert result.conflict.startswith("the images, their alt texts or the target (handle or Page) changed")
+    assert store.freeze(original, T0).kind == "same"
+    assert store.accept_edit(elsewhere, T0) == 2
+    assert store.freeze(elsewhere, T0).kind == "same"
 
 
 def test_accept_edit_keeps_sent_fragments_and_replaces_the_rest(store: Store) -> None:
@@ -432,3 +448,17 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     assert store.media_of("mensaje", "x_cancilleria") == []
     store.record_media("mensaje", "x_cancilleria", [MediaRecord(1, SHA_A, "m1", None, T0)], T0)
     assert [m.media_id for m in store.media_of("mensaje", "x_cancilleria")] == ["m1"]
+
+
+def test_mark_pending_may_give_the_fragment_its_accepted_text(store: Store) -> None:
+    original, edited = make_post(2), make_post(3, words="Texto nuevo")
+    store.freeze(original, T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    store.mark_pending("mensaje", "x_cancilleria", 1, "not found", T0, edited.fragments[0])
+    store.mark_sending("mensaje", "x_cancilleria", 2, T0)
+    store.mark_pending("mensaje", "x_cancilleria", 2, "not found", T0)
+    records = store.fragments_of("mensaje", "x_cancilleria")
+    assert [(r.text, r.total) for r in records] == [
+        (edited.fragments[0].text, 3),
+        (original.fragments[1].text, 2),
+    ]

@@ -12,13 +12,15 @@ from bot.approvals import ApprovalStore
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, report
 from bot.model import Plan
 from bot.services import campaign
-from bot.store import OutboxError
+from bot.store import OutboxError, PostSummary
 
 
 class _Store(ApprovalStore, Protocol):
-    """An approval store the command closes when done (the outbox)."""
+    """An approval store the command closes when done (the outbox), which also tells how far a post got."""
 
     def close(self) -> None: ...
+
+    def post(self, post_id: str, account: str) -> PostSummary | None: ...
 
 
 def open_for_approval(args: argparse.Namespace, now: datetime) -> tuple[Plan, _Store] | int:

@@ -10,6 +10,8 @@ from bot.approval import ApprovalError
 from bot.approvals import revoke
 from bot.commands.approving import open_for_approval, print_refusal
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
+from bot.i18n import _
+from bot.services.approvalgate import revoke_effect
 from bot.services.approvedby import cli_by
 
 
@@ -23,6 +25,10 @@ def main(args: argparse.Namespace) -> int:
         result = revoke(
             plan.posts, outbox, args.post_id, now=now, account=args.account, by=cli_by(args.by), note=args.note
         )
+        effects = {
+            record.account: revoke_effect(plan.approval_required, outbox.post(record.post_id, record.account))
+            for record in result.revoked
+        }
     except ApprovalError as error:
         return print_refusal(error)
     except Exception as error:  # the database refused: nothing was recorded
@@ -31,7 +37,11 @@ def main(args: argparse.Namespace) -> int:
     finally:
         outbox.close()
     for record in result.revoked:
-        print(f"revoked the approval of post {record.post_id} for {record.account}: it will not be published")
+        print(
+            _("revoked the approval of post {post} for {account}: {effect}").format(
+                post=record.post_id, account=record.account, effect=effects[record.account]
+            )
+        )
     for name in result.not_approved:
         print(f"post {args.post_id} for {name} had no approval to withdraw")
     return EXIT_OK

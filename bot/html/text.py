@@ -11,6 +11,7 @@ import re
 from markupsafe import Markup, escape
 
 from bot.measure import url_spans
+from bot.problems import shown
 
 # Facebook does not document where it folds a long post behind "See more". Third-party measurements put it at
 # about 477 characters on a computer and about 125 on a phone; it also depends on line breaks and the width of
@@ -57,14 +58,14 @@ def rich(text: str, *, mentions: bool = True) -> Markup:
     out: list[Markup] = []
     position = 0
     for start, end, kind in sorted(tokens):
-        out.append(escape(text[position:start]))
+        out.append(escape(shown(text[position:start])))  # a control or bidi character escaped, never raw
         token = text[start:end]
         if kind == "url":
-            out.append(_URL.format(href(token), token))
+            out.append(_URL.format(href(token), shown(token)))
         else:
-            out.append(_TAG.format(kind, token))
+            out.append(_TAG.format(kind, shown(token)))
         position = end
-    out.append(escape(text[position:]))
+    out.append(escape(shown(text[position:])))
     return Markup("").join(out)
 
 

@@ -2,6 +2,10 @@
 
 A publisher that cannot be made because of its credentials holds the account in the outbox, with the
 variable to fix. `reset` drops every publisher, after `.env` was read again.
+
+Publishers are cached per account *as configured* (its whole settings: handle, Page id, credentials prefix, ...),
+not per name: a reload that points a name at another Page or handle gets a new publisher, so a post goes to the
+target its digest names, never to the one the name meant before.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime
 from bot.credentials import Environment
 from bot.model import Account, Post
 from bot.publishers.base import CredentialsError, Publisher
+from bot.services.identity import checked
 from bot.store import Outbox
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
@@ -29,7 +34,7 @@ class Accounts:
         self._factory = factory
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._publishers: dict[str, Publisher] = {}
+        self._publishers: dict[Account, Publisher] = {}  # keyed on the whole account, not its name
 
     def lock_for(self, account: str) -> threading.Lock:
         with self._lock:
@@ -44,17 +49,19 @@ class Accounts:
         """The account's publisher, or None after holding the account because its credentials are refused."""
         account = post.account
         with self._lock:
-            found = self._publishers.get(account.name)
+            found = self._publishers.get(account)
             env = self.env
         if found is not None:
             return found
         try:
-            publisher = self._factory(account, env)
+            publisher = checked(self._factory(account, env), account)  # X: posts only as the approved handle
         except CredentialsError as error:
             reason = f"fix {error.variable or 'the credentials'} then restart ({error})"
             outbox.hold(account.name, reason, now())
             logger.error("post %s account %s held: %s", post.id, account.name, reason)
             return None
         with self._lock:
-            self._publishers[account.name] = publisher
+            for stale in [known for known in self._publishers if known.name == account.name]:
+                del self._publishers[stale]  # the name now means another account: its old publisher is done
+            self._publishers[account] = publisher
         return publisher

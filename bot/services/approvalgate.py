@@ -1,7 +1,9 @@
 """The daemon's side of `approval: required`: a due post goes out only if its current digest is approved.
 
-A post that has started (a fragment sent, sending or in doubt) continues with its frozen text, approved when it
-started; the gate only stops posts that have not. A stopped post waits in `awaiting approval`; the daemon polls
+A post that has started (a fragment sent, sending or in doubt) continues with its frozen content, approved when it
+started (a change of that content is a conflict: see the outbox's freeze). A revocation stops it too: while the last
+record of a started post is a revocation (or it has no approval at all), its remaining fragments wait, and go on
+once it is approved again. A stopped post waits in `awaiting approval`; the daemon polls
 the store's approval count every second (one cheap query, only while a post waits) and re-decides every post when
 it changes, so an approval is acted on within about a second, from `approve` on this machine or another.
 """
@@ -12,8 +14,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot.approval import entry_digest, post_digest
+from bot.approval import approve_command, entry_digest, post_digest
 from bot.approvals import ApprovalStore, KnownText, approval_state, awaiting
+from bot.i18n import _
 from bot.model import Plan, Post
 from bot.states import STARTED
 from bot.store import PostSummary
@@ -57,8 +60,10 @@ class ApprovalGate:
 
     def blocked(self, post: Post, summary: PostSummary | None) -> list[str]:
         """Why `post` may not be sent now (logged at ERROR once per text); empty when it may."""
-        if self.store is None or not self.required or started(summary):
+        if self.store is None or not self.required:
             return []
+        if summary is not None and started(summary):
+            return self._withdrawn(post, summary)
         state = approval_state(post, self.store, True)
         with self._lock:
             if state.may_publish:
@@ -72,6 +77,33 @@ class ApprovalGate:
                 logger.warning("dry run: %s; a real run would wait for the approval", lines[0])
             return []
         if first:  # the failure alert is sent by the daemon's alerting hook (Outcome.AWAITING)
+            for line in lines:
+                logger.error("%s", line)
+        return lines
+
+    def _withdrawn(self, post: Post, summary: PostSummary) -> list[str]:
+        """A started post goes on while it has an approval (its content is checked by freeze); revoked, it waits."""
+        assert self.store is not None
+        if self.store.latest_approval(post.id, post.account.name) is not None:
+            with self._lock:
+                self._told.pop(post.key, None)
+            return []
+        digest = post_digest(post)
+        lines = [
+            _(
+                "post '{post}' for {account} is awaiting approval: its approval was withdrawn after publishing started "
+                "({sent} of {total} fragments sent); the remaining fragments wait until it is approved again"
+            ).format(post=post.id, account=post.account.name, sent=summary.sent, total=summary.total),
+            _("to approve it again: {command}").format(command=approve_command(post.id, digest, post.account.name)),
+        ]
+        with self._lock:
+            first = self._told.get(post.key) != "started " + digest
+            self._told[post.key] = "started " + digest
+        if not self.enforce:
+            if first:
+                logger.warning("dry run: %s; a real run would wait for the approval", lines[0])
+            return []
+        if first:
             for line in lines:
                 logger.error("%s", line)
         return lines
@@ -90,3 +122,17 @@ class ApprovalGate:
             changed, self._seen = count != self._seen, count
         if changed:
             reconcile()
+
+
+def revoke_effect(required: bool, summary: PostSummary | None) -> str:
+    """What a revocation does to a post, for `revoke` (and any page that revokes) to say exactly."""
+    if not required:
+        return _("the schedule does not say `approval: required`: it is published anyway")
+    if summary is not None and summary.total and summary.sent == summary.total:
+        return _("it was already published: a revocation cannot take it back (delete it on the platform)")
+    if summary is not None and started(summary):
+        return _(
+            "publishing had started ({sent} of {total} fragments sent): the remaining fragments are held until it is "
+            "approved again; what was sent stays published"
+        ).format(sent=summary.sent, total=summary.total)
+    return _("it will not be published until it is approved again")

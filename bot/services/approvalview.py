@@ -36,6 +36,7 @@ def approval_words(post_id: str, account: str, state: ApprovalState) -> str:
 
 
 def command_for(post_id: str, account: str, state: ApprovalState) -> str:
+    """The `approve` command of one account of a post, with the whole digest (nothing shorter is accepted)."""
     return approve_command(post_id, state.digest, account)
 
 

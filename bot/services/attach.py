@@ -3,7 +3,9 @@
 An upload is not a publication: nothing is visible until a post names the ids, so uploading again is always
 safe. Ids are uploaded when the first fragment is sent, never when the daemon starts (X's expire after 24 h),
 and recorded in the outbox with their expiry: a retry reuses them while they are usable, and uploads again
-when one has expired, the images changed, or the platform answers MediaExpired (nothing was posted then).
+when one has expired, the images or their alt texts changed, or the platform answers MediaExpired (nothing was posted
+then). The alt text is set at upload, so an id is reused only for the same bytes *and* the same alt text: a corrected
+and re-approved alt text is uploaded again, never sent as the old one (the record keeps upload_key, not the bare hash).
 The runner brackets this call like any publish(): a crash during the upload leaves the fragment `sending`,
 looked up before anything is sent again.
 """
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from bot.i18n import _
 from bot.model import Post
 from bot.publishers.base import MediaExpired, MediaUpload, Published, Publisher, Rejected, UploadedMedia
 from bot.store import MediaRecord, Outbox
@@ -58,10 +61,24 @@ def _read(post: Post) -> tuple[MediaUpload, ...]:
         raise Rejected(f"an image of the post cannot be read ({error.strerror}); restore it, then resume") from None
 
 
+def upload_key(upload: MediaUpload) -> str:
+    """What an uploaded id stands for: the image's bytes and the alt text set on it at upload. SHA-256 of the bytes'
+    hex SHA-256 (64 characters, so the boundary is fixed), a newline and the alt text in UTF-8."""
+    import hashlib
+
+    return hashlib.sha256(f"{upload.sha256}\n{upload.alt}".encode()).hexdigest()
+
+
 def _stored_ids(post: Post, uploads: Sequence[MediaUpload], outbox: Outbox, now: datetime) -> tuple[str, ...] | None:
-    """The recorded ids when they are for these exact images and still usable; None: upload."""
+    """The recorded ids when they are for these exact images with these alt texts and still usable; None: upload."""
     stored = outbox.media_of(post.id, post.account.name)
-    if [m.sha256 for m in stored] != [u.sha256 for u in uploads]:
+    if [m.sha256 for m in stored] != [upload_key(u) for u in uploads]:
+        if stored:
+            logger.info(
+                _("post {post} account {account}: the images or their alt texts changed; uploading again").format(
+                    post=post.id, account=post.account.name
+                )
+            )
         return None
     if not all(UploadedMedia(m.media_id, m.expires_at).usable(now) for m in stored):
         logger.info("post %s account %s: the uploaded images expired; uploading again", post.id, post.account.name)
@@ -78,7 +95,7 @@ def _upload(
         post.id,
         post.account.name,
         [
-            MediaRecord(position, item.sha256, media.id, media.expires_at, stamp)
+            MediaRecord(position, upload_key(item), media.id, media.expires_at, stamp)
             for position, (item, media) in enumerate(zip(uploads, uploaded, strict=False), start=1)
         ],
         stamp,

@@ -63,7 +63,7 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
     except PublishError as error:
         return CheckResult(account, "problem", None, (str(error),))
 
-    warnings = _mismatches(account, identity)
+    warnings = mismatches(account, identity)
     logger.info("check %s: posts as %s (%s)", account.name, identity.name, identity.id)
     if isinstance(publisher, ReportsAccessLevel):
         problem = publisher.access_problem()
@@ -88,7 +88,8 @@ class ReportsAccessLevel(Protocol):
     def access_problem(self) -> str | None: ...
 
 
-def _mismatches(account: Account, identity: Identity) -> list[str]:
+def mismatches(account: Account, identity: Identity) -> list[str]:
+    """What `check` says when the credentials post as another handle or Page than schedule.yaml names."""
     identity_key = PLATFORMS[account.platform].identity
     if (
         identity_key == "handle"

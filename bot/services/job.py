@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.model import Post
 from bot.services.accounts import Accounts
-from bot.services.approvalgate import ApprovalGate
+from bot.services.approvalgate import ApprovalGate, started
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
@@ -56,8 +56,9 @@ def run_job(
         return JobResult(Outcome.REMOVED, None, decision.reason)  # not reached: a run always has a time
     if decision.at > now:
         return JobResult(Outcome.LATER, decision.at, decision.reason)
-    if settings.gate is not None and (why := settings.gate.blocked(post, outbox.post(post.id, name))):
-        return _awaiting(post, outbox, now, settings.catch_up, why[0])
+    summary = outbox.post(post.id, name)
+    if settings.gate is not None and (why := settings.gate.blocked(post, summary)):
+        return _awaiting(post, outbox, now, settings.catch_up, why[0], started(summary))
     publisher = accounts.publisher(post, outbox, clock)
     if publisher is None:
         return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
@@ -87,9 +88,14 @@ def mark_missed(
     return JobResult(Outcome.MISSED, None, reason)
 
 
-def _awaiting(post: Post, outbox: Outbox, now: datetime, catch_up: timedelta, why: str) -> JobResult:
+def _awaiting(
+    post: Post, outbox: Outbox, now: datetime, catch_up: timedelta, why: str, begun: bool = False
+) -> JobResult:
     """Not sent: recorded as awaiting approval (status shows it), looked at again when an approval arrives or,
-    at the latest, once --catch-up has passed (then it is missed)."""
-    outbox.freeze(post, now)  # nothing started, so this only records the current text and makes a row for status
+    at the latest, once --catch-up has passed (then it is missed). A started post (its approval revoked) is never
+    missed: it waits for the approval alone."""
+    outbox.freeze(post, now)  # records the current text and makes a row for status (a started post: checks it)
     outbox.record_outcome(post.id, post.account.name, Outcome.AWAITING, why, None, now)
+    if begun:
+        return JobResult(Outcome.AWAITING, None, why)
     return JobResult(Outcome.AWAITING, max(now, post.at + catch_up) + timedelta(seconds=1), why)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.credentials import ConnectionSettings, Environment
+from bot.i18n import _
 from bot.model import Post
 from bot.problems import errors, report_lines
 from bot.services import campaign
@@ -46,6 +47,11 @@ class PreflightResult:
     problems: tuple[str, ...]  # empty: passed
 
 
+class Hold(str):
+    """A pre-flight problem that holds the post's account at once (not only reported): the credentials post as
+    another handle than the approved one. `resume` releases it once fixed."""
+
+
 Checker = Callable[[Post], list[str]]
 Report = Callable[[PreflightResult], None]
 
@@ -59,10 +65,14 @@ def account_and_message_check(
     """The production check: `check` for the post's account, then the schedule and messages reloaded."""
 
     def check(post: Post) -> list[str]:
-        from bot.services.check import check_accounts  # the publishers: already loaded by the daemon
+        from bot.services.check import check_accounts, mismatches  # the publishers: already loaded by the daemon
+        from bot.services.identity import wrong_handle
 
         (result,) = check_accounts([post.account], env(), settings)
         problems = [] if result.status == "ok" else list(result.messages)
+        if result.identity is not None and (wrong := wrong_handle(post.account, result.identity)) is not None:
+            said = set(mismatches(post.account, result.identity))  # check's own words for it: said once, as the hold
+            problems = [Hold(wrong), *(p for p in problems if p not in said)]
         _, plan, found = campaign.load_campaign(schedule_path, clock())
         if plan is None or errors(found):
             shown = report_lines(errors(found))[:3]
@@ -131,6 +141,13 @@ class Preflight:
             logger.exception("pre-flight of post %s account %s could not run", *key)
             problems = (f"the check itself failed ({type(error).__name__})",)
         now = self._clock()
+        for hold in (p for p in problems if isinstance(p, Hold)):
+            self._outbox.hold(post.account.name, hold, now)
+            logger.error(
+                _("pre-flight of post {post} account {account}: account held: {reason}").format(
+                    post=key[0], account=key[1], reason=hold
+                )
+            )
         with self._lock:
             if problems:
                 self._failures[key] = {"checked_at": now.isoformat(), "problems": list(problems)}

@@ -91,13 +91,27 @@ def new_owner() -> str:
 
 
 def plan_digest(plan: Plan) -> str:
-    """A digest of what the plan publishes: every post's id, account, times and texts."""
+    """A digest of what the plan publishes and how: every post's id, account, times, its approval digest (platform,
+    target, texts, images and alt texts), the account's credentials and publishing options, and the schedule's
+    `approval:` setting. Two daemons on one database must agree on all of it: a second daemon without
+    `approval: required`, or pointing a name at another Page, would publish what the first refuses."""
     import hashlib  # only the daemon needs it (preview and validate do not load it)
 
+    from bot.approval import post_digest
+
     posts = sorted(
-        [p.id, p.account.name, p.at.isoformat(), [[f.at.isoformat(), f.text] for f in p.fragments]] for p in plan.posts
+        [
+            p.id,
+            p.account.name,
+            p.at.isoformat(),
+            [[f.at.isoformat(), f.text] for f in p.fragments],
+            post_digest(p),
+            [p.account.credentials, p.account.mode, p.account.on_reply_refused, p.account.plan],
+        ]
+        for p in plan.posts
     )
-    return hashlib.sha256(json.dumps(posts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    whole = {"approval_required": plan.approval_required, "posts": posts}
+    return hashlib.sha256(json.dumps(whole, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

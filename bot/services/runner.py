@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.model import Post
+from bot.model import Fragment, Post
 from bot.publishers.base import (
     AlreadyExists,
     CredentialsError,
@@ -90,6 +90,16 @@ def _look_up(publisher: Publisher, text: str) -> _Lookup:
     except Exception as error:  # a bug in the adapter: the lookup told us nothing
         logger.exception("unexpected %s from find_recent (a bug in the publisher)", type(error).__name__)
         return _Lookup(None, f"lookup failed with unexpected {type(error).__name__}: {error}")
+
+
+def superseding(post: Post, record: FragmentRecord) -> Fragment | None:
+    """The post's accepted fragment that replaces `record`'s frozen text, when they differ (None: keep it). A fragment
+    in doubt keeps its old text through `resume --accept-edit` so it can be looked up; not found, it goes out as
+    approved now, never as the superseded text."""
+    if record.index > len(post.fragments):
+        return None
+    fragment = post.fragments[record.index - 1]
+    return fragment if fragment.text != record.text else None
 
 
 class _Run:
@@ -161,7 +171,10 @@ class _Run:
             logger.info("%s found on the platform as %s (%s)", self.where(record), lookup.found.remote_id, why)
             return None
         if lookup.error is None:
-            self.outbox.mark_pending(self.post.id, self.account, record.index, f"{why}; not found", now)
+            accepted = superseding(self.post, record)  # an edit accepted while it was in doubt: send the new text
+            self.outbox.mark_pending(self.post.id, self.account, record.index, f"{why}; not found", now, accepted)
+            if record.index > len(self.post.fragments):  # the accepted edit has fewer fragments: this one is dropped
+                self.outbox.accept_edit(self.post, now)
             logger.info("%s not found on the platform; it will be sent again (%s)", self.where(record), why)
             return None
         message = (

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.model import Post
+from bot.model import Fragment, Post
 from bot.states import Outcome
 from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, PostSummary
 
@@ -53,7 +53,12 @@ class Outbox(Protocol):
 
     def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None: ...
 
-    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None: ...
+    def mark_pending(
+        self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
+    ) -> None:
+        """sending/unknown -> pending; with `retext`, the fragment takes that text and total (an accepted edit of a
+        fragment that was in doubt and turned out not to exist: the superseded text is never sent)."""
+        ...
 
     def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None: ...
 

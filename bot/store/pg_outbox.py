@@ -13,11 +13,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.model import Post
+from bot.model import Fragment, Post
 from bot.states import FragmentState
 from bot.store.pg_query import Query
 from bot.store.pg_reads import record, summaries
-from bot.store.records import FragmentRecord, FreezeResult, OutboxError, PostSummary, texts_digest
+from bot.store.records import (
+    FragmentRecord,
+    FreezeResult,
+    OutboxError,
+    PostSummary,
+    content_conflict,
+    content_digest,
+    same_content,
+)
 
 T = TypeVar("T")
 Key = tuple[str, str]
@@ -43,7 +51,7 @@ class PgOutboxMethods:
     def freeze(self, post: Post, now: datetime) -> FreezeResult:
         """Record the post's fragment texts before anything is sent (see bot.store.sqlite.SqliteOutbox.freeze)."""
         key = (post.id, post.account.name)
-        digest = texts_digest([f.text for f in post.fragments])
+        digest = content_digest(post)  # texts, images, alt texts and target: all that was approved
         stamp = aware(now)
         at = aware(post.at)
 
@@ -59,11 +67,11 @@ class PgOutboxMethods:
                 )
                 self._insert_fragments(q, post, range(1, len(post.fragments) + 1), stamp)
                 return FreezeResult("new")
-            if row["texts_digest"] == digest:
+            if same_content(row["texts_digest"], post):
                 q(
-                    "UPDATE posts SET scheduled_at = %s, conflict = NULL, updated_at = %s"
+                    "UPDATE posts SET scheduled_at = %s, texts_digest = %s, conflict = NULL, updated_at = %s"
                     " WHERE post_id = %s AND account = %s",
-                    (at, stamp, *key),
+                    (at, digest, stamp, *key),
                 )
                 for fragment in post.fragments:
                     q(
@@ -78,10 +86,11 @@ class PgOutboxMethods:
                 key,
             ).one()
             if started is not None:
-                conflict = (
-                    f"the message changed after publishing started (fragment {started['idx']} is "
-                    f"{started['state']}); the frozen text was kept"
-                )
+                frozen = [
+                    r["text"]
+                    for r in q("SELECT text FROM fragments WHERE post_id = %s AND account = %s ORDER BY idx", key).rows
+                ]
+                conflict = content_conflict(int(started["idx"]), str(started["state"]), frozen, post)
                 q(
                     "UPDATE posts SET conflict = %s, updated_at = %s WHERE post_id = %s AND account = %s",
                     (conflict, stamp, *key),
@@ -145,7 +154,7 @@ class PgOutboxMethods:
             q(
                 "UPDATE posts SET texts_digest = %s, conflict = NULL, scheduled_at = %s, updated_at = %s"
                 " WHERE post_id = %s AND account = %s",
-                (texts_digest([f.text for f in post.fragments]), aware(post.at), stamp, *key),
+                (content_digest(post), aware(post.at), stamp, *key),
             )
             return len(replaced)
 
@@ -249,12 +258,17 @@ class PgOutboxMethods:
             (remote_id, url, stamp, stamp),
         )
 
-    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
-        """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
-        assignments = "state = 'pending', last_error = %s, updated_at = %s"
-        self._move(
-            post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, (error, aware(now))
+    def mark_pending(
+        self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
+    ) -> None:
+        """sending/unknown -> pending: nothing exists on the platform, it may be sent again (see SqliteOutbox)."""
+        text, total = (retext.text, retext.total) if retext is not None else (None, None)
+        assignments = (
+            "state = 'pending', last_error = %s, updated_at = %s,"
+            " text = COALESCE(%s, text), total = COALESCE(%s, total)"
         )
+        values = (error, aware(now), text, total)
+        self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
 
     def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
         """-> failed: not published and not retried until a person resumes the post."""

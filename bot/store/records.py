@@ -42,7 +42,7 @@ class MediaRecord:
     """An image uploaded for a post's first fragment: the platform's id for those exact bytes."""
 
     position: int  # 1-based order of the image on the post
-    sha256: str  # of the bytes uploaded: another file (an edited image) never reuses the id
+    sha256: str  # attach.upload_key: of the bytes uploaded and their alt text (another image or alt: a new upload)
     media_id: str
     expires_at: datetime | None  # X ids expire after 24 h; None: no known expiry
     uploaded_at: datetime
@@ -114,6 +114,40 @@ def texts_digest(texts: tuple[str, ...] | list[str]) -> str:
 
     encoded = json.dumps(list(texts), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()
+
+
+CONTENT_PREFIX = "content-v1:"  # a stored digest of the whole approved content; older rows hold texts_digest
+
+
+def content_digest(post: Any) -> str:
+    """What freeze() keeps and compares: the approval digest of everything the post sends from its account (texts,
+    images and their alt texts, platform and target), so a started post whose images, alt texts, handle or Page
+    changed is a conflict, not just one whose texts did. `post` is a bot.model.Post."""
+    from bot.approval import post_digest
+
+    return CONTENT_PREFIX + post_digest(post)
+
+
+def same_content(stored: str, post: Any) -> bool:
+    """Whether the stored digest stands for `post` as it is now. A row frozen before the digest covered more than the
+    texts (no CONTENT_PREFIX) matches on its texts: nothing else was recorded for it."""
+    if stored.startswith(CONTENT_PREFIX):
+        return stored == content_digest(post)
+    return stored == texts_digest([f.text for f in post.fragments])
+
+
+def content_conflict(index: int, state: str, frozen_texts: Sequence[str], post: Any) -> str:
+    """Why a started post may not take its new content, in a person's words: the texts, or what else changed."""
+    from bot.i18n import _
+
+    if list(frozen_texts) == [f.text for f in post.fragments]:
+        return _(
+            "the images, their alt texts or the target (handle or Page) changed after publishing started (fragment "
+            "{index} is {state}); the frozen content was kept"
+        ).format(index=index, state=state)
+    return _(
+        "the message changed after publishing started (fragment {index} is {state}); the frozen content was kept"
+    ).format(index=index, state=state)
 
 
 Row = Mapping[str, Any]

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from bot.model import Post
+from bot.model import Fragment, Post
 from bot.states import FragmentState, Outcome
 from bot.store import sqlite_media, sqlite_texts
 from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary
@@ -246,15 +246,19 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
             (remote_id, url, stamp, stamp),
         )
 
-    def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
-        """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
+    def mark_pending(
+        self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
+    ) -> None:
+        """sending/unknown -> pending: nothing exists on the platform, it may be sent again (with `retext`'s text and
+        total when given: see Outbox.mark_pending)."""
+        text, total = (retext.text, retext.total) if retext is not None else (None, None)
         self._move(
             post_id,
             account,
             index,
             (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'pending', last_error = ?, updated_at = ?",
-            (error, _iso(now)),
+            "state = 'pending', last_error = ?, updated_at = ?, text = COALESCE(?, text), total = COALESCE(?, total)",
+            (error, _iso(now), text, total),
         )
 
     def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:

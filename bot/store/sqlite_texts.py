@@ -6,12 +6,12 @@ from __future__ import annotations
 import sqlite3
 
 from bot.model import Post
-from bot.store.records import FreezeResult, OutboxError, texts_digest
+from bot.store.records import FreezeResult, OutboxError, content_conflict, content_digest, same_content
 from bot.store.sqlite_reads import iso as _iso
 
 
 def freeze(db: sqlite3.Connection, post: Post, stamp: str) -> FreezeResult:
-    """Record the post's fragment texts before anything is sent.
+    """Record the post's fragment texts, and the digest of its whole content, before anything is sent.
 
     - first time: the texts are stored ("new");
     - same texts as accepted before: nothing changes except unsent fragments' times ("same"); a
@@ -21,7 +21,7 @@ def freeze(db: sqlite3.Connection, post: Post, stamp: str) -> FreezeResult:
       overwritten; the conflict is recorded on the post ("conflict").
     """
     key = (post.id, post.account.name)
-    digest = texts_digest([f.text for f in post.fragments])
+    digest = content_digest(post)  # texts, images, alt texts and target: all that was approved
     row = db.execute("SELECT texts_digest FROM posts WHERE post_id = ? AND account = ?", key).fetchone()
     if row is None:
         db.execute(
@@ -31,10 +31,11 @@ def freeze(db: sqlite3.Connection, post: Post, stamp: str) -> FreezeResult:
         )
         insert_fragments(db, post, range(1, len(post.fragments) + 1), stamp)
         return FreezeResult("new")
-    if row["texts_digest"] == digest:
+    if same_content(row["texts_digest"], post):
         db.execute(
-            "UPDATE posts SET scheduled_at = ?, conflict = NULL, updated_at = ? WHERE post_id = ? AND account = ?",
-            (_iso(post.at), stamp, *key),
+            "UPDATE posts SET scheduled_at = ?, texts_digest = ?, conflict = NULL, updated_at = ?"
+            " WHERE post_id = ? AND account = ?",
+            (_iso(post.at), digest, stamp, *key),
         )
         for fragment in post.fragments:
             db.execute(
@@ -49,10 +50,11 @@ def freeze(db: sqlite3.Connection, post: Post, stamp: str) -> FreezeResult:
         key,
     ).fetchone()
     if started is not None:
-        conflict = (
-            f"the message changed after publishing started (fragment {started['idx']} is "
-            f"{started['state']}); the frozen text was kept"
-        )
+        frozen = [
+            r["text"]
+            for r in db.execute("SELECT text FROM fragments WHERE post_id = ? AND account = ? ORDER BY idx", key)
+        ]
+        conflict = content_conflict(int(started["idx"]), str(started["state"]), frozen, post)
         db.execute(
             "UPDATE posts SET conflict = ?, updated_at = ? WHERE post_id = ? AND account = ?",
             (conflict, stamp, *key),
@@ -116,6 +118,6 @@ def accept_edit(db: sqlite3.Connection, post: Post, stamp: str) -> int:
     db.execute(
         "UPDATE posts SET texts_digest = ?, conflict = NULL, scheduled_at = ?, updated_at = ?"
         " WHERE post_id = ? AND account = ?",
-        (texts_digest([f.text for f in post.fragments]), _iso(post.at), stamp, *key),
+        (content_digest(post), _iso(post.at), stamp, *key),
     )
     return len(replaced)
