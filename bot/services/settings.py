@@ -50,8 +50,8 @@ def check_lease_seconds(text: str) -> Refusal | None:
     if LEASE_RANGE[0] <= seconds <= LEASE_RANGE[1]:  # also refuses nan
         return None
     return (
-        f"{LEASE_SECONDS} / --lease must be a number of seconds between 0.5 and 3600",
-        f"write e.g. {LEASE_SECONDS}=20, or remove it (the default is 20)",
+        _("{name} / --lease must be a number of seconds between 0.5 and 3600").format(name=LEASE_SECONDS),
+        _("write e.g. {name}=20, or remove it (the default is 20)").format(name=LEASE_SECONDS),
     )
 
 
