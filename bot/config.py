@@ -138,8 +138,8 @@ class _Reader(PositionedReader):
             )
             return None
         fields = {f.name: f for f in schema.ACCOUNT_FIELDS}
+        before = len(self.problems)  # counted before the keys: an unknown (misspelt) one refuses the account too
         found = self.mapping(node, schema.ACCOUNT_FIELDS, where)
-        before = len(self.problems)
         platform = self.choice(found["platform"], fields["platform"], where) if "platform" in found else None
         if "platform" not in found and "platform" not in self.misspelt:
             self.error(node.position, f"{where}: missing required key 'platform'", "platform: x  or  facebook")
@@ -247,11 +247,11 @@ class _Reader(PositionedReader):
         if node.kind != "mapping":
             self.error(node.position, "posts: each post must be a mapping starting with '- id: ...'", _EXAMPLE_HINT)
             return None
+        before = len(self.problems)  # counted before the keys: an unknown (misspelt) one refuses the post too
         found = self.mapping(node, schema.POST_FIELDS, "post")
         fields = {f.name: f for f in schema.POST_FIELDS}
         post_id = self.pattern(found["id"], fields["id"], "post") if "id" in found else None
         where = f"post '{post_id}'" if post_id else f"post at line {node.position.line}"
-        before = len(self.problems)
         self.require(node, {k: v for k, v in found.items() if k != "id"}, schema.POST_FIELDS[1:], where)
         if "id" not in found:
             self.error(node.position, f"{where}: missing required key 'id'", fields["id"].description)

@@ -11,7 +11,7 @@ import io
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import assert_never
@@ -256,38 +256,56 @@ def connection_settings(env: Environment) -> ConnectionSettings:
     )
 
 
+Refusal = tuple[str, str]  # what is wrong with a setting's value, and what to write instead
+
+
+def _check_base_url(name: str, default: str) -> Callable[[str], Refusal | None]:
+    def check(url: str) -> Refusal | None:
+        if re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
+            return None
+        return f"{name} is not an http:// or https:// address", f"write e.g. {name}={default}, or remove it"
+
+    return check
+
+
+def _check_graph_version(version: str) -> Refusal | None:
+    if re.fullmatch(r"v?\d{1,3}\.\d{1,2}", version):
+        return None
+    return (
+        "FACEBOOK_GRAPH_VERSION is not a Graph API version",
+        f"write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it",
+    )
+
+
+def _check_timeout(text: str) -> Refusal | None:
+    try:
+        timeout = float(text)
+    except ValueError:
+        timeout = -1.0
+    if 0 < timeout <= 600:  # also refuses nan
+        return None
+    return (
+        "HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600",
+        "write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)",
+    )
+
+
+# The connection settings and the rule each value must keep (bot/services/settings.py lists every setting).
+CONNECTION_CHECKS: tuple[tuple[str, Callable[[str], Refusal | None]], ...] = (
+    ("X_API_BASE_URL", _check_base_url("X_API_BASE_URL", DEFAULT_X_API_BASE_URL)),
+    ("FACEBOOK_GRAPH_URL", _check_base_url("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL)),
+    ("FACEBOOK_GRAPH_VERSION", _check_graph_version),
+    ("HTTP_TIMEOUT_SECONDS", _check_timeout),
+)
+
+
 def setting_problems(env: Environment) -> tuple[EnvProblem, ...]:
     """The connection settings that cannot work, each where it is set (their values are not shown)."""
     problems = []
-
-    def wrong(name: str, message: str, hint: str) -> None:
-        where = env.position_of(name) or Position(f"environment variable {name}")
-        problems.append(EnvProblem(where, message, hint))
-
-    for name, default in (
-        ("X_API_BASE_URL", DEFAULT_X_API_BASE_URL),
-        ("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL),
-    ):
-        url = env.get(name)
-        if url is not None and not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
-            wrong(name, f"{name} is not an http:// or https:// address", f"write e.g. {name}={default}, or remove it")
-    version = env.get("FACEBOOK_GRAPH_VERSION")
-    if version is not None and not re.fullmatch(r"v?\d{1,3}\.\d{1,2}", version):
-        wrong(
-            "FACEBOOK_GRAPH_VERSION",
-            "FACEBOOK_GRAPH_VERSION is not a Graph API version",
-            f"write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it",
-        )
-    timeout_text = env.get("HTTP_TIMEOUT_SECONDS")
-    if timeout_text is not None:
-        try:
-            timeout = float(timeout_text)
-        except ValueError:
-            timeout = -1.0
-        if not 0 < timeout <= 600:  # also refuses nan
-            wrong(
-                "HTTP_TIMEOUT_SECONDS",
-                "HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600",
-                "write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)",
-            )
+    for name, check in CONNECTION_CHECKS:
+        value = env.get(name)
+        refusal = check(value) if value is not None else None
+        if refusal is not None:
+            where = env.position_of(name) or Position(f"environment variable {name}")
+            problems.append(EnvProblem(where, *refusal))
     return tuple(problems)

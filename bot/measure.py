@@ -1,13 +1,14 @@
 """Post length as X and Facebook count it.
 
 X: twitter-text 3.x weighted length (config v3.json), as the published counters compute it (PyPI
-twitter-text-parser 3.0.0; npm twitter-text 3.1.0 agrees). The text is NFC-normalised, then
+twitter-text-parser 3.0.0 and npm twitter-text 3.1.0; the larger reading where they differ). NFC, then
   * every URL counts ``TRANSFORMED_URL_LENGTH`` (23) whatever its length. URLs are found with
     twitter-text's extractor, with or without scheme: a bare ``name.tld`` of any TLD in its lists
     is a URL (``gob.pe``, ``x.ai``, ``rree.gob.pe``, ``www.gob.pe/rree``, ``https://x.com/a?b=c``);
   * an emoji of twitter-text's fixed list (Unicode emoji-test 12.0: keycaps, flags, skin tones,
     ZWJ sequences of 2019) counts as one default-weight unit: 2. Newer sequences are not in the
-    list and count per code point: ``🐻‍❄️`` is bear (2) + ZWJ (1) + snowflake-VS16 (2) = 5;
+    list and count per code point: ``🐻‍❄️`` is bear (2) + ZWJ (1) + snowflake-VS16 (2) = 5. The npm
+    counter's list (twemoji-parser's) lacks some: ``🧑‍🤝‍🧑`` is 2 there and 8 here, the larger reading;
   * every other code point (not UTF-16 unit) weighs 1 inside the v3 ranges and 2 elsewhere.
 Facebook: number of code points.
 
@@ -155,11 +156,18 @@ def _url_patterns() -> _UrlPatterns:
 
 
 @functools.cache
-def _emoji_table() -> _EmojiTable:
-    """Index twitter-text's emoji list once, on first use."""
+def _emoji_tables() -> tuple[_EmojiTable, _EmojiTable, frozenset[str]]:
+    """Index the published counters' emoji lists once, on first use: PyPI twitter-text-parser 3.0.0's, npm
+    twitter-text 3.1.0's (twemoji-parser 11.0.2's pattern), and the code points that start a sequence only
+    one of them lists."""
     from bot import _measure_data as data
 
-    emoji = frozenset(data.EMOJI.split(" "))
+    python = frozenset(data.EMOJI.split(" "))
+    npm = (python - set(data.EMOJI_PY_ONLY.split(" "))) | set(data.EMOJI_NPM_ONLY.split(" "))
+    return _index(python), _index(npm), frozenset(e[0] for e in python ^ npm)
+
+
+def _index(emoji: frozenset[str]) -> _EmojiTable:
     by_first: dict[str, set[int]] = {}
     for e in emoji:
         by_first.setdefault(e[0], set()).add(len(e))
@@ -168,26 +176,36 @@ def _emoji_table() -> _EmojiTable:
 
 
 def _emoji_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of the emoji in ``text``, scanning left to right, the longest listed one first.
+    """[start, end) of the emoji in ``text`` by twitter-text-parser's list (see :func:`_emoji_spans_of`)."""
+    return _emoji_spans_of(text)[0]
 
-    twitter-text's pattern is one alternation of its list, longest sequences first, searched
-    repeatedly from the end of the previous match; this finds the same spans with set lookups.
-    """
-    if _EMOJI_HINT.search(text) is None:
-        return []
-    table = _emoji_table()
-    spans: list[tuple[int, int]] = []
-    pos, size = 0, len(text)
+
+def _emoji_spans_of(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The emoji of ``text`` by each published list (Python's, npm's), scanning left to right, the longest listed
+    one first: twitter-text's pattern is one alternation of its list, longest sequences first, searched
+    repeatedly from the end of the previous match; this finds the same spans with set lookups, once for both
+    lists while they agree (at a code point that starts no sequence only one of them lists)."""
+    *tables, differ = _emoji_tables()
+    found: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
+    pos = [0, 0]
     for m in _EMOJI_HINT.finditer(text):
         i = m.start()
-        if i < pos or text[i] not in table.lengths:
-            continue
-        for n in table.lengths[text[i]]:
-            if i + n <= size and text[i : i + n] in table.emoji:
-                spans.append((i, i + n))
-                pos = i + n
-                break
-    return spans
+        both = pos[0] == pos[1] and text[i] not in differ
+        for k in (0,) if both else (0, 1):
+            if i >= pos[k] and (span := _match(text, i, tables[k])):
+                found[k].append(span)
+                pos[k] = span[1]
+                if both:
+                    found[1].append(span)
+                    pos[1] = span[1]
+    return found
+
+
+def _match(text: str, i: int, table: _EmojiTable) -> tuple[int, int] | None:
+    for n in table.lengths.get(text[i], ()):
+        if i + n <= len(text) and text[i : i + n] in table.emoji:
+            return i, i + n
+    return None
 
 
 def _idna_ascii(domain: str) -> str | None:
@@ -268,10 +286,21 @@ def x_weighted_length(text: str) -> int:
     ascii_only = t.isascii()
     heavy = 0 if ascii_only else len(_HEAVY.findall(t))
     urls = _extract_urls(t)
+    total = len(t) * _LIGHT_WEIGHT + heavy * (DEFAULT_WEIGHT - _LIGHT_WEIGHT)
     # Every listed emoji holds a non-ASCII code point (keycaps end in U+20E3).
-    emoji = _emoji_spans(t) if EMOJI_PARSING_ENABLED and not ascii_only else []
+    if not EMOJI_PARSING_ENABLED or ascii_only or _EMOJI_HINT.search(t) is None:
+        return _entities_total(t, total, urls, [], ascii_only) // SCALE
+    # The two published counters list different emoji: each reading, and the larger one counts.
+    python_spans, npm_spans = _emoji_spans_of(t)
+    reading = _entities_total(t, total, urls, python_spans, ascii_only)
+    if npm_spans != python_spans:
+        reading = max(reading, _entities_total(t, total, urls, npm_spans, ascii_only))
+    return reading // SCALE
+
+
+def _entities_total(t: str, total: int, urls: list[_Url], emoji: list[tuple[int, int]], ascii_only: bool) -> int:
+    """``total`` (every code point weighed) with each URL and emoji entity counted as a whole instead."""
     light, default = _LIGHT_WEIGHT, DEFAULT_WEIGHT
-    total = len(t) * light + heavy * (default - light)
     if urls or emoji:
         # As parseTweet walks the text: an entity counts only if it starts where the walk is, past
         # the previous one, and a URL wins over an emoji starting at the same offset.
@@ -284,7 +313,7 @@ def x_weighted_length(text: str) -> int:
             total -= (e - s) * light + n_heavy * (default - light)
             total += TRANSFORMED_URL_LENGTH * SCALE if kind == 0 else default
             pos = e
-    return total // SCALE
+    return total
 
 
 def x_is_valid(text: str) -> bool:

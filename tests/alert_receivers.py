@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,21 @@ class _SmtpHandler:
         return "250 Message accepted for delivery"
 
 
-class SmtpReceiver:
-    """aiosmtpd on 127.0.0.1 (plain SMTP, no TLS, no auth): what Apprise sends with `mailto://...?mode=insecure`."""
+def _refuse_every_login(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+    return AuthResult(success=False, handled=False)  # aiosmtpd answers 535 5.7.8 Authentication credentials invalid
 
-    def __init__(self) -> None:
+
+class SmtpReceiver:
+    """aiosmtpd on 127.0.0.1 (plain SMTP, no TLS, no auth): what Apprise sends with `mailto://...?mode=insecure`.
+    With `refuse_login`, it offers AUTH (without TLS) and refuses every user and password."""
+
+    def __init__(self, refuse_login: bool = False) -> None:
         self.handler = _SmtpHandler()
         self.port = free_port()
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if refuse_login:
+            auth = {"authenticator": _refuse_every_login, "auth_require_tls": False}
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **auth)
 
     def start(self) -> SmtpReceiver:
         self._controller.start()

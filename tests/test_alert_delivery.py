@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.alert_receivers import http_receiver_fixture as http_receiver_fixture
 from tests.alert_receivers import smtp_receiver_fixture as smtp_receiver_fixture
 from tests.fakeapi import FakeAPI, environment, facebook_account
 from tests.fakeapi import fake_api_fixture as fake_api_fixture
+from tests.helpers import run_cli
 
 NOW = datetime(2027, 7, 28, 12, 0, tzinfo=UTC)
 
@@ -179,3 +181,32 @@ def test_alerts_test_exits_2_for_a_url_apprise_cannot_parse(http_receiver: HttpR
 
 def split_value(env: str) -> str:
     return env.split("ALERT_URLS=", 1)[1].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("refuse_login", "reason"),
+    [
+        (True, "(Socket Exception: (535, b'5.7.8 Authentication credentials invalid'))"),
+        (False, "(Socket Exception: SMTP AUTH extension not supported by server.)"),
+    ],
+    ids=["login-refused", "no-auth-offered"],
+)
+def test_alerts_test_prints_why_apprise_failed_with_the_secrets_masked(
+    tmp_path: Path, refuse_login: bool, reason: str
+) -> None:
+    """Apprise logs the server's answer (at debug level); `alerts test` prints it, never the URL's secrets."""
+    receiver = SmtpReceiver(refuse_login=refuse_login).start()
+    try:
+        secret = "Hunter2-Mail-Password"
+        url = f"mailto://alerts-user:{secret}@127.0.0.1:{receiver.port}?from=bot@example.org&to=ops@example.org"
+        secretscan.register_url(url, "ALERT_URLS")
+        (tmp_path / "alerts.env").write_text(f"ALERT_URLS={url}&mode=insecure\n", encoding="utf-8")
+        result = run_cli("alerts", "test", "--env-file", "alerts.env", cwd=tmp_path)
+    finally:
+        receiver.stop()
+    assert result.returncode == 1, result.stderr
+    failed = next(line for line in result.stdout.splitlines() if line.startswith("FAILED #1 mailto://127.0.0.1:"))
+    assert failed.endswith(f': Connection error while submitting email to "127.0.0.1" {reason}'), failed
+    assert secret not in result.stdout + result.stderr and "alerts-user" not in result.stdout + result.stderr
+    assert "Socket Exception" not in result.stderr  # the reason is printed once, on its URL's line
+    assert receiver.handler.mails == []

@@ -1,14 +1,25 @@
-"""bot.measure against an independent referee: PyPI twitter-text-parser 3.0.0 (dev extra).
+"""bot.measure against the two published counters: PyPI twitter-text-parser 3.0.0 (dev extra) and npm
+twitter-text 3.1.0 (node, when present; else its readings committed in tests/data/twitter-text-npm-readings.json).
 
 The differential test measures 10,000+ seeded random texts built from the pieces that interact with
-X's counting rules, and allows no difference. Set MEASURE_DIFF_SEED to explore other texts.
+X's counting rules: our length must be the larger of the two readings, never less than either. Set
+MEASURE_DIFF_SEED to explore other texts (node then required). With node and twitter-text 3.1.0 (NODE_PATH or
+TWITTER_TEXT_NODE_PATH naming its node_modules), the committed readings are compared with node's; rewrite them
+with `python -m tests.test_measure_reference --write-npm-readings`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import random
+import shutil
+import subprocess
+import sys
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from twitter_text import extract_urls_with_indices, parse_tweet
@@ -16,8 +27,13 @@ from twitter_text import extract_urls_with_indices, parse_tweet
 from bot import _measure_data
 from bot.measure import _extract_urls, x_is_valid, x_weighted_length
 
-_SEED = int(os.environ.get("MEASURE_DIFF_SEED", "20261130"))
+_DEFAULT_SEED = 20261130
+_SEED = int(os.environ.get("MEASURE_DIFF_SEED", str(_DEFAULT_SEED)))
 _TEXTS = 10_000
+_ROOT = Path(__file__).resolve().parent.parent
+_NPM_SCRIPT = _ROOT / "tests" / "twitter_text_npm.js"
+_NPM_READINGS = _ROOT / "tests" / "data" / "twitter-text-npm-readings.json"
+_NPM_VERSION = "3.1.0"
 
 _PROSE = [
     "Felices",
@@ -99,6 +115,8 @@ _EMOJI = [
     "🐦‍🔥",  # 15.1
     "🙂‍↔️",  # 15.1
     "🧑‍🧑‍🧒",  # 15.1
+    "🧑‍🤝‍🧑",  # 12.0: in the Python counter's list, not in npm's (2 there, 8 here)
+    "⌚️",  # in npm's list, not in the Python counter's
     "©",
     "®",
     "©️",
@@ -172,7 +190,7 @@ def _piece(rng: random.Random, listed_emoji: list[str]) -> str:
 
 def _texts(seed: int, count: int) -> list[str]:
     rng = random.Random(seed)
-    listed_emoji = _measure_data.EMOJI.split(" ")
+    listed_emoji = _measure_data.EMOJI.split(" ") + _measure_data.EMOJI_NPM_ONLY.split(" ")
     texts = []
     for _ in range(count):
         pieces = [_piece(rng, listed_emoji) for _ in range(rng.randrange(1, 32))]
@@ -181,26 +199,135 @@ def _texts(seed: int, count: int) -> list[str]:
     return texts
 
 
-def test_differential_against_twitter_text_parser() -> None:
-    differences: list[tuple[object, ...]] = []
-    for text in _texts(_SEED, _TEXTS):
-        ref = parse_tweet(text)
+NpmReading = tuple[int, list[tuple[int, int]]]  # weighted length, URL spans (code points of the NFC text)
+
+
+def _npm_command() -> tuple[list[str], dict[str, str]] | None:
+    """How to run the npm referee: node, with twitter-text 3.1.0 found through NODE_PATH; None without them."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    env = dict(os.environ)
+    if os.environ.get("TWITTER_TEXT_NODE_PATH"):
+        env["NODE_PATH"] = os.environ["TWITTER_TEXT_NODE_PATH"]
+    probe = [node, "-e", "process.stdout.write(require('twitter-text/package.json').version)"]
+    found = subprocess.run(probe, capture_output=True, text=True, env=env, check=False)
+    return ([node, str(_NPM_SCRIPT)], env) if found.stdout == _NPM_VERSION else None
+
+
+def _code_points(text: str, unit: int) -> int:
+    return len(text.encode("utf-16-le")[: 2 * unit].decode("utf-16-le", "surrogatepass"))
+
+
+def _node_readings(texts: list[str]) -> list[NpmReading]:
+    command = _npm_command()
+    assert command is not None
+    result = subprocess.run(command[0], input=json.dumps(texts), capture_output=True, text=True, env=command[1])
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["version"] == _NPM_VERSION
+    readings = []
+    for text, (length, urls) in zip(texts, answer["readings"], strict=True):
         nfc = unicodedata.normalize("NFC", text)
+        readings.append((int(length), [(_code_points(nfc, a), _code_points(nfc, b)) for a, b in urls]))
+    return readings
+
+
+def _digest(texts: list[str]) -> str:
+    return hashlib.sha256("\x00".join(texts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _python_urls(nfc: str) -> list[tuple[int, int]]:
+    return [(u["indices"][0], u["indices"][1]) for u in extract_urls_with_indices(nfc)]
+
+
+def _table(texts: list[str], readings: list[NpmReading]) -> dict[str, object]:
+    """What is committed: npm's lengths, and which texts npm finds other URLs in than the Python counter."""
+    pairs = enumerate(zip(texts, readings, strict=True))
+    differ = [i for i, (text, (_, urls)) in pairs if urls != _python_urls(_nfc(text))]
+    return {
+        "twitter-text": _NPM_VERSION,
+        "seed": _DEFAULT_SEED,
+        "texts": len(texts),
+        "texts_sha256": _digest(texts),
+        "lengths": [length for length, _ in readings],
+        "urls_differ": differ,
+    }
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _npm_table(texts: list[str]) -> tuple[list[int], set[int]]:
+    """npm's length of each text, and the texts where its URLs differ from the Python counter's: from node
+    when present, else from the committed table (made from the same texts)."""
+    if _npm_command() is not None:
+        table = _table(texts, _node_readings(texts))
+    else:
+        table = json.loads(_NPM_READINGS.read_text(encoding="utf-8"))
+        assert table["texts_sha256"] == _digest(texts), (
+            "the generated texts changed: rewrite the committed npm readings with node "
+            "(python -m tests.test_measure_reference --write-npm-readings)"
+        )
+    lengths = table["lengths"]
+    differ = table["urls_differ"]
+    assert isinstance(lengths, list) and isinstance(differ, list)
+    return [int(n) for n in lengths], {int(i) for i in differ}
+
+
+def test_differential_against_both_published_counters(summary_line: Callable[[str], None]) -> None:
+    """Our length is the larger of the two readings, never less than either (npm's where it finds the Python
+    counter's URLs); our URLs and validity are the Python counter's."""
+    if _SEED != _DEFAULT_SEED and _npm_command() is None:
+        pytest.skip("another seed needs node with twitter-text 3.1.0 (the committed readings are of the default)")
+    texts = _texts(_SEED, _TEXTS)
+    npm_lengths, urls_differ = _npm_table(texts)
+    lower: list[tuple[object, ...]] = []
+    for i, text in enumerate(texts):
+        ref, nfc = parse_tweet(text), _nfc(text)
         # Deliberate: "\r\n" is two code points here (the JavaScript counter's reading, the larger);
         # the Python counter folds it into one.
-        crlf = nfc.count("\r\n")
-        if x_weighted_length(text) != ref.weightedLength + crlf:
-            differences.append((text, x_weighted_length(text), ref.weightedLength + crlf))
+        python = ref.weightedLength + nfc.count("\r\n")
+        ours = x_weighted_length(text)
+        if i in urls_differ:  # npm's URL rules differ from the Python counter's: its reading is not comparable
+            if ours < python:
+                lower.append((text, ours, python, "python"))
+        elif ours != max(python, npm_lengths[i]):
+            lower.append((text, ours, python, npm_lengths[i]))
+        if "\r\n" in nfc:
             continue
-        if crlf:
-            continue
-        ours_urls = [(u.start, u.end) for u in _extract_urls(nfc)]
-        ref_urls = [tuple(u["indices"]) for u in extract_urls_with_indices(nfc)]
-        # Deliberate: text of only spaces and controls is invalid here (the Java counter's reading).
+        # The URLs are the Python counter's. Deliberate: text of only spaces and controls is invalid here (the
+        # Java counter's reading), and so is a text the npm reading makes longer than 280.
         blank = all(ch <= " " for ch in nfc)
-        if ours_urls != ref_urls or x_is_valid(text) != (ref.valid and not blank):
-            differences.append((text, ours_urls, ref_urls))
-    assert differences == [], f"seed {_SEED}: {len(differences)} differences, first: {differences[:3]!r}"
+        if [(u.start, u.end) for u in _extract_urls(nfc)] != _python_urls(nfc):
+            lower.append((text, "urls", [(u.start, u.end) for u in _extract_urls(nfc)], _python_urls(nfc)))
+        elif x_is_valid(text) != (ref.valid and not blank and ours <= 280):
+            lower.append((text, "valid", x_is_valid(text), ref.valid))
+    summary_line(
+        f"measure: {len(texts) - len(lower)} of {len(texts)} texts are the larger published reading; "
+        f"{len(urls_differ)} where npm twitter-text finds other URLs are compared with the Python counter only"
+    )
+    assert lower == [], f"seed {_SEED}: {len(lower)} texts, first: {lower[:3]!r}"
+
+
+def test_npm_emoji_readings_are_never_larger_than_ours() -> None:
+    """Every sequence of either published list, alone and between words: ours is never the smaller reading."""
+    if _npm_command() is None:
+        pytest.skip("node with twitter-text 3.1.0 is not installed")
+    sequences = sorted(set(_measure_data.EMOJI.split(" ")) | set(_measure_data.EMOJI_NPM_ONLY.split(" ")))
+    texts = [t for seq in sequences for t in (seq, f"a{seq}b", seq + "\ufe0e", seq * 2)]
+    readings = _node_readings(texts)
+    pairs = zip(texts, readings, strict=True)
+    lower = [(t, x_weighted_length(t), n) for t, (n, _) in pairs if x_weighted_length(t) < n]
+    assert lower == []
+
+
+def test_the_committed_npm_readings_are_nodes() -> None:
+    if _npm_command() is None:
+        pytest.skip("node with twitter-text 3.1.0 is not installed: the committed readings are used as they are")
+    texts = _texts(_DEFAULT_SEED, _TEXTS)
+    assert json.loads(_NPM_READINGS.read_text(encoding="utf-8")) == _table(texts, _node_readings(texts))
 
 
 def test_generated_texts_cover_every_kind_of_piece() -> None:
@@ -228,6 +355,19 @@ def test_issue_table(text: str, length: int) -> None:
     assert parse_tweet(text).weightedLength == length
 
 
+def test_the_larger_reading_of_an_emoji_the_counters_list_differently() -> None:
+    assert x_weighted_length("🧑‍🤝‍🧑") == 8  # Python counter 2 (listed), npm 8 (per code point)
+    assert parse_tweet("🧑‍🤝‍🧑").weightedLength == 2
+    assert x_weighted_length("⌚️") == 4  # npm 2 (listed with U+FE0F), Python counter 4
+    assert x_weighted_length("©") == 2  # Python counter 2 (listed), npm 1 (a light code point)
+
+
+def _write_npm_readings() -> None:
+    texts = _texts(_DEFAULT_SEED, _TEXTS)
+    text = json.dumps(_table(texts, _node_readings(texts)), separators=(",", ":")) + "\n"
+    _NPM_READINGS.write_text(text, encoding="utf-8")
+
+
 def test_crlf_counts_two_where_the_python_counter_counts_one() -> None:
     assert x_weighted_length("a\r\nb") == 4
     assert parse_tweet("a\r\nb").weightedLength == 3
@@ -237,3 +377,9 @@ def test_emoji_list_is_the_referees() -> None:
     from twitter_text.regexp.emoji import emoji_list
 
     assert _measure_data.EMOJI.split(" ") == ["".join(chr(int(c, 16)) for c in e.codepoint.split()) for e in emoji_list]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-npm-readings"]:
+        sys.exit("usage: python -m tests.test_measure_reference --write-npm-readings  (needs node and twitter-text)")
+    _write_npm_readings()

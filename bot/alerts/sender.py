@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from bot.alerts.model import Alert, AlertLevel
 from bot.alerts.urls import describe_url
@@ -247,42 +247,91 @@ class AppriseTarget:
         if not notifier.add(self._url):
             raise DeliveryError("Apprise cannot parse this URL (unknown scheme or missing parts)")
         capture = _ThreadLogCapture(self._url)
-        apprise_logger = logging.getLogger("apprise")
-        apprise_logger.addHandler(capture)
-        try:
+        with capture:
             ok = notifier.notify(title=alert.title, body=alert.body, notify_type=_APPRISE_TYPES[alert.kind])
-        finally:
-            apprise_logger.removeHandler(capture)
         if not ok:
             raise DeliveryError(capture.reason() or "Apprise reported that the delivery failed")
 
 
 class _ThreadLogCapture(logging.Handler):
-    """Apprise says why a delivery failed only in its log: keep this thread's warnings, with the URL's secret
-    parts (user, password, path and query pieces, a token-like host) blanked out."""
+    """Apprise says why a delivery failed only in its log: keep this thread's lines, with the URL's secret
+    parts (user, password, path and query pieces, a token-like host) blanked out. The reason is the last
+    warning, with the exception the plugin logged after it at debug level (`Socket Exception: ...`)."""
+
+    _DETAIL = re.compile(r"^\w+ (Exception|Error)\b[^:\n]{0,40}:\s*\S")
+
+    _active: ClassVar[set[_ThreadLogCapture]] = set()  # the deliveries under way
+    _guard = threading.Lock()
+    _saved: ClassVar[tuple[int, bool]] = (logging.NOTSET, True)  # the apprise logger's level and propagate
+    _forward: ClassVar[logging.Handler | None] = None
 
     def __init__(self, url: str) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.DEBUG)
         self._thread = threading.get_ident()
-        self._lines: list[str] = []
+        self._lines: list[tuple[int, str]] = []
         rest = url.split("://", 1)[-1]
         self._pieces = sorted({p for p in _pieces_of(rest) if len(p) >= 4}, key=len, reverse=True)
         self._host = describe_url(url).split("://", 1)[-1]
 
+    def __enter__(self) -> None:
+        apprise_logger = logging.getLogger("apprise")
+        with self._guard:
+            if not self._active:
+                # The plugin's reason (an SMTP or socket error) is a debug line, which may quote the URL: debug
+                # lines reach these captures only; the rest goes on to the root's handlers as before.
+                cls = type(self)
+                cls._saved = (apprise_logger.level, apprise_logger.propagate)
+                cls._forward = _ToRoot(apprise_logger.getEffectiveLevel())
+                apprise_logger.addHandler(cls._forward)
+                apprise_logger.propagate = False
+                apprise_logger.setLevel(logging.DEBUG)
+            self._active.add(self)
+            apprise_logger.addHandler(self)
+
+    def __exit__(self, *exc: object) -> None:
+        apprise_logger = logging.getLogger("apprise")
+        with self._guard:
+            apprise_logger.removeHandler(self)
+            self._active.discard(self)
+            if not self._active and self._forward is not None:
+                apprise_logger.setLevel(self._saved[0])
+                apprise_logger.propagate = self._saved[1]
+                apprise_logger.removeHandler(self._forward)
+                type(self)._forward = None
+
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self._thread:
+        # Apprise may log from its own worker threads: their lines are this delivery's when it is the only one.
+        if record.thread == self._thread or len(self._active) == 1:
             with contextlib.suppress(TypeError, ValueError):
-                self._lines.append(record.getMessage())
+                self._lines.append((record.levelno, record.getMessage()))
+
+    def _masked(self, line: str) -> str:
+        text = line.strip()
+        for piece in self._pieces:
+            if piece not in self._host:
+                text = text.replace(piece, "***")
+        return text
 
     def reason(self) -> str:
-        for line in reversed(self._lines):
-            text = line.strip()
-            for piece in self._pieces:
-                if piece not in self._host:
-                    text = text.replace(piece, "***")
-            if text:
-                return text[:300]
-        return ""
+        warnings = [i for i, (level, text) in enumerate(self._lines) if level >= logging.WARNING and text.strip()]
+        if not warnings:
+            return ""
+        reason = self._masked(self._lines[warnings[-1]][1])
+        details = [text for _, text in self._lines[warnings[-1] + 1 :] if self._DETAIL.match(text.strip())]
+        if details:
+            reason += f" ({self._masked(details[0].splitlines()[0])})"
+        return reason[:300]
+
+
+class _ToRoot(logging.Handler):
+    """What the apprise logger passed to the root's handlers before its level was lowered: the same still."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        root = logging.getLogger()
+        if root.filter(record):
+            for handler in root.handlers:  # as propagation does (the apprise logger's NullHandler: no last resort)
+                if record.levelno >= handler.level:
+                    handler.handle(record)
 
 
 def _pieces_of(rest: str) -> list[str]:

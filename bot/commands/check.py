@@ -14,12 +14,13 @@ from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
 from bot.problems import errors
 from bot.services import campaign
 from bot.services.environment import credential_problems, load_environment
+from bot.services.settings import CONNECTION_NAMES, setting_problems
 
 
 def main(args: argparse.Namespace) -> int:
     schedule, _, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))  # messages are files too
     env, env_problems = load_environment(args.env_file)
-    problems += env_problems
+    problems += env_problems + setting_problems(env, only=CONNECTION_NAMES)
     if schedule is not None and not errors(problems):
         problems += credential_problems(schedule, env, used_only=False, missing_is_error=True)
     if errors(problems) or schedule is None:

@@ -29,8 +29,9 @@ from bot.services.daemon import Daemon
 from bot.services.environment import credential_problems, load_environment
 from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
+from bot.services.settings import DATABASE_URL, LEASE_SECONDS, NAMES, setting_problems
 from bot.services.statelock import StateLock, StateLocked
-from bot.services.telling import Telling, settings_problems, telling
+from bot.services.telling import Telling, telling
 from bot.store import OutboxError, fatal
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
@@ -59,7 +60,8 @@ def main(args: argparse.Namespace) -> int:
     schedule, plan, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))
     env, env_problems = load_environment(args.env_file)
     if schedule is not None and plan is not None:
-        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run) + settings_problems(env)
+        problems = problems + _startup_problems(schedule, env, env_problems, args.dry_run)
+    problems = problems + _setting_problems(args, env)
     if schedule is None or plan is None or errors(problems):
         report(errors(problems), sys.stderr)
         return EXIT_INVALID
@@ -82,6 +84,13 @@ def main(args: argparse.Namespace) -> int:
         return _run_locked(args, state_dir, schedule, plan, env, settings, leasing)
     finally:
         lock.release()
+
+
+def _setting_problems(args: argparse.Namespace, env: Environment) -> list[Problem]:
+    """The settings' rule `validate` applies too; --lease and --database-url are checked where they win."""
+    options = {LEASE_SECONDS: None if args.lease is None else str(args.lease), DATABASE_URL: args.database_url}
+    used = [name for name in NAMES if not (args.dry_run and name == DATABASE_URL)]  # a dry run: its own outbox
+    return setting_problems(env, options=options, only=used)
 
 
 def _startup_problems(

@@ -12,6 +12,7 @@ from bot.problems import errors
 from bot.services import campaign
 from bot.services.alertsettings import alert_problems
 from bot.services.environment import credential_problems, load_environment, plan_warnings
+from bot.services.settings import setting_problems
 
 
 def main(args: argparse.Namespace) -> int:
@@ -21,7 +22,8 @@ def main(args: argparse.Namespace) -> int:
     if schedule is not None and not errors(problems):  # credentials matter once the files are right
         problems += credential_problems(schedule, env)
     problems += env_problems
-    problems += alert_problems(env, plan, now)
+    problems += setting_problems(env)  # every setting `run` would refuse, by the rule `run` applies
+    problems += [p for p in alert_problems(env, plan, now) if p.severity == "warning"]
     if plan is not None:
         problems += plan_warnings(plan)
     report(problems, sys.stderr)

@@ -11,7 +11,7 @@ from bot.problems import Problem
 
 def load_environment(env_file: Path | None) -> tuple[credentials.Environment, list[Problem]]:
     env = credentials.load_environment(env_file)
-    found = [*env.problems, *credentials.setting_problems(env)]
+    found = env.problems  # the settings' values: bot/services/settings.py (validate, run and check call it)
     return env, [Problem(p.position, p.message, p.hint) for p in found]
 
 

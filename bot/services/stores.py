@@ -8,7 +8,6 @@ this machine; the outbox, the leases and the daemons' registry live in the datab
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,10 +15,9 @@ from pathlib import Path
 from bot.credentials import Environment
 from bot.services import statefolder
 from bot.services.publishing import LeaseSettings, LeaseStore
+from bot.services.settings import DATABASE_URL as DATABASE_URL  # where it always was, for its readers
+from bot.services.settings import LEASE_SECONDS, check_lease_seconds
 from bot.store import Outbox
-
-DATABASE_URL = "DATABASE_URL"
-LEASE_SECONDS = "LEASE_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,7 @@ def lease_settings(option: float | None, env: Environment, http_timeout_seconds:
     text = str(option) if option is not None else env.get(LEASE_SECONDS)
     if text is None:
         return LeaseSettings(http_timeout_seconds=http_timeout_seconds)
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not 0.5 <= seconds <= 3600:  # also refuses nan
-        raise ValueError(
-            f"{LEASE_SECONDS} / --lease must be a number of seconds between 0.5 and 3600: write e.g. "
-            f"{LEASE_SECONDS}=20, or remove it (the default is 20)"
-        )
-    return LeaseSettings(timedelta(seconds=seconds), http_timeout_seconds)
+    refusal = check_lease_seconds(text)  # the rule validate applies too (bot/services/settings.py)
+    if refusal is not None:
+        raise ValueError(f"{refusal[0]}: {refusal[1]}")
+    return LeaseSettings(timedelta(seconds=float(text)), http_timeout_seconds)

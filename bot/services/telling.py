@@ -17,11 +17,9 @@ from bot import credentials
 from bot.alerts import AlertSender, AppriseTarget, parse_alert_level, split_alert_urls, texts
 from bot.credentials import ConnectionSettings, Environment
 from bot.heartbeat import Pulse, heartbeat, parse_heartbeat_seconds, systemd_watchdog
-from bot.model import Plan, Position, Schedule
-from bot.problems import Problem
+from bot.model import Plan, Schedule
 from bot.sdnotify import Notifier
 from bot.services.alerting import AlertHook, posts_ahead
-from bot.services.alertsettings import alert_problems
 from bot.services.preflight import Preflight, account_and_message_check
 from bot.store import Outbox
 
@@ -29,24 +27,6 @@ logger = logging.getLogger("bot.daemon")
 
 HEARTBEAT_URL = "HEARTBEAT_URL"
 HEARTBEAT_SECONDS = "HEARTBEAT_SECONDS"
-
-
-def settings_problems(env: Environment) -> list[Problem]:
-    """ALERT_URLS, ALERT_LEVEL, HEARTBEAT_URL and HEARTBEAT_SECONDS as `run` needs them (errors only)."""
-    from bot.heartbeat import check_heartbeat_url
-
-    def where(name: str) -> Position:
-        return env.position_of(name) or Position(f"{name} (environment)")
-
-    problems = [p for p in alert_problems(env) if p.severity == "error"]
-    url = env.get(HEARTBEAT_URL)
-    if url and (problem := check_heartbeat_url(url)):
-        problems.append(Problem(where(HEARTBEAT_URL), problem))
-    try:
-        parse_heartbeat_seconds(env.get(HEARTBEAT_SECONDS))
-    except ValueError as error:
-        problems.append(Problem(where(HEARTBEAT_SECONDS), str(error)))
-    return problems
 
 
 def secret_values(schedule: Schedule, env: Environment) -> list[str]:
@@ -115,7 +95,7 @@ def telling(
     env_now: Callable[[], Environment],
     clock: Callable[[], datetime],
 ) -> Telling:
-    """Build from the environment (already checked by settings_problems)."""
+    """Build from the environment (already checked by bot/services/settings.py)."""
     targets = [AppriseTarget(url.text, url.label) for url in split_alert_urls(env.get("ALERT_URLS"))]
     level = parse_alert_level(env.get("ALERT_LEVEL"))
     sender = AlertSender(targets, level, clock, secrets=secret_values(schedule, env)).start()
