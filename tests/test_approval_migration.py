@@ -27,7 +27,7 @@ def test_a_version_1_sqlite_outbox_gains_the_approval_tables(tmp_path: Path) -> 
         db.execute("PRAGMA user_version = 1")
     outbox = SqliteOutbox.open(state)
     try:
-        assert outbox.schema_version() == 3
+        assert outbox.schema_version() == 4  # 4: doubts (issue 18)
         assert [s.post_id for s in outbox.posts()] == ["p"]
         assert outbox.latest_approval("p", "x") is None
         outbox.record_approvals([Approval("p", "x", DIGEST, "ana", T0)])
@@ -53,7 +53,7 @@ def test_a_version_1_postgres_outbox_gains_the_approval_tables(pg_url: str) -> N
         )
     outbox = PostgresOutbox.open(pg_url)
     try:
-        assert outbox.schema_version() == 3
+        assert outbox.schema_version() == 4  # 4: doubts (issue 18)
         assert [s.post_id for s in outbox.posts()] == ["p"]
         outbox.record_approvals([Approval("p", "x", DIGEST, "ana", T0)])
         assert outbox.latest_approval("p", "x") == Approval("p", "x", DIGEST, "ana", T0)

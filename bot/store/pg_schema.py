@@ -14,7 +14,7 @@ from bot.store.records import OutboxError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MIGRATION_LOCK = 7_201_328_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 _SCHEMA_V1 = (
@@ -130,8 +130,14 @@ CREATE TABLE approval_texts (
 )""",
 )
 
+# Version 4 (issue 18): as SQLite's version 4, when a fragment's doubt began and whether a duplicate was refused.
+_DOUBT_V4 = (
+    "ALTER TABLE fragments ADD COLUMN doubt_since timestamptz",
+    "ALTER TABLE fragments ADD COLUMN duplicate_refused boolean NOT NULL DEFAULT false",
+)
+
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3, 4: _DOUBT_V4}
 
 
 def current_version(q: Query) -> int | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from bot.model import Post
 from bot.states import FragmentState, Outcome
 from bot.store import sqlite_media, sqlite_texts
-from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary
+from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary, sent_from_pending
 from bot.store.sqlite_approvals import SqliteApprovalMethods
 from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
@@ -233,16 +233,27 @@ class SqliteOutbox(SqliteApprovalMethods):
         )
 
     def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
-        """sending/unknown -> sent with the platform's id. Committed right after the answer."""
+        """sending/unknown -> sent with the platform's id. Committed right after the answer.
+
+        Also pending -> sent (logged): the platform's id is in hand, so the post exists whatever became of its
+        `sending` record; refusing it would make the next run send it again (issue 18).
+        """
         stamp = _iso(now)
-        self._move(
-            post_id,
-            account,
-            index,
-            (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'sent', remote_id = ?, url = ?, last_error = NULL, sent_at = ?, updated_at = ?",
-            (remote_id, url, stamp, stamp),
+        assignments = (
+            "state = 'sent', remote_id = ?, url = ?, last_error = NULL, sent_at = ?, updated_at = ?,"
+            " doubt_since = NULL, duplicate_refused = 0"
         )
+        values = (remote_id, url, stamp, stamp)
+        try:
+            self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
+        except OutboxError as error:
+            if type(error) is not OutboxError:  # not a refused transition
+                raise
+            try:
+                self._move(post_id, account, index, (FragmentState.PENDING,), assignments, values)
+            except OutboxError:
+                raise error from None
+            logger.warning(sent_from_pending(post_id, account, index, remote_id))
 
     def mark_pending(self, post_id: str, account: str, index: int, error: str | None, now: datetime) -> None:
         """sending/unknown -> pending: nothing exists on the platform, it may be sent again."""
@@ -251,7 +262,7 @@ class SqliteOutbox(SqliteApprovalMethods):
             account,
             index,
             (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'pending', last_error = ?, updated_at = ?",
+            "state = 'pending', last_error = ?, updated_at = ?, doubt_since = NULL, duplicate_refused = 0",
             (error, _iso(now)),
         )
 
@@ -266,15 +277,23 @@ class SqliteOutbox(SqliteApprovalMethods):
             (error, _iso(now)),
         )
 
-    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
-        """sending -> unknown: it may exist; look it up before anything is sent again."""
+    def mark_unknown(
+        self, post_id: str, account: str, index: int, error: str, now: datetime, *, duplicate: bool = False
+    ) -> None:
+        """sending -> unknown: it may exist; look it up before anything is sent again.
+
+        The doubt's start (`doubt_since`) is `now` the first time and kept after; `duplicate` records that a
+        resend was refused as a duplicate (kept until the fragment is sent or pending again).
+        """
+        stamp = _iso(now)
         self._move(
             post_id,
             account,
             index,
             (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'unknown', last_error = ?, updated_at = ?",
-            (error, _iso(now)),
+            "state = 'unknown', last_error = ?, updated_at = ?, doubt_since = COALESCE(doubt_since, ?),"
+            " duplicate_refused = MAX(duplicate_refused, ?)",
+            (error, stamp, stamp, int(duplicate)),
         )
 
     def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int:
@@ -292,7 +311,8 @@ class SqliteOutbox(SqliteApprovalMethods):
         stamp = _iso(now)
         with self._tx() as db:
             cursor = db.execute(
-                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ?"
+                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ?,"
+                " doubt_since = NULL, duplicate_refused = 0"
                 " WHERE post_id = ? AND account = ? AND state IN ('failed', 'missed')",
                 (stamp, post_id, account),
             )

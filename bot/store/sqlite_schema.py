@@ -6,7 +6,7 @@ migrates a database of the previous version); a database newer than SCHEMA_VERSI
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DB_NAME = "outbox.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
@@ -98,5 +98,12 @@ CREATE TABLE approval_texts (
 )""",
 )
 
+# Version 4 (issue 18): when a fragment's outcome became unknown, so the settling window survives a restart, and
+# whether a resend after that doubt was refused as a duplicate (then it is only looked up, never sent again).
+_DOUBT_V4 = (
+    "ALTER TABLE fragments ADD COLUMN doubt_since TEXT",
+    "ALTER TABLE fragments ADD COLUMN duplicate_refused INTEGER NOT NULL DEFAULT 0",
+)
+
 # version reached -> the statements that bring the previous version there
-MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3, 4: _DOUBT_V4}
