@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import assert_never
 
+from bot.i18n import _
 from bot.model import Account, Position
 from bot.platforms import PLATFORMS
 from bot.textfile import Fault, FileFault, read_text
@@ -24,6 +25,8 @@ DEFAULT_X_API_BASE_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_FACEBOOK_GRAPH_VERSION = "v25.0"
 DEFAULT_HTTP_TIMEOUT_SECONDS = 30.0
+DEFAULT_SETTLE_SECONDS = 60.0  # issue 18: how long a post whose outcome is unknown is looked up before any resend
+MAX_SETTLE_SECONDS = 3600.0
 MAX_ENV_BYTES = 1024 * 1024  # a few hundred bytes of NAME=value lines; anything this big is the wrong file
 
 
@@ -227,6 +230,7 @@ class ConnectionSettings:
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
     facebook_graph_version: str = DEFAULT_FACEBOOK_GRAPH_VERSION
     timeout_seconds: float = DEFAULT_HTTP_TIMEOUT_SECONDS
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS  # SETTLE_SECONDS: the settling window (bot/services/settling.py)
 
 
 def connection_settings(env: Environment) -> ConnectionSettings:
@@ -238,6 +242,8 @@ def connection_settings(env: Environment) -> ConnectionSettings:
         raise ValueError(problem.message)
     timeout_text = env.get("HTTP_TIMEOUT_SECONDS")
     timeout = DEFAULT_HTTP_TIMEOUT_SECONDS if timeout_text is None else float(timeout_text)
+    settle_text = env.get("SETTLE_SECONDS")
+    settle = DEFAULT_SETTLE_SECONDS if settle_text is None else float(settle_text)
     version = env.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_FACEBOOK_GRAPH_VERSION
     if not version.startswith("v"):
         version = "v" + version
@@ -246,6 +252,7 @@ def connection_settings(env: Environment) -> ConnectionSettings:
         facebook_graph_url=(env.get("FACEBOOK_GRAPH_URL") or DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),
         facebook_graph_version=version,
         timeout_seconds=timeout,
+        settle_seconds=settle,
     )
 
 
@@ -282,5 +289,17 @@ def setting_problems(env: Environment) -> tuple[EnvProblem, ...]:
                 "HTTP_TIMEOUT_SECONDS",
                 "HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600",
                 "write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)",
+            )
+    settle_text = env.get("SETTLE_SECONDS")
+    if settle_text is not None:
+        try:
+            settle = float(settle_text)
+        except ValueError:
+            settle = -1.0
+        if not 0 <= settle <= MAX_SETTLE_SECONDS:  # also refuses nan
+            wrong(
+                "SETTLE_SECONDS",
+                _("SETTLE_SECONDS must be a number of seconds between 0 and 3600"),
+                _("write e.g. SETTLE_SECONDS=60, or remove it (the default is 60)"),
             )
     return tuple(problems)

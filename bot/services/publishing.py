@@ -7,8 +7,10 @@ and a run then goes straight to the outbox. With leases, each run of a post's jo
    taken over from a daemon that died: come back when its last request can no longer land (`usable_at`);
 2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while a keeper
    thread renews the lease every quarter of its length and stops for good once it is lost;
-3. releases the lease after a normal run; a lost lease, a takeover not yet usable or an unreachable database
-   end the run with `retry`, nothing more sent (the next holder's start-up looks up what is in flight).
+3. releases the lease after a normal run, but keeps it (renewed) while a fragment in doubt settles (issue 18:
+   the run ended `settling`), so no other daemon looks it up and resends meanwhile; a lost lease, a takeover
+   not yet usable or an unreachable database end the run with `retry`, nothing more sent (the next holder's
+   start-up looks up what is in flight).
 
 The plan registry: the daemon registers the digest of its plan at start (a daemon with another schedule on
 the same database is refused), heartbeats it periodically and after a live reload, unregisters at exit.
@@ -190,6 +192,12 @@ class Publishing:
         except BaseException:
             keeper.stop()
             raise
+        if result.kind == Outcome.SETTLING and keeper.alive:
+            # Issue 18: a fragment in doubt keeps its lease (renewed) until it is settled, so no other daemon
+            # looks it up and resends meanwhile; the next run, at the next lookup, continues with it.
+            with self._lock:
+                self._waiting[post.key] = (keeper, time.monotonic())
+            return result
         keeper.stop()
         try:
             self.leases.release_lease(keeper.lease)
