@@ -134,7 +134,12 @@ def test_a_true_5xx_on_both_platforms_costs_one_settling_window_and_nothing_is_s
     expected = campaign.fragments("mensaje", "cx")
     api = campaign.api
     failed_at: list[datetime] = []
-    api.before_request("x", "POST", 4, lambda: (failed_at.append(datetime.now(UTC)), api.server_error("x", 503)))
+
+    def fail_x() -> None:
+        failed_at.append(datetime.now(UTC))
+        api.server_error("x", 503)
+
+    api.before_request("x", "POST", 4, fail_x)
     api.before_request("facebook", "POST", 1, lambda: api.server_error("facebook"))
     process = campaign.start("--exit-when-done", env_extra={"SETTLE_SECONDS": "4"})
     try:

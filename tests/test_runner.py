@@ -273,7 +273,7 @@ def test_outcome_unknown_before_commit_is_sent_again_only_after_the_settling_win
     assert "looked up again at" in first.message and "never sent again before" in first.message
     assert states(outbox) == ["unknown", "pending"]
     assert outbox.fragments_of("mensaje", ACCOUNT)[0].doubt_since == T0
-    clock.set(first.next_at)
+    clock.set(T0 + timedelta(seconds=2))
     outcome, times = settle(post, outbox, publisher, clock)
     assert outcome.kind == Outcome.SENT
     assert [t - T0 for t in times] == [timedelta(seconds=s) for s in (2, 6, 14, 30, 60)]
