@@ -637,3 +637,19 @@ def test_datetime_fields_are_aware(outbox: SqliteOutbox, clock: FakeClock) -> No
     run(make_post(1), outbox, FakePublisher(), clock)
     record = outbox.fragments_of("mensaje", ACCOUNT)[0]
     assert isinstance(record.sent_at, datetime) and record.sent_at.tzinfo is not None
+
+
+def test_with_no_window_a_duplicate_refusal_is_still_never_resent(outbox: SqliteOutbox, clock: FakeClock) -> None:
+    """SETTLE_SECONDS=0: sent again after one lookup that misses it; a duplicate refusal then stops the resends."""
+    policy = RetryPolicy(max_attempts=4, random=lambda: 0.5, settling=Settling(window=timedelta(0)))
+    publisher = FakePublisher(reject_duplicates=True)
+    publisher.fail_next(CommitThen(OutcomeUnknown("read timeout")))
+    publisher.blind_lookups = 3
+    post = make_post(2)
+    outcome = run(post, outbox, publisher, clock, policy)
+    assert outcome.kind == Outcome.SETTLING and outcome.next_at == T0 + timedelta(seconds=2)
+    assert len(publisher.publish_calls) == 2  # one resend, refused as a duplicate: evidence
+    outcome, _ = settle(post, outbox, publisher, clock, policy)
+    assert outcome.kind == Outcome.SENT
+    assert len(publisher.publish_calls) == 3  # no further resend of fragment 1; then fragment 2
+    assert_thread(publisher, post)

@@ -167,7 +167,7 @@ class _Run:
             )
             logger.info("%s found on the platform as %s (%s)", self.where(record), lookup.found.remote_id, why)
             return None
-        verdict = self.policy.settling.verdict(record, now, lookup.error is not None)
+        verdict = self.policy.settling.verdict(record, now, lookup.error is not None, duplicate)
         if verdict.resend:
             seconds = int(self.policy.settling.window.total_seconds())
             note = _("{why}; not found over the settling window ({seconds} s)").format(why=why, seconds=seconds)

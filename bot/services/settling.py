@@ -57,12 +57,13 @@ class Settling:
                 return at
             pause *= self.factor
 
-    def verdict(self, record: FragmentRecord, now: datetime, lookup_failed: bool) -> Verdict:
+    def verdict(self, record: FragmentRecord, now: datetime, lookup_failed: bool, duplicate: bool = False) -> Verdict:
+        """`duplicate`: this very attempt was refused as a duplicate (not yet in `record`)."""
         since = record.doubt_since or now
         end = since + self.window
         if now < end:
             return Verdict(False, self.next_lookup(since, now), end)
-        if record.duplicate_refused:  # evidence it exists: keep looking, once a window, never resend
+        if duplicate or record.duplicate_refused:  # evidence it exists: keep looking, once a window, never resend
             return Verdict(False, now + max(self.window, self.first_pause), end)
         if lookup_failed:
             return Verdict(False, None, end)
