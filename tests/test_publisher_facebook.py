@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Callable
 
 import pytest
@@ -202,3 +203,16 @@ def test_code_2_after_the_post_was_created_is_outcome_unknown_and_the_post_exist
     with pytest.raises(OutcomeUnknown, match="may exist"):
         publisher.publish("Mensaje creado")
     assert [p.text for p in fake_api.posts("facebook", page.page_id)] == ["Mensaje creado"]
+
+
+def test_the_fake_feed_lags_like_the_real_one(fake_api: FakeAPI) -> None:
+    """Issue 18: the fake's /feed misses a post for read_lag seconds; duplicates are still refused meanwhile."""
+    publisher, _ = make(fake_api)
+    fake_api.read_lag = 0.6
+    published = publisher.publish("Recién publicado")
+    assert publisher.find_recent("Recién publicado") is None
+    with pytest.raises(AlreadyExists):
+        publisher.publish("Recién publicado")
+    assert fake_api.duplicates_refused == 1
+    time.sleep(0.7)
+    assert publisher.find_recent("Recién publicado") == published

@@ -313,3 +313,16 @@ def test_503_after_the_post_was_created_is_outcome_unknown_and_the_post_exists(f
     with pytest.raises(OutcomeUnknown, match="may exist"):
         publisher.publish("Mensaje creado")
     assert [p.text for p in fake_api.posts("x", user.user_id)] == ["Mensaje creado"]
+
+
+def test_the_fake_timeline_lags_like_the_real_one(fake_api: FakeAPI) -> None:
+    """Issue 18: the fake's read path lags its write path (read_lag); duplicates are still refused meanwhile."""
+    publisher, _ = make(fake_api)
+    fake_api.read_lag = 0.6
+    published = publisher.publish("Recién publicado")
+    assert publisher.find_recent("Recién publicado") is None  # not visible yet
+    with pytest.raises(AlreadyExists):
+        publisher.publish("Recién publicado")
+    assert fake_api.duplicates_refused == 1
+    time.sleep(0.7)
+    assert publisher.find_recent("Recién publicado") == published
