@@ -37,7 +37,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.services import attach
-from bot.services.settling import Settling
+from bot.services.settling import Settling, settling_cause
 from bot.states import IN_DOUBT, FragmentState, Outcome
 from bot.store import FragmentRecord, Outbox, OutboxError
 
@@ -178,19 +178,13 @@ class _Run:
             )  # fmt: skip
             return None
         if verdict.next_at is not None:
-            message = _(
-                "fragment {index}/{total}: {why}; {lookup}; looked up again at {at} (settling until {end}), "
-                "never sent again before"
-            ).format(
-                index=record.index,
-                total=record.total,
-                why=why,
-                lookup=lookup.error or _("not found yet"),
-                at=verdict.next_at.isoformat(timespec="seconds"),
-                end=verdict.ends_at.isoformat(timespec="seconds"),
-            )
-            self.outbox.mark_unknown(self.post.id, self.account, record.index, message, now, duplicate=duplicate)
-            logger.warning("%s outcome unknown: %s", self.where(record), message)
+            cause = settling_cause(record, why, lookup.error, verdict.ends_at, duplicate)
+            self.outbox.mark_unknown(self.post.id, self.account, record.index, cause, now, duplicate=duplicate)
+            at = verdict.next_at.isoformat(timespec="seconds")
+            lookup_said = lookup.error or _("not found yet")
+            logger.warning(_("{where} outcome unknown: {lookup}; looked up again at {at}; {cause}")
+                           .format(where=self.where(record), lookup=lookup_said, at=at, cause=cause))  # fmt: skip
+            message = _("{cause}; looked up again at {at}").format(cause=cause, at=at)
             return self.finish(Outcome.SETTLING, message, verdict.next_at)
         message = (
             f"fragment {record.index}/{record.total}: {why}, and {lookup.error}; it will be looked up "

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.i18n import _
+from bot.states import FragmentState
 from bot.store import FragmentRecord
 
 DEFAULT_WINDOW = timedelta(seconds=60)
@@ -68,3 +70,19 @@ class Settling:
         if lookup_failed:
             return Verdict(False, None, end)
         return Verdict(True, None, end)
+
+
+def settling_cause(
+    record: FragmentRecord, why: str, lookup_error: str | None, ends_at: datetime, duplicate: bool
+) -> str:
+    """What the fragment's record (and `status`) says while it settles: the first cause of the doubt, written
+    once and kept over the later lookups (`status` shows the time of the next lookup itself)."""
+    if record.state == FragmentState.UNKNOWN and record.doubt_since is not None and record.last_error and not duplicate:
+        return record.last_error
+    return _("fragment {index}/{total}: {why}; {lookup}; settling until {end}, never sent again before").format(
+        index=record.index,
+        total=record.total,
+        why=why,
+        lookup=lookup_error or _("not found yet"),
+        end=ends_at.isoformat(timespec="seconds"),
+    )
