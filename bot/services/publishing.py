@@ -167,6 +167,7 @@ class Publishing:
         self.owner = owner or new_owner()
         self._lock = threading.Lock()
         self._waiting: dict[tuple[str, str], tuple[_Keeper, float]] = {}  # taken over, usable at (monotonic)
+        self._settling: dict[tuple[str, str], _Keeper] = {}  # issue 18: kept while a fragment in doubt settles
         self._digest = ""
         self._beat: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -196,7 +197,7 @@ class Publishing:
             # Issue 18: a fragment in doubt keeps its lease (renewed) until it is settled, so no other daemon
             # looks it up and resends meanwhile; the next run, at the next lookup, continues with it.
             with self._lock:
-                self._waiting[post.key] = (keeper, time.monotonic())
+                self._settling[post.key] = keeper
             return result
         keeper.stop()
         try:
@@ -210,6 +211,11 @@ class Publishing:
         key = post.key
         with self._lock:
             waiting = self._waiting.pop(key, None)
+            kept = self._settling.pop(key, None)
+        if kept is not None:
+            if kept.alive:
+                return kept
+            kept.stop()
         if waiting is not None:
             keeper, usable = waiting
             if keeper.alive:
@@ -285,6 +291,14 @@ class Publishing:
         self._stopped.set()
         with self._lock:
             waiting, self._waiting = list(self._waiting.values()), {}
+            settling, self._settling = list(self._settling.values()), {}
+        for kept in settling:  # nothing in flight: the next daemon may continue the window at once
+            kept.stop()
+            try:
+                if self.leases is not None:
+                    self.leases.release_lease(kept.lease)
+            except OutboxError as error:  # it expires by itself
+                logger.info("lease not released (%s)", error)
         for keeper, _ in waiting:
             keeper.stop()
         if self._beat is not None:
