@@ -67,9 +67,8 @@ class RetryPolicy:
     max_attempts: int = 8
     jitter: float = 0.5
     random: Callable[[], float] = field(default=random.random, compare=False)
-    settling: Settling = field(
-        default_factory=Settling
-    )  # issue 18: how long a fragment in doubt is looked up before any resend
+    # issue 18: how long a fragment in doubt is looked up before any resend
+    settling: Settling = field(default_factory=Settling)
 
     def delay(self, attempt: int) -> timedelta:
         """The wait after the `attempt`-th failed attempt (1-based)."""
