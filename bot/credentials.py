@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import assert_never
 
+from bot.i18n import _
 from bot.model import Account, Position
 from bot.platforms import PLATFORMS
 from bot.textfile import Fault, FileFault, read_text
@@ -24,6 +25,8 @@ DEFAULT_X_API_BASE_URL = "https://api.twitter.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com"
 DEFAULT_FACEBOOK_GRAPH_VERSION = "v25.0"
 DEFAULT_HTTP_TIMEOUT_SECONDS = 30.0
+DEFAULT_SETTLE_SECONDS = 60.0  # issue 18: how long a post whose outcome is unknown is looked up before any resend
+MAX_SETTLE_SECONDS = 3600.0
 MAX_ENV_BYTES = 1024 * 1024  # a few hundred bytes of NAME=value lines; anything this big is the wrong file
 
 
@@ -234,6 +237,7 @@ class ConnectionSettings:
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
     facebook_graph_version: str = DEFAULT_FACEBOOK_GRAPH_VERSION
     timeout_seconds: float = DEFAULT_HTTP_TIMEOUT_SECONDS
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS  # SETTLE_SECONDS: the settling window (bot/services/settling.py)
 
 
 def connection_settings(env: Environment) -> ConnectionSettings:
@@ -245,6 +249,8 @@ def connection_settings(env: Environment) -> ConnectionSettings:
         raise ValueError(problem.message)
     timeout_text = env.get("HTTP_TIMEOUT_SECONDS")
     timeout = DEFAULT_HTTP_TIMEOUT_SECONDS if timeout_text is None else float(timeout_text)
+    settle_text = env.get("SETTLE_SECONDS")
+    settle = DEFAULT_SETTLE_SECONDS if settle_text is None else float(settle_text)
     version = env.get("FACEBOOK_GRAPH_VERSION") or DEFAULT_FACEBOOK_GRAPH_VERSION
     if not version.startswith("v"):
         version = "v" + version
@@ -253,6 +259,7 @@ def connection_settings(env: Environment) -> ConnectionSettings:
         facebook_graph_url=(env.get("FACEBOOK_GRAPH_URL") or DEFAULT_FACEBOOK_GRAPH_URL).rstrip("/"),
         facebook_graph_version=version,
         timeout_seconds=timeout,
+        settle_seconds=settle,
     )
 
 
@@ -290,12 +297,26 @@ def _check_timeout(text: str) -> Refusal | None:
     )
 
 
+def _check_settle(text: str) -> Refusal | None:
+    try:
+        settle = float(text)
+    except ValueError:
+        settle = -1.0
+    if 0 <= settle <= MAX_SETTLE_SECONDS:  # also refuses nan
+        return None
+    return (
+        _("SETTLE_SECONDS must be a number of seconds between 0 and 3600"),
+        _("write e.g. SETTLE_SECONDS=60, or remove it (the default is 60)"),
+    )
+
+
 # The connection settings and the rule each value must keep (bot/services/settings.py lists every setting).
 CONNECTION_CHECKS: tuple[tuple[str, Callable[[str], Refusal | None]], ...] = (
     ("X_API_BASE_URL", _check_base_url("X_API_BASE_URL", DEFAULT_X_API_BASE_URL)),
     ("FACEBOOK_GRAPH_URL", _check_base_url("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL)),
     ("FACEBOOK_GRAPH_VERSION", _check_graph_version),
     ("HTTP_TIMEOUT_SECONDS", _check_timeout),
+    ("SETTLE_SECONDS", _check_settle),
 )
 
 

@@ -45,6 +45,7 @@ class Outcome(StrEnum):
     SENT = "sent"
     WAITING = "waiting"  # the next fragment's time is later
     RETRY = "retry"  # the platform asked to come back later
+    SETTLING = "settling"  # a fragment in doubt was not found yet: looked up again at the run's time (issue 18)
     HELD = "held"
     FAILED = "failed"
     UNKNOWN = "unknown"
@@ -64,4 +65,6 @@ FINAL = frozenset(
     {Outcome.SENT, Outcome.FAILED, Outcome.MISSED, Outcome.UNKNOWN, Outcome.CONFLICT, Outcome.HELD, Outcome.ERROR}
 )
 # Come back at the time the run named.
-RESCHEDULE = frozenset({Outcome.WAITING, Outcome.RETRY, Outcome.BUSY, Outcome.LATER, Outcome.AWAITING})
+RESCHEDULE = frozenset(
+    {Outcome.WAITING, Outcome.RETRY, Outcome.BUSY, Outcome.LATER, Outcome.AWAITING, Outcome.SETTLING}
+)

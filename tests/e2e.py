@@ -60,7 +60,7 @@ def finish(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
 class Campaign:
     """A working folder for the daemon, the fake accounts in it, and helpers to run the commands."""
 
-    def __init__(self, folder: Path, api: FakeAPI, timeout: float = 1.0) -> None:
+    def __init__(self, folder: Path, api: FakeAPI, timeout: float = 1.0, settle: float = 2.0) -> None:
         self.folder = folder
         self.api = api
         folder.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,12 @@ class Campaign:
         self.x_user, x_env = api.add_x_user("CancilleriaPeru", "Cancillería del Perú", "CX")
         self.page, fb_env = api.add_page("104", "Cancillería del Perú", "CF")
         self.secrets = {**x_env, **fb_env}
-        settings = {"X_API_BASE_URL": api.url, "FACEBOOK_GRAPH_URL": api.url, "HTTP_TIMEOUT_SECONDS": str(timeout)}
+        settings = {
+            "X_API_BASE_URL": api.url,
+            "FACEBOOK_GRAPH_URL": api.url,
+            "HTTP_TIMEOUT_SECONDS": str(timeout),
+            "SETTLE_SECONDS": str(settle),  # issue 18: a short settling window keeps the suite fast
+        }
         lines = [f"{name}={value}" for name, value in {**self.secrets, **settings}.items()]
         (folder / ".env").write_text("\n".join(lines) + "\n", encoding="utf-8")
         secretscan.register_env_file(folder / ".env")

@@ -62,7 +62,7 @@ REPLY_REFUSED_DETAIL = (
 )
 INVALID_DETAIL = "One or more parameters to your request was invalid."
 
-FaultKind = Literal["respond", "commit_then_drop", "commit_then_slow", "drop"]
+FaultKind = Literal["respond", "commit_then_drop", "commit_then_slow", "commit_then_respond", "drop"]
 PlatformName = Literal["x", "facebook"]
 Phase = Literal["received", "handled", "answered"]
 
@@ -210,7 +210,8 @@ class Fault:
 
     kind: respond (answer with status/headers/body, store nothing); commit_then_drop (handle the
     request, store the post, close the socket without answering); commit_then_slow (handle it, then wait
-    `delay` seconds before answering); drop (close without storing).
+    `delay` seconds before answering); commit_then_respond (handle it, store the post, then answer with
+    status/headers/body instead: a gateway's 5xx after the write); drop (close without storing).
     """
 
     platform: PlatformName
@@ -301,6 +302,10 @@ class FakeAPI:
         self._observers: list[Observer] = []
         self._media: dict[str, StoredMedia] = {}  # issue 14: uploads by id
         self.x_media_ttl_seconds = 86_400  # what X answers as expires_after_secs
+        # Issue 18: the platforms' read path lags their write path. A post is invisible to the lookups (X's
+        # GET /2/users/{id}/tweets, the Page's GET /feed) for this many seconds after it was created.
+        self.read_lag = 0.0
+        self._duplicates_refused = 0
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.api = self  # type: ignore[attr-defined]
@@ -478,6 +483,26 @@ class FakeAPI:
     def commit_then_drop(self, platform: PlatformName) -> None:
         self.inject(Fault(platform, "commit_then_drop", "POST"))
 
+    def commit_then_error(self, platform: PlatformName) -> None:
+        """Store the post, then answer as the platform's gateway does under load: X 503, Graph code 2 (HTTP 500)."""
+        if platform == "x":
+            answer = _x_problem(503, "Service Unavailable", "Service Unavailable")
+        else:
+            answer = _graph_error(
+                2, "An unexpected error has occurred. Please retry your request later.", None, True, 500
+            )
+        self.inject(Fault(platform, "commit_then_respond", "POST", answer.status, answer.headers, answer.body))
+
+    @property
+    def duplicates_refused(self) -> int:
+        """How many posts were refused as duplicates (X 403 duplicate content, Graph 506), on both platforms."""
+        with self._lock:
+            return self._duplicates_refused
+
+    def _visible(self, post: CreatedPost) -> bool:
+        """Can a lookup see `post` yet (see read_lag)?"""
+        return (datetime.now(UTC) - post.created_at).total_seconds() >= self.read_lag
+
     def commit_then_slow(self, platform: PlatformName, delay: float = 1.0) -> None:
         self.inject(Fault(platform, "commit_then_slow", "POST", delay=min(delay, MAX_SLOW_SECONDS)))
 
@@ -630,6 +655,7 @@ class FakeAPI:
             if parent is not None and not any(p.platform == "x" and p.id == parent for p in self._posts):
                 return _x_problem(400, "Invalid Request", INVALID_DETAIL)
             if any(p.platform == "x" and p.account == user.user_id and p.text == _nfc(text) for p in self._posts):
+                self._duplicates_refused += 1
                 return _x_problem(403, "Forbidden", DUPLICATE_DETAIL)
             post = CreatedPost("x", user.user_id, str(next(self._ids)), _nfc(text), parent, datetime.now(UTC), attached)
             self._posts.append(post)
@@ -643,7 +669,7 @@ class FakeAPI:
         if not 5 <= max_results <= 100:
             return _x_problem(400, "Invalid Request", INVALID_DETAIL)
         fields = set(params.get("tweet.fields", "").split(","))
-        posts = [p for p in self.posts("x", user_id)][::-1][:max_results]
+        posts = [p for p in self.posts("x", user_id) if self._visible(p)][::-1][:max_results]
         data = [self._x_render(post, fields) for post in posts]
         meta: dict[str, object] = {"result_count": len(data)}
         if data:
@@ -802,7 +828,7 @@ class FakeAPI:
                 limit = int(values.get("limit", "25"))
             except ValueError:
                 return _graph_error(100, "(#100) Param limit must be a number")
-            posts = self.posts("facebook", page.page_id)[::-1][:limit]
+            posts = [p for p in self.posts("facebook", page.page_id) if self._visible(p)][::-1][:limit]
             data = [
                 {
                     "id": p.id,
@@ -879,6 +905,7 @@ class FakeAPI:
             if any(
                 p.platform == "facebook" and p.account == page.page_id and p.text == _nfc(message) for p in self._posts
             ):
+                self._duplicates_refused += 1
                 return _graph_error(506, "Duplicate status message", 1455006)
             post_id = f"{page.page_id}_{next(self._ids)}"
             self._posts.append(
@@ -994,6 +1021,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "commit_then_slow":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "commit_then_respond":
+            answer = _Answer(fault.status, fault.body, dict(fault.headers))
         if self._write(answer):
             api._notify(replace(handled, phase="answered"))
 

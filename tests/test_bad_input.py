@@ -171,6 +171,7 @@ ENV_CASES = {
         "(it is still the example value from .env.example)"
     ],
     "bad-timeout.env": ["10:22: error: HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600"],
+    "bad-settle.env": ["10:16: error: SETTLE_SECONDS must be a number of seconds between 0 and 3600"],
     "bad-url.env": ["10:20: error: FACEBOOK_GRAPH_URL is not an http:// or https:// address"],
     "missing-token.env": [
         f"{ENV}/schedule.yaml:4:3: error: account 'cancilleria_fb' needs CANCILLERIA_FB_PAGE_TOKEN, "

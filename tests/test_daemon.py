@@ -13,6 +13,7 @@ from bot.publishers.base import CredentialsError, OutcomeUnknown, Publisher, Ret
 from bot.services.daemon import Daemon
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy
+from bot.services.settling import Settling
 from bot.services.statelock import StateLock, StateLocked
 from bot.states import Outcome
 from bot.store.sqlite import SqliteOutbox
@@ -159,7 +160,10 @@ def test_a_post_in_doubt_is_looked_up_again_until_the_platform_answers(tmp_path:
     publisher = FakePublisher("x")
     publisher.fail_next(CommitThen(OutcomeUnknown("no answer")))
     publisher.fail_lookup(RetryLater("lookup: 503"), RetryLater("lookup: 503"))
-    fast = RetryPolicy(base=timedelta(seconds=0.05), max_delay=timedelta(seconds=0.1), max_attempts=3)
+    settling = Settling(window=timedelta(seconds=5), first_pause=timedelta(seconds=0.05))  # issue 18: timers
+    fast = RetryPolicy(
+        base=timedelta(seconds=0.05), max_delay=timedelta(seconds=0.1), max_attempts=3, settling=settling
+    )
     _run_in_process(tmp_path, outbox, publisher, post, fast)
     assert publisher.texts() == [f.text for f in post.fragments]  # each once, in order
     assert len(publisher.lookup_calls) == 3
@@ -171,7 +175,10 @@ def test_a_post_in_doubt_stays_unknown_once_the_lookups_are_spent(tmp_path: Path
     publisher = FakePublisher("x")
     publisher.fail_next(CommitThen(OutcomeUnknown("no answer")))
     publisher.lookup_fault = lambda text: RetryLater("lookup: 503")
-    fast = RetryPolicy(base=timedelta(seconds=0.05), max_delay=timedelta(seconds=0.1), max_attempts=2)
+    no_window = Settling(window=timedelta(0))  # past the settling window at once: the lookups' own backoff
+    fast = RetryPolicy(
+        base=timedelta(seconds=0.05), max_delay=timedelta(seconds=0.1), max_attempts=2, settling=no_window
+    )
     _run_in_process(tmp_path, outbox, publisher, post, fast)
     assert len(publisher.lookup_calls) == 3  # the first, then two more: the policy's attempts
     assert publisher.texts() == [post.fragments[0].text]  # nothing resent blindly, nothing after it

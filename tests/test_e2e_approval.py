@@ -138,7 +138,7 @@ def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothin
     finally:
         _stop(process)
     log = campaign.log()
-    assert "its text changed after Despacho approved" in log and "queridos" in log
+    assert "its text changed after Despacho (via command line, " in log and "queridos" in log
 
 
 def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(

@@ -11,17 +11,19 @@ Expected end state per fault kind (the X thread "mensaje" has N fragments; the P
 - X 429 with `x-rate-limit-reset` (at the 4th post). Server: nothing between the 429 and the reset, then the
   rest; the thread once, chained. Status while waiting: `publishing 3/N` at the reset time, the 429 as the
   reason; then `sent N/N`.
-- 5xx: X 503 (4th post) and Graph code 2 (HTTP 500) at once. Server: retried by the daemon itself after the
-  first backoff (4-8 s: the test hook BOT_TEST_RETRY_BASE_SECONDS=8 instead of 30 s); each post once, chained.
-  Status while waiting: X `publishing 3/N`, the Page post `scheduled`, each at its retry time with the 503 /
-  code 2 as the reason; then `sent`.
-- Graph throttling (codes 4, 32, 613), a Graph HTML 502 page, the X monthly usage cap. Server: nothing until
+- 5xx: X 503 (4th post) and Graph code 2 (HTTP 500) at once, nothing created. Outcome unknown (issue 18):
+  looked up over the settling window (SETTLE_SECONDS=4), then sent again; each post once, chained. Status
+  while settling: `unknown`, 3/N and 0/1, the 503 / code 2 and "settling until"; then `sent`. (5xx after the
+  post was created, and late timelines: tests/test_e2e_settle.py.)
+- Graph throttling (codes 4, 32, 613), the X monthly usage cap. Server: nothing until
   the retry, which `resume` brings forward to now; each post once. Status while waiting: `scheduled` or
   `publishing` at the retry time (more than 10 s ahead) with the code or cause; after `resume`: `sent`.
-- Connection dropped before the post was stored. Server: looked up, not found, sent again: once. Status: `sent`.
+- Connection dropped before the post was stored. Server: looked up over the settling window (SETTLE_SECONDS=2),
+  not found, sent again: once. Status: `sent`.
 - Connection dropped after the post was stored, or an answer slower than the client timeout. Server: looked
   up and found: never sent again, once. Status: `sent`.
-- A Graph answer without a Content-Type (nothing stored). Server: looked up, not found, sent again: once.
+- A Graph answer without a Content-Type, or an HTML 502 page (nothing stored). Server: looked up over the
+  window, not found, sent again: once.
 - X refuses the reply (403 "Reply to this conversation is not allowed") at the 4th post, with
   `on_reply_refused: series` (the default). Server: fragments 1-3 chained, 4-N posted standalone (no reply_to),
   each once. Status: `sent N/N`; the reason says replies were refused and the rest went out standalone.
@@ -125,33 +127,41 @@ def test_x_rate_limit_waits_for_the_reset_and_status_says_until_when(campaign: C
     assert "retrying at" in campaign.log()
 
 
-def test_5xx_on_both_platforms_is_retried_after_a_backoff_and_nothing_is_sent_twice(campaign: Campaign) -> None:
+def test_a_true_5xx_on_both_platforms_costs_one_settling_window_and_nothing_is_sent_twice(campaign: Campaign) -> None:
+    """Issue 18: a 5xx answering a write may come after the post was created, so it is looked up over the
+    settling window (SETTLE_SECONDS=4 here) before it is sent again. Here nothing was created: one window late."""
     campaign.schedule([{"id": "mensaje", "at": datetime.now(UTC)}])
     expected = campaign.fragments("mensaje", "cx")
     api = campaign.api
-    api.before_request("x", "POST", 4, lambda: api.server_error("x", 503))
+    failed_at: list[datetime] = []
+
+    def fail_x() -> None:
+        failed_at.append(datetime.now(UTC))
+        api.server_error("x", 503)
+
+    api.before_request("x", "POST", 4, fail_x)
     api.before_request("facebook", "POST", 1, lambda: api.server_error("facebook"))
-    started = datetime.now(UTC)
-    process = campaign.start("--exit-when-done", env_extra={"BOT_TEST_RETRY_BASE_SECONDS": "8"})
+    process = campaign.start("--exit-when-done", env_extra={"SETTLE_SECONDS": "4"})
     try:
         x_row = _wait_status(campaign, "cx", lambda r: "503" in r["detail"], "the X 503 in status")
         page_row = _wait_status(campaign, "cf", lambda r: "code 2" in r["detail"], "the Graph error in status")
-        assert (x_row["state"], x_row["sent"]) == ("publishing", 3), x_row
-        assert (page_row["state"], page_row["sent"]) == ("scheduled", 0), page_row
-        for row in (x_row, page_row):  # the first backoff: 8 s shortened by up to half (jitter)
-            assert started + timedelta(seconds=4) <= _at(row) <= datetime.now(UTC) + timedelta(seconds=8.1), row
+        assert (x_row["state"], x_row["sent"]) == ("unknown", 3), x_row
+        assert (page_row["state"], page_row["sent"]) == ("unknown", 0), page_row
+        for row in (x_row, page_row):
+            assert "settling until" in row["detail"] and "never sent again before" in row["detail"], row
         assert "Service Unavailable" in campaign.status_text()
         assert finish(process, timeout=60) == 0, campaign.log()
     finally:
         _stop(process)
 
     campaign.assert_thread(expected)
-    assert campaign.x_posts()[3].created_at >= _at(x_row) - timedelta(milliseconds=10)
+    assert campaign.x_posts()[3].created_at >= failed_at[0] + timedelta(seconds=4)  # the whole window first
     assert campaign.page_texts() == campaign.fragments("mensaje", "cf")
     assert api.count("x", "POST") == len(expected) + 1 and api.count("facebook", "POST") == 2
+    assert api.duplicates_refused == 0
     _assert_sent(campaign, "cx", len(expected))
     _assert_sent(campaign, "cf", 1)
-    assert "attempt 1 of 8, retrying at" in campaign.log()
+    assert "not found on the platform over the whole settling window; it will be sent again" in campaign.log()
 
 
 RETRY_LATER: list[tuple[str, str, Callable[[FakeAPI], None], str]] = [
@@ -159,7 +169,6 @@ RETRY_LATER: list[tuple[str, str, Callable[[FakeAPI], None], str]] = [
     ("graph-throttled-4", "cf", lambda api: api.graph_throttled(4), "Application request limit reached (code 4)"),
     ("graph-throttled-32", "cf", lambda api: api.graph_throttled(32), "(code 32)"),
     ("graph-throttled-613", "cf", lambda api: api.graph_throttled(613), "(code 613)"),
-    ("graph-html-502", "cf", lambda api: api.html_502("facebook"), "error page (not JSON)"),
     ("x-usage-cap", "cx", lambda api: api.x_usage_cap(), "monthly usage cap"),
 ]
 
@@ -193,14 +202,15 @@ def test_throttling_shows_the_retry_time_and_resume_retries_at_once(
     _assert_sent(campaign, "cf", 1)
 
 
+NOT_FOUND = "not found on the platform over the whole settling window; it will be sent again"
 LOST_ANSWERS: list[tuple[str, Callable[[FakeAPI], None] | None, Callable[[FakeAPI], None], str, str, int]] = [
     # id, X fault (4th post), Graph fault (the post), what the X log says, what the Page log says, resends
     (
         "dropped-before-storing",
         lambda api: api.inject_drop("x", "POST"),
         lambda api: api.inject_drop("facebook", "POST"),
-        "not found on the platform; it will be sent again",
-        "not found on the platform; it will be sent again",
+        NOT_FOUND,
+        NOT_FOUND,
         1,
     ),
     (
@@ -224,9 +234,10 @@ LOST_ANSWERS: list[tuple[str, Callable[[FakeAPI], None] | None, Callable[[FakeAP
         None,
         lambda api: api.no_content_type("facebook"),
         "",
-        "not found on the platform; it will be sent again",
+        NOT_FOUND,
         1,
     ),
+    ("graph-html-502", None, lambda api: api.html_502("facebook"), "", NOT_FOUND, 1),  # issue 18: may have landed
 ]
 
 
@@ -249,7 +260,7 @@ def test_a_lost_answer_is_looked_up_and_never_blindly_resent(
     if x_fault is not None:
         api.before_request("x", "POST", 4, lambda: x_fault(api))
     api.before_request("facebook", "POST", 1, lambda: page_fault(api))
-    assert finish(campaign.start("--exit-when-done")) == 0, campaign.log()
+    assert finish(campaign.start("--exit-when-done", env_extra={"SETTLE_SECONDS": "2"})) == 0, campaign.log()
 
     campaign.assert_thread(expected)
     assert campaign.page_texts() == campaign.fragments("mensaje", "cf")

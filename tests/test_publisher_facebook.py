@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import Callable
 
 import pytest
@@ -84,10 +85,11 @@ FAULTS: list[tuple[str, Callable[[FakeAPI], None], type[PublishError]]] = [
         (f"throttled {code}", lambda api, c=code: api.graph_throttled(c), RetryLater)
         for code in (4, 17, 32, 613, 80001)
     ],
-    ("unknown error 1", lambda api: api.graph_error(1, "An unknown error occurred"), RetryLater),
-    ("temporary 2", lambda api: api.server_error("facebook"), RetryLater),
-    ("is_transient", lambda api: api.graph_error(9999, "Something transient", is_transient=True), RetryLater),
-    ("html 502", lambda api: api.html_502("facebook"), RetryLater),
+    # issue 18: on a write, codes 1/2, is_transient and an error page prove nothing: the post may exist
+    ("unknown error 1", lambda api: api.graph_error(1, "An unknown error occurred"), OutcomeUnknown),
+    ("temporary 2", lambda api: api.server_error("facebook"), OutcomeUnknown),
+    ("is_transient", lambda api: api.graph_error(9999, "Something transient", is_transient=True), OutcomeUnknown),
+    ("html 502", lambda api: api.html_502("facebook"), OutcomeUnknown),
     ("token expired 190", lambda api: api.graph_token_expired(), CredentialsError),
     ("permission 10", lambda api: api.graph_error(10, "(#10) Permission denied"), CredentialsError),
     (
@@ -175,3 +177,42 @@ def test_connection_refused_is_retry_later() -> None:
     env = environment({"CANCILLERIA_FB_PAGE_TOKEN": "EAAG-some-token-value"})
     with pytest.raises(RetryLater, match="before the request was sent"):
         FacebookPublisher(facebook_account(), env, settings).publish("texto")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda api: api.server_error("facebook"),
+        lambda api: api.graph_error(1, "An unknown error occurred"),
+        lambda api: api.graph_error(9999, "Something transient", is_transient=True),
+        lambda api: api.html_502("facebook"),
+    ],
+    ids=["code 2", "code 1", "is_transient", "html 502"],
+)
+def test_the_same_answers_to_a_read_are_retry_later(fake_api: FakeAPI, fault: Callable[[FakeAPI], None]) -> None:
+    """Issue 18: only a write can have landed; a failed lookup is simply tried again."""
+    publisher, _ = make(fake_api)
+    fault(fake_api)
+    with pytest.raises(RetryLater):
+        publisher.find_recent("texto")
+
+
+def test_code_2_after_the_post_was_created_is_outcome_unknown_and_the_post_exists(fake_api: FakeAPI) -> None:
+    publisher, page = make(fake_api)
+    fake_api.commit_then_error("facebook")
+    with pytest.raises(OutcomeUnknown, match="may exist"):
+        publisher.publish("Mensaje creado")
+    assert [p.text for p in fake_api.posts("facebook", page.page_id)] == ["Mensaje creado"]
+
+
+def test_the_fake_feed_lags_like_the_real_one(fake_api: FakeAPI) -> None:
+    """Issue 18: the fake's /feed misses a post for read_lag seconds; duplicates are still refused meanwhile."""
+    publisher, _ = make(fake_api)
+    fake_api.read_lag = 0.6
+    published = publisher.publish("Recién publicado")
+    assert publisher.find_recent("Recién publicado") is None
+    with pytest.raises(AlreadyExists):
+        publisher.publish("Recién publicado")
+    assert fake_api.duplicates_refused == 1
+    time.sleep(0.7)
+    assert publisher.find_recent("Recién publicado") == published

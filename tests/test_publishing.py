@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from bot.credentials import Environment
+from bot.publishers.base import OutcomeUnknown
 from bot.services.job import JobResult
 from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy, publish_post
@@ -57,6 +58,37 @@ def test_a_second_daemon_comes_back_when_the_holders_lease_expires_and_the_lease
     assert waiting.kind == Outcome.LATER and "daemon-a" in waiting.message
     assert waiting.at is not None and waiting.at > _now()
     assert store.leases() == []  # released after a normal run: the next holder need not wait
+
+
+def test_a_fragment_in_doubt_keeps_the_lease_until_it_is_settled_and_a_clean_exit_releases_it(
+    store: PostgresOutbox,
+) -> None:
+    """Issue 18: a `settling` run keeps its lease (renewed), so no other daemon looks the fragment up and sends
+    it again meanwhile; the next run takes the kept lease back; close() releases it (nothing is in flight)."""
+    post = make_post(2)
+    first = Publishing(store, store, SETTINGS, _now, owner="daemon-a")
+    second = Publishing(store, store, SETTINGS, _now, owner="daemon-b")
+    publisher = FakePublisher()
+    publisher.fail_next(OutcomeUnknown("X: POST /2/tweets (503): Service Unavailable"))
+
+    def body(outbox: Outbox) -> JobResult:
+        result = publish_post(post, outbox, publisher, _now, RetryPolicy())
+        return JobResult(result.kind, result.next_at, result.message)
+
+    try:
+        assert first.run(post, body).kind == Outcome.SETTLING
+        (lease,) = store.leases()
+        assert lease.owner == "daemon-a"
+        other = second.run(post, lambda _: JobResult(Outcome.SENT))
+        assert other.kind == Outcome.LATER and "daemon-a" in other.message  # held: not looked up, not resent
+        again = first.run(post, body)  # the next lookup: the same lease, taken back
+        assert again.kind == Outcome.SETTLING
+        assert [info.token for info in store.leases()] == [lease.token]
+        assert len(publisher.publish_calls) == 1 and len(publisher.lookup_calls) == 2
+    finally:
+        first.close()
+        second.close()
+    assert store.leases() == []
 
 
 def test_the_runner_sends_nothing_once_the_send_grace_after_mark_sending_has_passed(pg_url: str) -> None:

@@ -21,6 +21,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.services.runner import RetryPolicy, RunOutcome, publish_post
+from bot.services.settling import Settling
 from bot.states import Outcome, PostState
 from bot.store.sqlite import SqliteOutbox
 from tests.fakes import T0, CommitThen, FakeClock, FakePublisher, make_account, make_post
@@ -42,6 +43,21 @@ def run(
     post: Post, outbox: SqliteOutbox, publisher: FakePublisher, clock: FakeClock, policy: RetryPolicy = POLICY
 ) -> RunOutcome:
     return publish_post(post, outbox, publisher, clock, policy)
+
+
+def settle(
+    post: Post, outbox: SqliteOutbox, publisher: FakePublisher, clock: FakeClock, policy: RetryPolicy = POLICY
+) -> tuple[RunOutcome, list[datetime]]:
+    """Run, and again at each `settling` outcome's time (as the daemon's timer does); the final outcome and the
+    times of the runs."""
+    times = [clock()]
+    outcome = run(post, outbox, publisher, clock, policy)
+    while outcome.kind == Outcome.SETTLING:
+        assert outcome.next_at is not None and outcome.next_at > clock()
+        clock.set(outcome.next_at)
+        times.append(clock())
+        outcome = run(post, outbox, publisher, clock, policy)
+    return outcome, times
 
 
 def states(outbox: SqliteOutbox, post_id: str = "mensaje") -> list[str]:
@@ -244,21 +260,101 @@ def test_outcome_unknown_after_commit_is_found_not_resent(outbox: SqliteOutbox, 
     assert len(publisher.publish_calls) == 2
 
 
-def test_outcome_unknown_before_commit_is_sent_again_at_once(outbox: SqliteOutbox, clock: FakeClock) -> None:
+def test_outcome_unknown_before_commit_is_sent_again_only_after_the_settling_window(
+    outbox: SqliteOutbox, clock: FakeClock
+) -> None:
+    """Issue 18: looked up at once, then after 2, 4, 8, 16 s..., and sent again only when the whole window
+    (60 s by default) passed without finding it."""
     publisher = FakePublisher()
     publisher.fail_next(OutcomeUnknown("connection reset"))
     post = make_post(2)
-    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
+    first = run(post, outbox, publisher, clock)
+    assert (first.kind, first.next_at) == (Outcome.SETTLING, T0 + timedelta(seconds=2))
+    assert "looked up again at" in first.message and "never sent again before" in first.message
+    assert states(outbox) == ["unknown", "pending"]
+    assert outbox.fragments_of("mensaje", ACCOUNT)[0].doubt_since == T0
+    clock.set(T0 + timedelta(seconds=2))
+    outcome, times = settle(post, outbox, publisher, clock)
+    assert outcome.kind == Outcome.SENT
+    assert [t - T0 for t in times] == [timedelta(seconds=s) for s in (2, 6, 14, 30, 60)]
+    assert len(publisher.lookup_calls) == 6  # at once, then at each of those times
+    assert [text for text, _ in publisher.publish_calls].count(post.fragments[0].text) == 2  # once, then at 60 s
     assert_thread(publisher, post)
     assert outbox.fragments_of("mensaje", ACCOUNT)[0].attempts == 2
+
+
+def test_a_post_that_shows_up_late_is_found_within_the_window_never_resent(
+    outbox: SqliteOutbox, clock: FakeClock
+) -> None:
+    """The read path lags: the first three lookups miss the post the 503 created; the fourth finds it."""
+    publisher = FakePublisher(reject_duplicates=True)
+    publisher.fail_next(None, CommitThen(OutcomeUnknown("X: POST /2/tweets (503): Service Unavailable")))
+    publisher.blind_lookups = 3
+    post = make_post(3)
+    outcome, times = settle(post, outbox, publisher, clock)
+    assert outcome.kind == Outcome.SENT
+    assert [t - T0 for t in times] == [timedelta(seconds=s) for s in (0, 2, 6, 14)]
+    assert len(publisher.publish_calls) == 3  # fragment 2 once: found, then 3 as a reply to it
+    assert_thread(publisher, post)
+
+
+def test_the_window_is_configurable_and_runs_from_the_first_doubt(outbox: SqliteOutbox, clock: FakeClock) -> None:
+    policy = RetryPolicy(max_attempts=4, random=lambda: 0.5, settling=Settling(window=timedelta(seconds=5)))
+    publisher = FakePublisher()
+    publisher.fail_next(OutcomeUnknown("reset"))
+    post = make_post(1)
+    outcome, times = settle(post, outbox, publisher, clock, policy)
+    assert outcome.kind == Outcome.SENT
+    assert [t - T0 for t in times] == [timedelta(seconds=s) for s in (0, 2, 5)]
+
+
+def test_a_duplicate_refusal_after_a_doubt_is_never_a_failure_and_never_resent(
+    outbox: SqliteOutbox, clock: FakeClock
+) -> None:
+    """The lookups missed the post for longer than the window; the resend is refused as a duplicate: that is
+    evidence it exists. Looked up again (never sent a third time) until it shows, then the thread goes on."""
+    publisher = FakePublisher(reject_duplicates=True)
+    publisher.fail_next(CommitThen(OutcomeUnknown("X: POST /2/tweets (503): Service Unavailable")))
+    publisher.blind_lookups = 6 + 4  # the whole first window (6 lookups), then 4 more
+    post = make_post(2)
+    outcome, times = settle(post, outbox, publisher, clock)
+    assert outcome.kind == Outcome.SENT
+    assert [text for text, _ in publisher.publish_calls].count(post.fragments[0].text) == 2  # the resend, refused
+    assert_thread(publisher, post)
+    assert times[-1] - T0 == timedelta(seconds=60 + 30)  # second window: 60 + 0 (refused), 2, 6, 14, 30 (found)
+    assert outbox.fragments_of("mensaje", ACCOUNT)[0].duplicate_refused is False  # cleared once sent
+
+
+def test_after_a_duplicate_refusal_it_is_looked_up_for_as_long_as_it_takes(
+    outbox: SqliteOutbox, clock: FakeClock
+) -> None:
+    publisher = FakePublisher(reject_duplicates=True)
+    publisher.fail_next(CommitThen(OutcomeUnknown("Facebook: POST /104/feed: code 2")))
+    publisher.blind_lookups = 1000
+    post = make_post(2)
+    outcome = run(post, outbox, publisher, clock)
+    for _ in range(30):  # an hour and more of lookups
+        assert outcome.kind == Outcome.SETTLING and outcome.next_at is not None
+        clock.set(outcome.next_at)
+        outcome = run(post, outbox, publisher, clock)
+    assert clock() - T0 > timedelta(minutes=20)
+    assert len(publisher.publish_calls) == 2  # the first, then one resend after the first window: refused
+    assert states(outbox) == ["unknown", "pending"]
+    summary = outbox.post("mensaje", ACCOUNT)
+    assert summary is not None and summary.state == PostState.UNKNOWN
+    publisher.blind_lookups = 0
+    clock.set(outcome.next_at or clock())
+    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
+    assert_thread(publisher, post)
 
 
 def test_outcome_unknown_resends_are_bounded(outbox: SqliteOutbox, clock: FakeClock) -> None:
     publisher = FakePublisher()
     publisher.fail_next(*(OutcomeUnknown("connection reset") for _ in range(10)))
-    outcome = run(make_post(1), outbox, publisher, clock)
+    outcome, _ = settle(make_post(1), outbox, publisher, clock)
     assert outcome.kind == Outcome.FAILED
-    assert outcome.message.startswith("fragment 1/1: gave up after 4 attempts: outcome unknown: connection reset")
+    assert outcome.message.startswith("fragment 1/1: gave up after 4 attempts: outcome of an earlier attempt unknown")
+    assert outcome.message.endswith("not found over the settling window (60 s)")
     assert len(publisher.publish_calls) == POLICY.max_attempts
 
 
@@ -268,7 +364,7 @@ def test_outcome_unknown_and_failed_lookup_is_unknown_never_resent(outbox: Sqlit
     publisher.fail_lookup(RetryLater("lookup rate limited"))
     post = make_post(2)
     outcome = run(post, outbox, publisher, clock)
-    assert outcome.kind == Outcome.UNKNOWN
+    assert outcome.kind == Outcome.SETTLING
     assert "lookup failed: lookup rate limited" in outcome.message
     assert states(outbox) == ["unknown", "pending"]
     assert len(publisher.publish_calls) == 1
@@ -408,7 +504,7 @@ def test_crash_before_the_post_was_created_sends_it_again(state_dir: Path) -> No
     publisher = FakePublisher()
     crash_while_sending(state_dir, post, publisher, Crash())
     restarted = SqliteOutbox.open(state_dir)
-    assert run(post, restarted, publisher, FakeClock()).kind == Outcome.SENT
+    assert settle(post, restarted, publisher, FakeClock())[0].kind == Outcome.SENT
     assert_thread(publisher, post)
     assert restarted.fragments_of("mensaje", ACCOUNT)[0].attempts == 2
 
@@ -421,7 +517,7 @@ def test_crash_then_failed_lookup_is_unknown_and_never_resent(state_dir: Path) -
     publisher.fail_lookup(OutcomeUnknown("timeout"), OutcomeUnknown("timeout"))
     for _ in range(2):
         outcome = run(post, restarted, publisher, FakeClock())
-        assert outcome.kind == Outcome.UNKNOWN
+        assert outcome.kind == Outcome.SETTLING
         assert "lookup failed: timeout" in outcome.message
     assert len(publisher.publish_calls) == 1
     assert states(restarted) == ["unknown", "pending", "pending"]
@@ -502,7 +598,7 @@ def chaos(seed: int, state_dir: Path) -> tuple[FakePublisher, Post, SqliteOutbox
             continue
         if outcome.kind == Outcome.SENT:
             return publisher, post, outbox, crashes
-        assert outcome.kind in ("waiting", "retry", "held", "unknown", "stopped"), outcome
+        assert outcome.kind in ("waiting", "retry", "held", "unknown", "stopped", "settling"), outcome
         if outcome.next_at is not None:
             clock.set(max(clock(), outcome.next_at))
         if outcome.kind == Outcome.HELD:
@@ -541,3 +637,19 @@ def test_datetime_fields_are_aware(outbox: SqliteOutbox, clock: FakeClock) -> No
     run(make_post(1), outbox, FakePublisher(), clock)
     record = outbox.fragments_of("mensaje", ACCOUNT)[0]
     assert isinstance(record.sent_at, datetime) and record.sent_at.tzinfo is not None
+
+
+def test_with_no_window_a_duplicate_refusal_is_still_never_resent(outbox: SqliteOutbox, clock: FakeClock) -> None:
+    """SETTLE_SECONDS=0: sent again after one lookup that misses it; a duplicate refusal then stops the resends."""
+    policy = RetryPolicy(max_attempts=4, random=lambda: 0.5, settling=Settling(window=timedelta(0)))
+    publisher = FakePublisher(reject_duplicates=True)
+    publisher.fail_next(CommitThen(OutcomeUnknown("read timeout")))
+    publisher.blind_lookups = 3
+    post = make_post(2)
+    outcome = run(post, outbox, publisher, clock, policy)
+    assert outcome.kind == Outcome.SETTLING and outcome.next_at == T0 + timedelta(seconds=2)
+    assert len(publisher.publish_calls) == 2  # one resend, refused as a duplicate: evidence
+    outcome, _ = settle(post, outbox, publisher, clock, policy)
+    assert outcome.kind == Outcome.SENT
+    assert len(publisher.publish_calls) == 3  # no further resend of fragment 1; then fragment 2
+    assert_thread(publisher, post)

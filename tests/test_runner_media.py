@@ -175,8 +175,13 @@ def test_a_crash_during_the_upload_looks_the_post_up_then_uploads_again(
     with pytest.raises(Crash):
         run(post, outbox, publisher, clock)
     assert [r.state for r in outbox.fragments_of("mensaje", "x_cancilleria")] == ["sending", "pending"]
-    assert run(post, outbox, publisher, clock).kind == Outcome.SENT
-    assert publisher.lookup_calls == [post.fragments[0].text]
+    outcome = run(post, outbox, publisher, clock)
+    while outcome.kind == Outcome.SETTLING:  # issue 18: a `sending` record may have landed: the whole window first
+        assert outcome.next_at is not None and not publisher.posts
+        clock.set(outcome.next_at)
+        outcome = run(post, outbox, publisher, clock)
+    assert outcome.kind == Outcome.SENT
+    assert set(publisher.lookup_calls) == {post.fragments[0].text} and len(publisher.lookup_calls) > 1
     assert carried(publisher) == [expected(image), []]
 
 

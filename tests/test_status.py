@@ -15,7 +15,7 @@ from bot.model import Plan, Post
 from bot.services.campaign import load_campaign
 from bot.services.statefolder import RESUME_MARKER
 from bot.services.status import collect
-from bot.states import FragmentState, PostState
+from bot.states import FragmentState, Outcome, PostState
 from bot.store.sqlite import SqliteOutbox
 from tests.fakes import LIMA, T0, make_account, make_post
 
@@ -83,6 +83,20 @@ def test_every_state_with_its_reason_and_what_to_do(outbox: SqliteOutbox) -> Non
     assert by_id["retirado"].state == PostState.REMOVED and "was publishing (1/2 sent)" in by_id["retirado"].detail
     text = render_text("schedule.yaml", Path("state"), accounts, rows, T0, plan)
     assert "publishing 2/3" in text and "https://x.com/C/status/101" in text
+
+
+def test_a_post_settling_shows_when_it_is_looked_up_again(outbox: SqliteOutbox) -> None:
+    """Issue 18: a fragment in doubt within its settling window: `unknown`, at the time of the next lookup."""
+    post = make_post(3, post_id="mensaje", account=X, at=T0)
+    outbox.freeze(post, T0)
+    _send(outbox, post, 1)
+    outbox.mark_sending("mensaje", X.name, 2, T0)
+    reason = "fragment 2/3: outcome unknown: 503; not found yet; looked up again at ... (settling until ...)"
+    outbox.mark_unknown("mensaje", X.name, 2, reason, T0)
+    outbox.record_outcome("mensaje", X.name, Outcome.SETTLING, reason, T0 + timedelta(seconds=2), T0)
+    (row,) = collect(Plan(LIMA, T0, (post,)), outbox, T0)[1]
+    assert (row.state, row.sent, row.at) == (PostState.UNKNOWN, 1, T0 + timedelta(seconds=2))
+    assert "settling until" in row.detail
 
 
 def _campaign(folder: Path, at: datetime) -> Path:

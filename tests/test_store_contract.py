@@ -246,7 +246,7 @@ def test_accept_edit_of_an_unknown_post_is_an_error(store: Store) -> None:
 def test_transitions_are_checked(store: Store) -> None:
     store.freeze(make_post(), T0)
     with pytest.raises(OutboxError, match="expected state sending/unknown, it is pending"):
-        store.mark_sent("mensaje", "x_cancilleria", 1, "1", "u1", T0)
+        store.mark_pending("mensaje", "x_cancilleria", 1, None, T0)
     store.mark_sending("mensaje", "x_cancilleria", 1, T0)
     with pytest.raises(OutboxError, match="expected state pending, it is sending"):
         store.mark_sending("mensaje", "x_cancilleria", 1, T0)
@@ -432,8 +432,10 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     store.close()
     for table in ("media_uploads", "approval_texts", "approvals", "web_sessions", "web_users", "audit"):  # version 1
         open_store.execute(f"DROP TABLE {table}")
-    if open_store.url is not None:  # PostgreSQL 4: the lease rows keep their holder's takeover wait (issue 18)
+    if open_store.url is not None:  # PostgreSQL 5: the lease rows keep their holder's takeover wait (issue 18)
         open_store.execute("ALTER TABLE leases DROP COLUMN holder_wait")
+    for column in ("doubt_since", "duplicate_refused"):
+        open_store.execute(f"ALTER TABLE fragments DROP COLUMN {column}")
     open_store.set_version(1)
 
     store = open_store()
@@ -441,10 +443,12 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     from bot.store.pg_schema import SCHEMA_VERSION as PG_VERSION
     from bot.store.sqlite_schema import SCHEMA_VERSION as SQLITE_VERSION
 
-    # 2: media uploads (issue 14), 3: approvals (issue 15), 4: web (issue 23), 5: PostgreSQL's lease holder_wait
-    assert SQLITE_VERSION == PG_VERSION == 5
-    assert store.schema_version() == 5
+    # 2: media uploads (issue 14), 3: approvals (issue 15), 4: web (issue 23), 5: PostgreSQL's lease holder_wait,
+    # 6: doubts (issue 18)
+    assert SQLITE_VERSION == PG_VERSION == 6
+    assert store.schema_version() == 6
     assert states(store) == ["sending", "pending"]
+    assert store.fragments_of("mensaje", "x_cancilleria")[0].doubt_since is None
     assert store.media_of("mensaje", "x_cancilleria") == []
     store.record_media("mensaje", "x_cancilleria", [MediaRecord(1, SHA_A, "m1", None, T0)], T0)
     assert [m.media_id for m in store.media_of("mensaje", "x_cancilleria")] == ["m1"]
@@ -462,3 +466,49 @@ def test_mark_pending_may_give_the_fragment_its_accepted_text(store: Store) -> N
         (edited.fragments[0].text, 3),
         (original.fragments[1].text, 2),
     ]
+
+
+# -- issue 18: the doubt's start survives, and an id in hand is never thrown away -------------------------
+
+
+def test_pending_to_sent_is_allowed_when_the_platform_id_is_in_hand(store: Store) -> None:
+    """A lost `sending` record (a failover to a standby that missed it) must not make the next run resend."""
+    store.freeze(make_post(), T0)
+    store.mark_sent("mensaje", "x_cancilleria", 1, "1790", "https://x.com/i/status/1790", T0)
+    (first, *_) = store.fragments_of("mensaje", "x_cancilleria")
+    assert (first.state, first.remote_id, first.url, first.sent_at) == (
+        "sent",
+        "1790",
+        "https://x.com/i/status/1790",
+        T0,
+    )
+    with pytest.raises(OutboxError, match="expected state sending/unknown, it is sent"):  # no second id
+        store.mark_sent("mensaje", "x_cancilleria", 1, "1791", "u", T0)
+    store.mark_sending("mensaje", "x_cancilleria", 2, T0)
+    store.mark_failed("mensaje", "x_cancilleria", 2, "rejected", T0)
+    with pytest.raises(OutboxError, match="it is failed"):  # nor does failed become sent
+        store.mark_sent("mensaje", "x_cancilleria", 2, "1792", "u", T0)
+
+
+def test_the_doubt_keeps_its_first_moment_until_the_fragment_is_settled(open_store: Opener) -> None:
+    store = open_store()
+    store.freeze(make_post(), T0)
+    store.mark_sending("mensaje", "x_cancilleria", 1, T0)
+    assert store.fragments_of("mensaje", "x_cancilleria")[0].doubt_since is None
+    store.mark_unknown("mensaje", "x_cancilleria", 1, "503", T0 + timedelta(seconds=1))
+    store.mark_unknown("mensaje", "x_cancilleria", 1, "not found yet", T0 + timedelta(seconds=9))
+    store.close()
+    again = open_store()  # a restarted daemon, or another one taking over, sees the same window
+    first = again.fragments_of("mensaje", "x_cancilleria")[0]
+    assert (first.state, first.doubt_since, first.duplicate_refused) == ("unknown", T0 + timedelta(seconds=1), False)
+    assert first.last_error == "not found yet"
+    again.mark_pending("mensaje", "x_cancilleria", 1, "not found over the window", T0 + timedelta(seconds=61))
+    assert again.fragments_of("mensaje", "x_cancilleria")[0].doubt_since is None
+    again.mark_sending("mensaje", "x_cancilleria", 1, T0 + timedelta(seconds=62))
+    again.mark_unknown("mensaje", "x_cancilleria", 1, "duplicate", T0 + timedelta(seconds=63), duplicate=True)
+    again.mark_unknown("mensaje", "x_cancilleria", 1, "not found yet", T0 + timedelta(seconds=70))
+    first = again.fragments_of("mensaje", "x_cancilleria")[0]
+    assert (first.doubt_since, first.duplicate_refused) == (T0 + timedelta(seconds=63), True)
+    again.mark_sent("mensaje", "x_cancilleria", 1, "1790", "u", T0 + timedelta(seconds=80))
+    first = again.fragments_of("mensaje", "x_cancilleria")[0]
+    assert (first.state, first.doubt_since, first.duplicate_refused) == ("sent", None, False)

@@ -38,8 +38,9 @@ def fragment_refused(post_id: str, account: str, index: int, total: int, reason:
 
 def unknown_after_lookups(post_id: str, account: str, index: int, total: int, reason: str) -> Alert:
     body = (
-        f"Post {post_id} on {account}: fragment {index}/{total} was sent but no answer came back, and looking "
-        f"it up on the platform did not settle whether it exists: {reason}\n"
+        f"Post {post_id} on {account}: fragment {index}/{total} was sent but no answer proved whether it was "
+        f"published (a timeout, a reset or a server error), and looking it up on the platform over the settling "
+        f"window did not settle whether it exists: {reason}\n"
         f"Nothing more is sent for this post until it is settled, so it is never posted twice.\n"
         f"What to do: {advice.unknown(post_id, account, looking_up=False)}."
     )

@@ -30,6 +30,7 @@ from bot.services.environment import credential_problems, load_environment
 from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
 from bot.services.settings import DATABASE_URL, LEASE_SECONDS, NAMES, setting_problems
+from bot.services.settling import Settling
 from bot.services.statelock import StateLock, StateLocked
 from bot.services.telling import Telling, telling
 from bot.store import OutboxError, fatal
@@ -50,9 +51,13 @@ def configure_logging(level: int) -> None:
         named.propagate = False
 
 
-def _retry_policy() -> RetryPolicy:
+def _retry_policy(settings: ConnectionSettings) -> RetryPolicy:
+    """The retry policy, with the settling window of SETTLE_SECONDS (issue 18)."""
+    settling = Settling(window=timedelta(seconds=settings.settle_seconds))
     value = os.environ.get(RETRY_BASE_VARIABLE)
-    return RetryPolicy() if not value else RetryPolicy(base=timedelta(seconds=float(value)))
+    if not value:
+        return RetryPolicy(settling=settling)
+    return RetryPolicy(base=timedelta(seconds=float(value)), settling=settling)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -151,7 +156,7 @@ def _run_locked(
             dry_run=args.dry_run,
             catch_up=args.catch_up,
             exit_when_done=args.exit_when_done,
-            policy=_retry_policy(),
+            policy=_retry_policy(settings),
             report=lambda problems: report(problems, sys.stderr),
             events=told.hook,
             publishing=publishing,

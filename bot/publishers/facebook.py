@@ -30,6 +30,7 @@ import facebook
 import requests
 
 from bot.credentials import DEFAULT_FACEBOOK_GRAPH_URL, ConnectionSettings, Environment, required_variables
+from bot.i18n import _
 from bot.model import Account
 from bot.publishers.base import (
     AlreadyExists,
@@ -204,6 +205,13 @@ class FacebookPublisher:
         if not isinstance(result, dict):
             # "Maintype was not text, image, or querystring": an HTML page, e.g. a 502 from a proxy.
             logger.warning("facebook %s: %s: non-JSON error page", self.account.name, action)
+            if writes:  # a proxy's 502 page says nothing about whether Graph created the post behind it
+                return OutcomeUnknown(
+                    _(
+                        "Facebook: {action}: the server answered with an error page (not JSON): the post may "
+                        "exist; look it up before sending again"
+                    ).format(action=action)
+                )
             return RetryLater(f"Facebook: {action}: the server answered with an error page (not JSON); try later")
         raw = result.get("error")
         details: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -228,7 +236,13 @@ class FacebookPublisher:
             )
         if code == DUPLICATE:
             return AlreadyExists(where)
-        if code in THROTTLED or code in TEMPORARY or details.get("is_transient") is True:
+        if code in THROTTLED:  # a clear refusal: nothing was written
+            return RetryLater(where)
+        if code in TEMPORARY or details.get("is_transient") is True:
+            if writes:  # Graph answers code 2 (HTTP 500) after creating the post, too
+                return OutcomeUnknown(
+                    _("{where}: the post may exist; look it up before sending again").format(where=where)
+                )
             return RetryLater(where)
         return Rejected(where)  # 100 invalid parameter, 368 blocked as abusive, and everything else
 

@@ -29,6 +29,7 @@ import requests
 import tweepy
 
 from bot.credentials import DEFAULT_X_API_BASE_URL, ConnectionSettings, Environment, required_variables
+from bot.i18n import _
 from bot.model import Account
 from bot.publishers.base import (
     AlreadyExists,
@@ -248,6 +249,10 @@ class XPublisher:
                 return RetryLater(f"{where} — the monthly usage cap of this X app is exhausted", retry_at)
             return RetryLater(where, retry_at)
         if status >= 500:
+            if writes:  # a gateway can answer 5xx after the post was created (X 503 on threads under load)
+                return OutcomeUnknown(
+                    _("{where}: the post may exist; look it up before sending again").format(where=where)
+                )
             return RetryLater(where)
         if with_media and status == 400 and any(MEDIA_IDS_INVALID in str(m).lower() for m in error.api_messages):
             return MediaExpired(f"{where} (the media ids are unknown or expired: upload the images again)")

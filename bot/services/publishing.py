@@ -7,8 +7,10 @@ and a run then goes straight to the outbox. With leases, each run of a post's jo
    taken over from a daemon that died: come back when its last request can no longer land (`usable_at`);
 2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while a keeper
    thread renews the lease every quarter of its length and stops for good once it is lost;
-3. releases the lease after a normal run; a lost lease, a takeover not yet usable or an unreachable database
-   end the run with `retry`, nothing more sent (the next holder's start-up looks up what is in flight).
+3. releases the lease after a normal run, but keeps it (renewed) while a fragment in doubt settles (issue 18:
+   the run ended `settling`), so no other daemon looks it up and resends meanwhile; a lost lease, a takeover
+   not yet usable or an unreachable database end the run with `retry`, nothing more sent (the next holder's
+   start-up looks up what is in flight).
 
 The plan registry: the daemon registers the digest of its plan at start (a daemon with another schedule on
 the same database is refused), heartbeats it periodically and after a live reload, unregisters at exit.
@@ -179,6 +181,7 @@ class Publishing:
         self.owner = owner or new_owner()
         self._lock = threading.Lock()
         self._waiting: dict[tuple[str, str], tuple[_Keeper, float]] = {}  # taken over, usable at (monotonic)
+        self._settling: dict[tuple[str, str], _Keeper] = {}  # issue 18: kept while a fragment in doubt settles
         self._digest = ""
         self._beat: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -204,6 +207,12 @@ class Publishing:
         except BaseException:
             keeper.stop()
             raise
+        if result.kind == Outcome.SETTLING and keeper.alive:
+            # Issue 18: a fragment in doubt keeps its lease (renewed) until it is settled, so no other daemon
+            # looks it up and resends meanwhile; the next run, at the next lookup, continues with it.
+            with self._lock:
+                self._settling[post.key] = keeper
+            return result
         keeper.stop()
         try:
             self.leases.release_lease(keeper.lease)
@@ -216,6 +225,11 @@ class Publishing:
         key = post.key
         with self._lock:
             waiting = self._waiting.pop(key, None)
+            kept = self._settling.pop(key, None)
+        if kept is not None:
+            if kept.alive:
+                return kept
+            kept.stop()
         if waiting is not None:
             keeper, usable = waiting
             if keeper.alive:
@@ -291,6 +305,14 @@ class Publishing:
         self._stopped.set()
         with self._lock:
             waiting, self._waiting = list(self._waiting.values()), {}
+            settling, self._settling = list(self._settling.values()), {}
+        for kept in settling:  # nothing in flight: the next daemon may continue the window at once
+            kept.stop()
+            try:
+                if self.leases is not None:
+                    self.leases.release_lease(kept.lease)
+            except OutboxError as error:  # it expires by itself
+                logger.info("lease not released (%s)", error)
         for keeper, _ in waiting:
             keeper.stop()
         if self._beat is not None:

@@ -6,11 +6,13 @@ fragment is `sending` (committed) before the request and `sent` right after the 
 point leaves a record that the next run resolves by looking the text up on the platform, never by a blind
 resend.
 
-Unexpected exceptions (anything that is not a PublishError) are bugs in an adapter. When one comes out of
-publish(), the request may or may not have gone out, so the fragment is recorded `unknown` with the
-exception type: the next run looks it up (found -> sent; not found -> sent again, within max_attempts)
-instead of resending blindly. A BaseException (KeyboardInterrupt, SystemExit) is not caught at all: the
-fragment stays `sending`, exactly as after a crash, and is resolved the same way on the next run.
+An outcome unknown (the request may have landed) is looked up at once, then again over the settling window
+(bot/services/settling.py): the run ends `settling` with the time of the next lookup, and only a whole window
+without finding the fragment lets it be sent again. Unexpected exceptions (anything that is not a
+PublishError) are bugs in an adapter: the fragment is recorded `unknown` with the exception type and the next
+run looks it up the same way instead of resending blindly. A BaseException (KeyboardInterrupt, SystemExit) is
+not caught at all: the fragment stays `sending`, exactly as after a crash, and is resolved the same way on the
+next run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.i18n import _
 from bot.model import Fragment, Post
 from bot.publishers.base import (
     AlreadyExists,
@@ -34,6 +37,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.services import attach
+from bot.services.settling import Settling, settling_cause
 from bot.states import IN_DOUBT, FragmentState, Outcome
 from bot.store import FragmentRecord, Outbox, OutboxError
 
@@ -63,6 +67,8 @@ class RetryPolicy:
     max_attempts: int = 8
     jitter: float = 0.5
     random: Callable[[], float] = field(default=random.random, compare=False)
+    # issue 18: how long a fragment in doubt is looked up before any resend
+    settling: Settling = field(default_factory=Settling)
 
     def delay(self, attempt: int) -> timedelta:
         """The wait after the `attempt`-th failed attempt (1-based)."""
@@ -160,7 +166,7 @@ class _Run:
                     return unresolved
         return self.send_due()
 
-    def resolve(self, record: FragmentRecord, why: str) -> RunOutcome | None:
+    def resolve(self, record: FragmentRecord, why: str, duplicate: bool = False) -> RunOutcome | None:
         """Settle a fragment whose request may have gone out. None when settled (sent or pending again)."""
         lookup = _look_up(self.publisher, record.text)
         now = self.now()
@@ -170,13 +176,28 @@ class _Run:
             )
             logger.info("%s found on the platform as %s (%s)", self.where(record), lookup.found.remote_id, why)
             return None
-        if lookup.error is None:
+        verdict = self.policy.settling.verdict(record, now, lookup.error is not None, duplicate)
+        if verdict.resend:
+            seconds = int(self.policy.settling.window.total_seconds())
+            note = _("{why}; not found over the settling window ({seconds} s)").format(why=why, seconds=seconds)
             accepted = superseding(self.post, record)  # an edit accepted while it was in doubt: send the new text
-            self.outbox.mark_pending(self.post.id, self.account, record.index, f"{why}; not found", now, accepted)
+            self.outbox.mark_pending(self.post.id, self.account, record.index, note, now, accepted)
             if record.index > len(self.post.fragments):  # the accepted edit has fewer fragments: this one is dropped
                 self.outbox.accept_edit(self.post, now)
-            logger.info("%s not found on the platform; it will be sent again (%s)", self.where(record), why)
+            logger.info(
+                _("{where} not found on the platform over the whole settling window; it will be sent again ({why})")
+                .format(where=self.where(record), why=why)
+            )  # fmt: skip
             return None
+        if verdict.next_at is not None:
+            cause = settling_cause(record, why, lookup.error, verdict.ends_at, duplicate)
+            self.outbox.mark_unknown(self.post.id, self.account, record.index, cause, now, duplicate=duplicate)
+            at = verdict.next_at.isoformat(timespec="seconds")
+            lookup_said = lookup.error or _("not found yet")
+            logger.warning(_("{where} outcome unknown: {lookup}; looked up again at {at}; {cause}")
+                           .format(where=self.where(record), lookup=lookup_said, at=at, cause=cause))  # fmt: skip
+            message = _("{cause}; looked up again at {at}").format(cause=cause, at=at)
+            return self.finish(Outcome.SETTLING, message, verdict.next_at)
         message = (
             f"fragment {record.index}/{record.total}: {why}, and {lookup.error}; it will be looked up "
             "again before anything is resent"
@@ -273,6 +294,9 @@ class _Run:
         except OutcomeUnknown as error:
             return self.resolve(record, f"outcome unknown: {error}")
         except AlreadyExists as error:
+            if record.attempts > 0:  # sent before: evidence that an earlier attempt landed; look, never resend
+                why = _("the platform says it already exists ({error})").format(error=error)
+                return self.resolve(record, why, duplicate=True)
             lookup = _look_up(self.publisher, record.text)
             if lookup.found is not None:
                 self.outbox.mark_sent(post_id, account, index, lookup.found.remote_id, lookup.found.url, self.now())

@@ -60,6 +60,8 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
     elif state == PostState.UNKNOWN:
         detail = s.last_error or detail
         action = advice.unknown(post_id, account)
+        if s.last_outcome == Outcome.SETTLING and s.next_at is not None:
+            at = s.next_at  # issue 18: looked up again then, within the settling window
     elif state == PostState.PUBLISHING:
         if s.next_at is not None:
             at = s.next_at

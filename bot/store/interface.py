@@ -9,6 +9,7 @@ timezone-aware and passed in. Fragment transitions (FragmentState)::
                                  |   \\-mark_failed---> failed    (rejected, or gave up)
                                  \\----mark_unknown---> unknown   (may exist: look it up before resending)
     pending --mark_missed--> missed
+    pending --mark_sent--> sent        (the platform's id in hand: its `sending` record was lost; logged)
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ class Outbox(Protocol):
 
     def mark_failed(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None: ...
 
-    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None: ...
+    def mark_unknown(
+        self, post_id: str, account: str, index: int, error: str, now: datetime, *, duplicate: bool = False
+    ) -> None:
+        """-> unknown; `doubt_since` is set to `now` only if not set yet (the settling window runs from the first
+        doubt, across restarts); `duplicate`: a resend was refused as a duplicate. Both are cleared by
+        mark_pending, mark_sent and resume."""
+        ...
 
     def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int: ...
 

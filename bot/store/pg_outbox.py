@@ -9,6 +9,7 @@ postgres.py and pg_leases.py.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -25,7 +26,10 @@ from bot.store.records import (
     content_conflict,
     content_digest,
     same_content,
+    sent_from_pending,
 )
+
+logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
 
 T = TypeVar("T")
 Key = tuple[str, str]
@@ -246,17 +250,26 @@ class PgOutboxMethods:
         self._move(post_id, account, index, (FragmentState.PENDING,), assignments, (aware(now),))
 
     def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
-        """sending/unknown -> sent with the platform's id. Committed right after the answer."""
+        """sending/unknown -> sent with the platform's id. Committed right after the answer.
+
+        Also pending -> sent (logged): the platform's id is in hand (see bot.store.sqlite.SqliteOutbox.mark_sent).
+        """
         stamp = aware(now)
-        assignments = "state = 'sent', remote_id = %s, url = %s, last_error = NULL, sent_at = %s, updated_at = %s"
-        self._move(
-            post_id,
-            account,
-            index,
-            (FragmentState.SENDING, FragmentState.UNKNOWN),
-            assignments,
-            (remote_id, url, stamp, stamp),
+        assignments = (
+            "state = 'sent', remote_id = %s, url = %s, last_error = NULL, sent_at = %s, updated_at = %s,"
+            " doubt_since = NULL, duplicate_refused = false"
         )
+        values = (remote_id, url, stamp, stamp)
+        try:
+            self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
+        except OutboxError as error:
+            if type(error) is not OutboxError:  # the lease, the database: not a refused transition
+                raise
+            try:
+                self._move(post_id, account, index, (FragmentState.PENDING,), assignments, values)
+            except OutboxError:
+                raise error from None
+            logger.warning(sent_from_pending(post_id, account, index, remote_id))
 
     def mark_pending(
         self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
@@ -265,7 +278,7 @@ class PgOutboxMethods:
         text, total = (retext.text, retext.total) if retext is not None else (None, None)
         assignments = (
             "state = 'pending', last_error = %s, updated_at = %s,"
-            " text = COALESCE(%s, text), total = COALESCE(%s, total)"
+            " text = COALESCE(%s, text), total = COALESCE(%s, total), doubt_since = NULL, duplicate_refused = false"
         )
         values = (error, aware(now), text, total)
         self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
@@ -282,11 +295,22 @@ class PgOutboxMethods:
             (error, aware(now)),
         )
 
-    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
-        """sending -> unknown: it may exist; look it up before anything is sent again."""
-        assignments = "state = 'unknown', last_error = %s, updated_at = %s"
+    def mark_unknown(
+        self, post_id: str, account: str, index: int, error: str, now: datetime, *, duplicate: bool = False
+    ) -> None:
+        """sending -> unknown: it may exist (see bot.store.sqlite.SqliteOutbox.mark_unknown: doubt_since, duplicate)."""
+        stamp = aware(now)
+        assignments = (
+            "state = 'unknown', last_error = %s, updated_at = %s, doubt_since = COALESCE(doubt_since, %s),"
+            " duplicate_refused = duplicate_refused OR %s"
+        )
         self._move(
-            post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, (error, aware(now))
+            post_id,
+            account,
+            index,
+            (FragmentState.SENDING, FragmentState.UNKNOWN),
+            assignments,
+            (error, stamp, stamp, duplicate),
         )
 
     def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int:
@@ -309,7 +333,8 @@ class PgOutboxMethods:
 
         def body(q: Query) -> int:
             moved = q(
-                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = %s"
+                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = %s,"
+                " doubt_since = NULL, duplicate_refused = false"
                 " WHERE post_id = %s AND account = %s AND state IN ('failed', 'missed')",
                 (stamp, post_id, account),
             )

@@ -25,6 +25,8 @@ def record(row: dict[str, Any]) -> FragmentRecord:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         sent_at=row["sent_at"],
+        doubt_since=row["doubt_since"],
+        duplicate_refused=bool(row["duplicate_refused"]),
     )
 
 

@@ -130,6 +130,12 @@ CREATE TABLE approval_texts (
 )""",
 )
 
+# Version 6 (issue 18): as SQLite's version 6, when a fragment's doubt began and whether a duplicate was refused.
+_DOUBT_V6 = (
+    "ALTER TABLE fragments ADD COLUMN doubt_since timestamptz",
+    "ALTER TABLE fragments ADD COLUMN duplicate_refused boolean NOT NULL DEFAULT false",
+)
+
 # version reached -> the statements that bring the previous version there
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
 
@@ -193,4 +199,5 @@ CREATE TABLE audit (
 )
 MIGRATIONS[4] = _WEB_V4
 MIGRATIONS[5] = LEASE_WAIT_MIGRATION  # issue 18: each lease keeps its holder's takeover wait
+MIGRATIONS[6] = _DOUBT_V6
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from bot.i18n import _
 from bot.states import IN_DOUBT, FragmentState, PostState
 
 FreezeKind = Literal["new", "same", "replaced", "conflict"]
+
+
+def sent_from_pending(post_id: str, account: str, index: int, remote_id: str) -> str:
+    """The log line of a pending -> sent transition (both stores)."""
+    return _(
+        "post {post} account {account} fragment {index}: recorded sent as {remote_id} from pending (its sending "
+        "record was lost; the platform's id is kept, nothing is sent again)"
+    ).format(post=post_id, account=account, index=index, remote_id=remote_id)
 
 
 class OutboxError(Exception):
@@ -35,6 +44,10 @@ class FragmentRecord:
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None
+    # Issue 18: when this fragment's outcome became unknown (the settling window runs from here; kept across
+    # restarts and takeovers), and whether a resend was then refused as a duplicate (evidence it exists).
+    doubt_since: datetime | None = None
+    duplicate_refused: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from pathlib import Path
 from bot.model import Fragment, Post
 from bot.states import FragmentState, Outcome
 from bot.store import sqlite_media, sqlite_texts
-from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary
+from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary, sent_from_pending
 from bot.store.sqlite_approvals import SqliteApprovalMethods
+from bot.store.sqlite_holds import SqliteHoldMethods
 from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
 from bot.store.sqlite_schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION
@@ -36,7 +37,7 @@ from bot.store.sqlite_web import SqliteWebMethods
 logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
 
 
-class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
+class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
     """The SQLite state database (and its approvals). Safe to share between threads; open with SqliteOutbox.open()."""
 
     def __init__(self, path: Path, fsync: Callable[[int], None] = os.fsync) -> None:
@@ -235,16 +236,27 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
         )
 
     def mark_sent(self, post_id: str, account: str, index: int, remote_id: str, url: str, now: datetime) -> None:
-        """sending/unknown -> sent with the platform's id. Committed right after the answer."""
+        """sending/unknown -> sent with the platform's id. Committed right after the answer.
+
+        Also pending -> sent (logged): the platform's id is in hand, so the post exists whatever became of its
+        `sending` record; refusing it would make the next run send it again (issue 18).
+        """
         stamp = _iso(now)
-        self._move(
-            post_id,
-            account,
-            index,
-            (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'sent', remote_id = ?, url = ?, last_error = NULL, sent_at = ?, updated_at = ?",
-            (remote_id, url, stamp, stamp),
+        assignments = (
+            "state = 'sent', remote_id = ?, url = ?, last_error = NULL, sent_at = ?, updated_at = ?,"
+            " doubt_since = NULL, duplicate_refused = 0"
         )
+        values = (remote_id, url, stamp, stamp)
+        try:
+            self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
+        except OutboxError as error:
+            if type(error) is not OutboxError:  # not a refused transition
+                raise
+            try:
+                self._move(post_id, account, index, (FragmentState.PENDING,), assignments, values)
+            except OutboxError:
+                raise error from None
+            logger.warning(sent_from_pending(post_id, account, index, remote_id))
 
     def mark_pending(
         self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
@@ -257,7 +269,8 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
             account,
             index,
             (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'pending', last_error = ?, updated_at = ?, text = COALESCE(?, text), total = COALESCE(?, total)",
+            "state = 'pending', last_error = ?, updated_at = ?, text = COALESCE(?, text), total = COALESCE(?, total),"
+            " doubt_since = NULL, duplicate_refused = 0",
             (error, _iso(now), text, total),
         )
 
@@ -272,15 +285,23 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
             (error, _iso(now)),
         )
 
-    def mark_unknown(self, post_id: str, account: str, index: int, error: str, now: datetime) -> None:
-        """sending -> unknown: it may exist; look it up before anything is sent again."""
+    def mark_unknown(
+        self, post_id: str, account: str, index: int, error: str, now: datetime, *, duplicate: bool = False
+    ) -> None:
+        """sending -> unknown: it may exist; look it up before anything is sent again.
+
+        The doubt's start (`doubt_since`) is `now` the first time and kept after; `duplicate` records that a
+        resend was refused as a duplicate (kept until the fragment is sent or pending again).
+        """
+        stamp = _iso(now)
         self._move(
             post_id,
             account,
             index,
             (FragmentState.SENDING, FragmentState.UNKNOWN),
-            "state = 'unknown', last_error = ?, updated_at = ?",
-            (error, _iso(now)),
+            "state = 'unknown', last_error = ?, updated_at = ?, doubt_since = COALESCE(doubt_since, ?),"
+            " duplicate_refused = MAX(duplicate_refused, ?)",
+            (error, stamp, stamp, int(duplicate)),
         )
 
     def mark_missed(self, post_id: str, account: str, reason: str, now: datetime) -> int:
@@ -298,7 +319,8 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
         stamp = _iso(now)
         with self._tx() as db:
             cursor = db.execute(
-                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ?"
+                "UPDATE fragments SET state = 'pending', attempts = 0, last_error = NULL, updated_at = ?,"
+                " doubt_since = NULL, duplicate_refused = 0"
                 " WHERE post_id = ? AND account = ? AND state IN ('failed', 'missed')",
                 (stamp, post_id, account),
             )
@@ -360,27 +382,3 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods):
                 " WHERE post_id = ? AND account = ?",
                 (kind, message, None if next_at is None else _iso(next_at), _iso(now), post_id, account),
             )
-
-    # -- account holds ---------------------------------------------------------------------------
-
-    def hold(self, account: str, reason: str, now: datetime) -> None:
-        """Stop publishing for an account until release(): its credentials need a person."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO holds (account, reason, held_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (account) DO UPDATE SET reason = excluded.reason, held_at = excluded.held_at",
-                (account, reason, _iso(now)),
-            )
-
-    def release(self, account: str) -> bool:
-        """Lift an account's hold. Returns whether there was one."""
-        with self._tx() as db:
-            return db.execute("DELETE FROM holds WHERE account = ?", (account,)).rowcount > 0
-
-    def hold_reason(self, account: str) -> str | None:
-        row = self._conn().execute("SELECT reason FROM holds WHERE account = ?", (account,)).fetchone()
-        return None if row is None else str(row["reason"])
-
-    def holds(self) -> dict[str, str]:
-        """Held accounts and why."""
-        return {row["account"]: row["reason"] for row in self._conn().execute("SELECT * FROM holds")}

@@ -39,6 +39,8 @@ def fragment_record(row: sqlite3.Row) -> FragmentRecord:
         created_at=parse(row["created_at"]),
         updated_at=parse(row["updated_at"]),
         sent_at=parse_opt(row["sent_at"]),
+        doubt_since=parse_opt(row["doubt_since"]),
+        duplicate_refused=bool(row["duplicate_refused"]),
     )
 
 

@@ -97,6 +97,13 @@ CREATE TABLE approval_texts (
 )""",
 )
 
+# Version 6 (issue 18): when a fragment's outcome became unknown, so the settling window survives a restart, and
+# whether a resend after that doubt was refused as a duplicate (then it is only looked up, never sent again).
+_DOUBT_V6 = (
+    "ALTER TABLE fragments ADD COLUMN doubt_since TEXT",
+    "ALTER TABLE fragments ADD COLUMN duplicate_refused INTEGER NOT NULL DEFAULT 0",
+)
+
 # version reached -> the statements that bring the previous version there
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: _SCHEMA_V1, 2: _MEDIA_V2, 3: _APPROVALS_V3}
 
@@ -134,4 +141,5 @@ CREATE TABLE audit (
 )
 MIGRATIONS[4] = _WEB_V4
 MIGRATIONS[5] = ()  # PostgreSQL's 5 keeps each lease's takeover wait; SQLite has no leases: in step, nothing to do
+MIGRATIONS[6] = _DOUBT_V6
 SCHEMA_VERSION = max(MIGRATIONS)
