@@ -155,9 +155,11 @@ def _with_limit_warnings(posts: list[Post]) -> list[Post]:
     for post in posts:
         if PLATFORMS[post.account.platform].posting_limits:
             by_account.setdefault(post.account.name, []).extend(f.at for f in post.fragments)
+    for times in by_account.values():
+        times.sort()  # once per account, not once per post
     result = []
     for post in posts:
-        times = sorted(by_account.get(post.account.name, []))
+        times = by_account.get(post.account.name, [])
         extra = []
         if times:
             for limit in X_PLANS[post.account.plan].user_limits:
