@@ -209,19 +209,23 @@ def malformed_variables(account: Account, env: Environment) -> tuple[str, ...]:
     return tuple(name for name in required_variables(account) if token_problem(env.get(name)) is not None)
 
 
+_SPACE = re.compile(r"\s")  # what str.isspace() calls a space, Unicode's too
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")  # not (isascii() and isprintable())
+
+
 def token_problem(value: str | None) -> str | None:
     """Why `value` cannot be a token (never showing it), or None. Tokens are printable ASCII without spaces."""
     if value is None:
         return None
-    if any(c.isspace() for c in value):
+    if _SPACE.search(value):
         return "it has spaces or line breaks in it"
     if value[0] in "'\"<" or value[-1] in "'\">":
         return "it is still in quotes or <angle brackets>"
     if value in EXAMPLE_VALUES:
         return "it is still the example value from .env.example"
-    odd = next((c for c in value if not (c.isascii() and c.isprintable())), None)
+    odd = _NOT_PRINTABLE_ASCII.search(value)
     if odd is not None:
-        return f"it has the character U+{ord(odd):04X} in it, which no token has"
+        return f"it has the character U+{ord(odd[0]):04X} in it, which no token has"
     return None
 
 
