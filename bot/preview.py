@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
@@ -221,6 +220,8 @@ def indented_json(value: object) -> str:
     """`json.dumps(value, ensure_ascii=False, indent=2)`, the same text in half the time: with `indent`, the
     standard library encodes in Python through nested generators (0.4 s for 5,000 posts); this appends the
     pieces to one list, each string still escaped by json's C function."""
+    import json  # only this format needs it
+
     out: list[str] = []
     write = out.append
     string: Callable[[str], str] = json.encoder.encode_basestring
