@@ -223,6 +223,7 @@ def indented_json(value: object) -> str:
     import json  # only this format needs it
 
     out: list[str] = []
+    done: list[str] = []  # `out` joined every so many pieces: millions of small strings weigh more than the text
     write = out.append
     string: Callable[[str], str] = json.encoder.encode_basestring
 
@@ -253,10 +254,13 @@ def indented_json(value: object) -> str:
                 write(inner)
                 encode(inside, inner)
                 opening = ","
+                if len(out) > 100_000:
+                    done.append("".join(out))
+                    out.clear()
             write(indent)
             write("]")
         else:  # empty lists and mappings, NaN: as json writes them
             write(json.dumps(item))
 
     encode(value, "\n")
-    return "".join(out)
+    return "".join([*done, *out])
