@@ -1,4 +1,4 @@
-"""Run one command; print its wall time, peak RSS (KiB), exit status and this wrapper's own peak as JSON.
+"""Run one command; print its wall time, CPU time, peak RSS (KiB), exit status and this wrapper's peak as JSON.
 
 Usage: python -I -S bench/_wrapper.py COMMAND ARGS...  (see bench/spawn.py for why it is a separate process).
 Imports only os, sys and time, so that its own peak (which a child inherits at exec) stays near 8 MB.
@@ -32,7 +32,8 @@ def main(argv: list[str]) -> None:
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    print(f'{{"wall": {wall!r}, "maxrss_kb": {usage.ru_maxrss}, "exit": {code}, "floor_kb": {floor}}}')
+    cpu = usage.ru_utime + usage.ru_stime  # the child's own CPU: what a busy machine does not inflate much
+    print(f'{{"wall": {wall!r}, "maxrss_kb": {usage.ru_maxrss}, "exit": {code}, "floor_kb": {floor}, "cpu": {cpu!r}}}')
 
 
 if __name__ == "__main__":

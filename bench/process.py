@@ -23,8 +23,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def child_env() -> dict[str, str]:
-    """The inherited environment without connection settings (real variables would win over .env)."""
-    return {k: v for k, v in os.environ.items() if k not in CONNECTION_VARIABLES}
+    """The inherited environment without connection settings (real variables would win over .env), and with
+    bytecode caches allowed (see bench/spawn.py)."""
+    dropped = (*CONNECTION_VARIABLES, "PYTHONDONTWRITEBYTECODE")
+    return {k: v for k, v in os.environ.items() if k not in dropped}
 
 
 class Daemon:

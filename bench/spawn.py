@@ -15,6 +15,7 @@ The command's stdout and stderr go to /dev/null: we time the program, not a term
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,16 +26,24 @@ WRAPPER = Path(__file__).with_name("_wrapper.py")
 
 @dataclass(frozen=True)
 class Sample:
-    """One run of a command: wall seconds, peak RSS in MiB, exit status, and the wrapper's own peak."""
+    """One run of a command: wall seconds, peak RSS in MiB, exit status, the wrapper's own peak, and the
+    command's CPU seconds (user + system, from the same rusage)."""
 
     wall: float
     peak_mb: float
     exit_code: int
     floor_mb: float
+    cpu: float = 0.0
 
 
 def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run `argv` (argv[0] an absolute path) in `cwd` through the wrapper."""
+    """Run `argv` (argv[0] an absolute path) in `cwd` through the wrapper.
+
+    Bytecode caches are allowed even where PYTHONDONTWRITEBYTECODE is set (as in some CI shells): a user's
+    installation compiles each module once, and a benchmark that recompiles the bot on every run measures the
+    compiler (about 120 ms for preview), not the bot. The first run of a command writes them.
+    """
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k != "PYTHONDONTWRITEBYTECODE"}
     result = subprocess.run(
         [sys.executable, "-I", "-S", str(WRAPPER), *argv],
         cwd=cwd,
@@ -44,4 +53,4 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
         check=True,
     )
     data = json.loads(result.stdout)
-    return Sample(data["wall"], data["maxrss_kb"] / 1024, data["exit"], data["floor_kb"] / 1024)
+    return Sample(data["wall"], data["maxrss_kb"] / 1024, data["exit"], data["floor_kb"] / 1024, data["cpu"])

@@ -341,13 +341,14 @@ class _Reader(PositionedReader):
             self.error(node.position, f"{where}: 'to' must list account names, e.g. to: [cancilleria_x]", _TO_HINT)
             return None
         names: list[str] = []
+        listed: set[str] = set()  # `names` as a set: 5,000 names are 12.5 million comparisons as a list
         for item in items:
             if item.kind != "scalar" or item.is_null:
                 self.error(item.position, f"{where}: 'to' must hold account names only", _TO_HINT)
                 continue
             name = item.text.strip()
             parts = [part.strip() for part in name.split(",")]
-            if name in names:
+            if name in listed:
                 self.error(
                     item.position, f"{where}: account '{show(name)}' is listed twice in 'to'", "list each account once"
                 )
@@ -362,6 +363,7 @@ class _Reader(PositionedReader):
                 hint = suggest(name, known) or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
                 self.error(item.position, f"{where}: unknown account '{show(name)}'", hint)
             names.append(name)
+            listed.add(name)
         return tuple(names)
 
     def duration(self, entry: Entry, where: str) -> timedelta | None:

@@ -19,6 +19,7 @@ from bot.split import Piece, TokenTooLong, split_message
 from bot.xplans import X_PLANS
 
 _SplitKey = tuple[Path, str, int, str | None]
+_Lengths = dict[tuple[_SplitKey, str], tuple[int, ...]]  # (split, platform) -> each fragment's measured length
 _LAST_WORDS = 6  # shown in a mid-phrase warning
 
 
@@ -26,6 +27,7 @@ def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -
     """Plan every (post entry, account) pair. Problems are messages that cannot be split for an account."""
     problems: list[Problem] = []
     splits: dict[_SplitKey, tuple[Piece, ...] | None] = {}  # the same message for many accounts splits once
+    lengths: _Lengths = {}  # and is measured once
     posts: list[Post] = []
     for entry in schedule.posts:
         message = messages.get(entry.message)
@@ -33,9 +35,14 @@ def build(schedule: Schedule, messages: Mapping[Path, Message], now: datetime) -
             continue  # its loading problem is already reported
         for name in entry.to:
             account = schedule.accounts[name]
-            pieces = _fragments_for(message, account, splits, problems)
-            if pieces is not None:
-                posts.append(_post(entry, account, message, pieces, now))
+            found = _fragments_for(message, account, splits, problems)
+            if found is not None:
+                key, pieces = found
+                measured = lengths.get((key, account.platform))
+                if measured is None:
+                    measure = PLATFORMS[account.platform].measure
+                    measured = lengths[key, account.platform] = tuple(measure(piece.text) for piece in pieces)
+                posts.append(_post(entry, account, message, pieces, measured, now))
     posts.sort(key=lambda p: (p.at, p.id, p.account.name))
     plan = Plan(
         schedule.timezone, now, tuple(_with_limit_warnings(posts)), approval_required=schedule.approval_required
@@ -48,12 +55,13 @@ def _fragments_for(
     account: Account,
     cache: dict[_SplitKey, tuple[Piece, ...] | None],
     problems: list[Problem],
-) -> tuple[Piece, ...] | None:
+) -> tuple[_SplitKey, tuple[Piece, ...]] | None:
     whole_post = PLATFORMS[account.platform].single_mode and account.mode == "single"
     numbering = None if whole_post else account.numbering
     key = (message.path, account.platform if not whole_post else "facebook-single", account.limit, numbering)
     if key in cache:
-        return cache[key]
+        cached = cache[key]
+        return None if cached is None else (key, cached)
     measure = PLATFORMS[account.platform].measure
     texts: tuple[Piece, ...] | None = None
     body = message.text.strip()
@@ -85,7 +93,7 @@ def _fragments_for(
                 )
             )
     cache[key] = texts
-    return texts
+    return None if texts is None else (key, texts)
 
 
 def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warning_]]:
@@ -112,24 +120,30 @@ def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warnin
     return at, warnings
 
 
-def _post(entry: PostEntry, account: Account, message: Message, pieces: tuple[Piece, ...], now: datetime) -> Post:
+def _post(
+    entry: PostEntry,
+    account: Account,
+    message: Message,
+    pieces: tuple[Piece, ...],
+    lengths: tuple[int, ...],
+    now: datetime,
+) -> Post:
     warnings: list[Warning_] = []
     if entry.at.tzinfo is None:
         at, warnings = local_time(entry.at, account)
     else:
         at = entry.at
     step = entry.every or timedelta(0)
-    measure = PLATFORMS[account.platform].measure
     fragments = tuple(
         Fragment(
             index=i,
             total=len(pieces),
             text=piece.text,
-            length=measure(piece.text),
+            length=length,
             limit=account.limit,
             at=at + step * (i - 1),
         )
-        for i, piece in enumerate(pieces, start=1)
+        for i, (piece, length) in enumerate(zip(pieces, lengths, strict=True), start=1)
     )
     warnings += [_mid_phrase(i, len(pieces), piece) for i, piece in enumerate(pieces, start=1) if piece.mid_phrase]
     if at < now:
@@ -155,12 +169,16 @@ def _with_limit_warnings(posts: list[Post]) -> list[Post]:
     for post in posts:
         if PLATFORMS[post.account.platform].posting_limits:
             by_account.setdefault(post.account.name, []).extend(f.at for f in post.fragments)
+    for times in by_account.values():
+        times.sort()  # once per account, not once per post
     result = []
     for post in posts:
-        times = sorted(by_account.get(post.account.name, []))
+        times = by_account.get(post.account.name, [])
         extra = []
         if times:
             for limit in X_PLANS[post.account.plan].user_limits:
+                if len(times) <= limit.posts:
+                    continue  # all the account's posts fit in the limit: no window can hold more
                 worst = max(
                     bisect_right(times, f.at + limit.window - timedelta(microseconds=1))
                     - bisect_right(times, f.at - timedelta(microseconds=1))

@@ -82,7 +82,9 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [Problem(error.position, error.message, error.hint)]
 
 
-MAX_NODES = 100_000  # aliases can expand exponentially ("billion laughs"); no real schedule comes close
+# Aliases can expand exponentially ("billion laughs"): what they add when written out is limited, not the
+# values written in the file (the file's size limits those: 5,000 accounts are 55,000 values, no alias).
+MAX_ALIAS_VALUES = 100_000
 MAX_DEPTH = 50  # a schedule is 4 levels deep; deeper nesting is a mistake or an attack on the recursion
 _DEPTH_HINT = "a schedule needs only a few levels (accounts, posts, lists): check the brackets and the indentation"
 _ALIAS_HINT = "write the values out instead of using aliases"
@@ -99,6 +101,14 @@ class _Refused(Exception):
         self.hint = hint
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.ScalarNode):
+        return []
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return [child for pair in node.value for child in pair]
+
+
 class _Converter:
     """Turns PyYAML nodes into ours, refusing tags, merge keys, recursive aliases and runaway expansion."""
 
@@ -111,20 +121,36 @@ class _Converter:
         return Position(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def check(self, root: yaml.Node) -> None:
-        """Refuse what `convert` must not see, before it expands anything (each shared node is measured once)."""
-        if self.measure(root, 1) <= MAX_NODES:
+        """Refuse what `convert` must not see, before it expands anything.
+
+        An alias is the same node met again: the values written in the file are the distinct nodes, and what
+        aliases add is the expanded count minus those. Each node is measured once (its size remembered), so
+        this is linear in what is written, however much the aliases would expand to.
+        """
+        if self.measure(root, 1) - len(self.sizes) <= MAX_ALIAS_VALUES:
             return
-        children = root.value if isinstance(root, yaml.SequenceNode) else [v for _, v in root.value]
-        total = 0
-        for child in children:  # point at the top-level value that crosses the limit
-            total += self.sizes.get(id(child), MAX_NODES) + 1
-            if total > MAX_NODES:
+        seen: set[int] = {id(root)}
+        added = 0
+        for child in _children(root):  # point at the top-level value whose aliases cross the limit
+            added += self.sizes[id(child)] - self._written(child, seen)
+            if added > MAX_ALIAS_VALUES:
                 break
         raise _Refused(
             self.position(child),
-            f"the aliases (*name) in this file expand to more than {MAX_NODES:,} values",
+            f"the aliases (*name) in this file add more than {MAX_ALIAS_VALUES:,} values when written out",
             _ALIAS_HINT,
         )
+
+    def _written(self, node: yaml.Node, seen: set[int]) -> int:
+        """How many nodes under `node` (itself included) are not in `seen` yet; adds them to it."""
+        count, stack = 0, [node]
+        while stack:
+            current = stack.pop()
+            if id(current) not in seen:
+                seen.add(id(current))
+                count += 1
+                stack.extend(_children(current))
+        return count
 
     def measure(self, node: yaml.Node, depth: int) -> int:
         known = self.sizes.get(id(node))
@@ -157,8 +183,6 @@ class _Converter:
                         )
                     size += self.measure(key, depth + 1)
                 size += self.measure(value, depth + 1)
-                if size > MAX_NODES:
-                    break
             self.open.discard(id(node))
         self.sizes[id(node)] = size
         return size

@@ -4,7 +4,6 @@ schedule's rules (bot/config.py) use it."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -93,7 +92,7 @@ class PositionedReader:
             if key.text not in allowed:
                 hint = suggest(key.text, allowed)
                 self.error(key.position, f"{where}: unknown key '{show(key.text)}'", hint)
-                self.misspelt.update(difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6))
+                self.misspelt.update(_close(key.text, allowed))
                 continue
             found[key.text] = Entry(key, value)
         return found
@@ -196,9 +195,15 @@ def show(text: str, limit: int = 60) -> str:
 
 
 def suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = _close(word, choices)
     if close:
         return f"did you mean '{close[0]}'?"
     if choices:
         return f"expected one of: {', '.join(choices)}"
     return ""
+
+
+def _close(word: str, choices: list[str]) -> list[str]:
+    import difflib  # only a misspelt value needs it: a valid schedule never loads it
+
+    return difflib.get_close_matches(word, choices, n=1, cutoff=0.6)

@@ -75,7 +75,7 @@ def test_env_file_faults_in_its_words(tmp_path: Path) -> None:
     binary.write_bytes(b"A=1\nB=\x00\n")
     big.write_bytes(b"#" * (MAX_ENV_BYTES + 1))
     assert _env_errors(binary) == [f"{binary}:2:3: the .env file is not a text file (it contains NUL bytes)"]
-    assert _env_errors(big) == [f"{big}: the .env file is larger than 1,048,576 bytes: too large to be a .env file"]
+    assert _env_errors(big) == [f"{big}: the .env file is larger than 8,388,608 bytes: too large to be a .env file"]
     assert _env_errors(tmp_path) == [f"{tmp_path}: the .env file is a folder, not a file"]
 
 

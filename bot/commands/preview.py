@@ -12,7 +12,6 @@ from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
 from bot.model import Plan
 from bot.services import campaign
 from bot.services.approvalview import read_approvals
-from bot.store import OutboxError
 
 
 def main(args: argparse.Namespace) -> int:
@@ -31,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
     if fmt != "html":
         try:
             approvals = read_approvals(plan, args.state_dir)
-        except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
+        except _outbox_error() as error:  # e.g. written by a newer bot: the same message and status as `status`
             print(f"error: {error}", file=sys.stderr)
             return EXIT_FAILURE
         output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name, approvals)
@@ -41,11 +40,19 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         page = command.build_page(schedule, plan, name, args.state_dir, now, database_url(args))
-    except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
+    except _outbox_error() as error:  # e.g. written by a newer bot: the same message and status as `status`
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE
     path = command.temporary_file() if args.open and args.output is None else args.output  # --open needs a file
     return _output(path, page, plan, open_it=args.open)
+
+
+def _outbox_error() -> type[Exception]:
+    """The store's OutboxError. An `except` clause names its class only once an exception reaches it, so a
+    preview that reads no outbox never imports the store's records."""
+    from bot.store import OutboxError
+
+    return OutboxError
 
 
 def _output(path: Path | None, output: str, plan: Plan, open_it: bool) -> int:

@@ -6,6 +6,9 @@ report the same problems in the same words.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -36,12 +39,31 @@ def load_messages(schedule: Schedule) -> tuple[dict[Path, Message], list[Problem
 
 def load_campaign(schedule_path: Path, now: datetime) -> tuple[Schedule | None, Plan | None, list[Problem]]:
     """Schedule, plan and every problem found. The plan is None when any problem is an error."""
-    schedule, problems = config.load(schedule_path)
-    if schedule is None:
-        return None, None, problems
-    messages, message_problems = load_messages(schedule)
-    built, plan_problems = plan.build(schedule, messages, now)
+    with collector_paused():
+        schedule, problems = config.load(schedule_path)
+        if schedule is None:
+            return None, None, problems
+        messages, message_problems = load_messages(schedule)
+        built, plan_problems = plan.build(schedule, messages, now)
     problems = problems + message_problems + plan_problems
     if errors(problems):
         return schedule, None, problems
     return schedule, built, problems
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a campaign is read, back as it was after.
+
+    Reading builds hundreds of thousands of objects that all stay alive (YAML nodes, then the plan); each
+    full collection walks every one of them, and the collector runs more full collections the more objects
+    there are, so the time grew faster than the campaign (5,000 accounts: the YAML alone took 0.5 s with it,
+    0.2 s without). Reference counting still frees everything that is not a cycle; cycles wait for the next run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -124,8 +124,7 @@ class Daemon:
             watch_failed=lambda error: logger.error("reload check failed: %s", error),
         )
         self._watcher = Watcher(self._watched)
-        self._timers.start()
-        self._reconcile()
+        self._timers.start(self._reconcile)  # the first timers are added while it is paused: no wake-up for each
         self._timers.watch(self._watch, WATCH_SECONDS)
         self.events.planned(plan.posts, self._timers)
         logger.info(
@@ -394,7 +393,7 @@ class Daemon:
         for key in sorted(after - before):
             logger.info("post %s account %s added to the schedule", *key)
         self.publishing.reloaded(plan)
-        logger.info("reload (%s): %d posts", why, len(plan.posts))
         self._reconcile()
+        logger.info("reload (%s): %d posts", why, len(plan.posts))  # after the timers: the end of the reload
         self.events.planned(plan.posts, self._scheduler())
         return True

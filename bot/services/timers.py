@@ -62,8 +62,14 @@ class Timers:
         )
         self._scheduler.add_listener(self._on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
 
-    def start(self) -> None:
-        self._scheduler.start()
+    def start(self, first: Callable[[], None] = lambda: None) -> None:
+        """Start, with `first()` (e.g. adding every post's timer) run while the scheduler is paused: a timer
+        added to a running scheduler wakes its thread, 5,000 wake-ups fighting the adding thread for the lock."""
+        self._scheduler.start(paused=True)
+        try:
+            first()
+        finally:
+            self._scheduler.resume()
 
     def watch(self, check: Callable[[], None], seconds: float) -> None:
         self._scheduler.add_job(check, "interval", seconds=seconds, id="watch", executor="watch", max_instances=1)
