@@ -115,8 +115,8 @@ def test_thread_and_page_post_go_out_at_the_scheduled_time(campaign: Campaign) -
     (page_post,) = campaign.api.posts("facebook", "104")
     assert page_post.text == campaign.fragments("mensaje", "cf")[0]
     first_x = campaign.api.posts("x")[0]
-    for first in (first_x, page_post):
-        assert at <= first.created_at <= at + timedelta(seconds=1), (first.created_at, at)
+    for first in (first_x, page_post):  # never early; how late is bench/'s figure, 10 s only catches a misfire
+        assert at <= first.created_at <= at + timedelta(seconds=10), (first.created_at, at)
     x_status = campaign.post_status("mensaje", "cx")
     assert x_status["state"] == "sent" and x_status["sent"] == len(expected)
     assert x_status["urls"][0] == f"https://x.com/CancilleriaPeru/status/{first_x.id}"

@@ -117,7 +117,8 @@ def test_x_rate_limit_waits_for_the_reset_and_status_says_until_when(campaign: C
     campaign.assert_thread(expected)
     posts = campaign.x_posts()
     assert all(post.created_at < reset_at for post in posts[:3])
-    assert reset_at <= posts[3].created_at <= reset_at + timedelta(seconds=1.5)  # not before, and not late
+    # not before the reset; "not late" only as a bound that catches a missed timer (the delay is bench/'s figure)
+    assert reset_at <= posts[3].created_at <= reset_at + timedelta(seconds=10), (posts[3].created_at, reset_at)
     assert campaign.api.count("x", "POST") == len(expected) + 1  # the refused request, nothing else resent
     assert campaign.page_texts() == campaign.fragments("mensaje", "cf")
     _assert_sent(campaign, "cx", len(expected))
