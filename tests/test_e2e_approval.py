@@ -119,16 +119,22 @@ def test_nothing_goes_out_until_approve_then_the_thread_goes_at_once(campaign: C
 
 def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothing(campaign: Campaign) -> None:
     message = _short_message(campaign)
-    at = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
-    campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+    later = datetime.now(UTC) + timedelta(hours=1)  # far enough that a slow start cannot reach it
+    campaign.schedule([{"id": "hilo", "message": message, "at": later, "to": ["cx"]}], extra=REQUIRED)
     old = _entry_digest(campaign, "hilo")
     assert _approve(campaign, "hilo", old).returncode == 0
     process = campaign.start()
     try:
-        wait_for(lambda: "daemon started" in campaign.log(), 10, "the daemon")
+        wait_for(lambda: "daemon started" in campaign.log(), 30, "the daemon")
         path = campaign.folder / message
         path.write_text(path.read_text(encoding="utf-8").replace("compatriotas", "compatriotas queridos", 1), "utf-8")
-        wait_for(lambda: datetime.now(UTC) > at + timedelta(seconds=2), 10, "the post's time to pass")
+        wait_for(lambda: campaign.log().count("reload (") == 1, 30, "the daemon to read the edit")
+        # Only once the edit is read does the post come due (the time is not part of the digest).
+        at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+        campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+        wait_for(lambda: campaign.log().count("reload (") == 2, 30, "the daemon to read the new time")
+        wait_for(lambda: "its text changed after Despacho approved" in campaign.log(), 30, "the refusal at its time")
+        assert datetime.now(UTC) >= at
         assert campaign.x_texts() == []
         row = campaign.post_status("hilo", "cx")
         new = row["approval"]["digest"]
