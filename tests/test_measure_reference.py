@@ -181,9 +181,14 @@ def _texts(seed: int, count: int) -> list[str]:
     return texts
 
 
-def test_differential_against_twitter_text_parser() -> None:
+_PARTS = 4  # the same texts in four tests, which xdist runs side by side
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("part", range(_PARTS))
+def test_differential_against_twitter_text_parser(part: int) -> None:
     differences: list[tuple[object, ...]] = []
-    for text in _texts(_SEED, _TEXTS):
+    for text in _texts(_SEED, _TEXTS)[part::_PARTS]:
         ref = parse_tweet(text)
         nfc = unicodedata.normalize("NFC", text)
         # Deliberate: "\r\n" is two code points here (the JavaScript counter's reading, the larger);
