@@ -291,3 +291,28 @@ def test_read_failures_are_retry_later_even_when_dropped(fake_api: FakeAPI) -> N
     fake_api.inject_drop("x")
     with pytest.raises(RetryLater):
         publisher.find_recent("texto")
+
+
+@pytest.mark.parametrize(
+    ("fault", "hold", "retry_at"),
+    [
+        (lambda api: api.x_daily_cap_used_up("app", RESET + 70_000), "app", _at(RESET + 70_000)),
+        (lambda api: api.x_daily_cap_used_up("user", RESET + 50_000), "user", _at(RESET + 50_000)),
+        (lambda api: api.x_rate_limited(RESET, user_24h_reset=RESET + 10, app_24h_reset=RESET + 70_000), "app", None),
+        (lambda api: api.x_rate_limited(RESET), None, _at(RESET)),  # the 15-minute window: this post only
+        (lambda api: api.x_usage_cap(), None, None),
+    ],
+    ids=["app cap", "user cap", "both caps", "15-minute window", "monthly usage cap"],
+)
+def test_a_429_says_which_24_hour_cap_is_used_up(
+    fake_api: FakeAPI, fault: Callable[[FakeAPI], None], hold: str | None, retry_at: datetime | None
+) -> None:
+    """Issue 22: the app's cap holds every account of the app, the user's cap the account alone, until the
+    cap's own reset (x-*-limit-24hour-reset), never the 15-minute window's."""
+    publisher, _ = make(fake_api)
+    fault(fake_api)
+    with pytest.raises(RetryLater) as caught:
+        publisher.publish("Un texto cualquiera")
+    assert caught.value.hold == hold
+    if retry_at is not None:
+        assert caught.value.retry_at == retry_at

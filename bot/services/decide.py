@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.durations import format_duration
 from bot.model import Post
+from bot.services.capholds import held_until
 from bot.states import FragmentState, Outcome
 from bot.store import PostSummary
 
@@ -36,8 +37,10 @@ def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datet
     counts = summary.counts if summary is not None else {}
     if summary is not None and summary.total and summary.sent == summary.total:
         return Decision(Outcome.SENT)
-    if hold is not None:
+    if hold is not None and (until := held_until(hold)) is None:
         return Decision(Outcome.HELD, reason=hold)
+    if hold is not None and until is not None and until > now:  # an X 24-hour cap: run again at its reset
+        return Decision(Step.RUN, until, hold)
     if summary is not None and summary.in_doubt:
         return Decision(Step.RUN, now, "outcome of an earlier attempt unknown: look it up first")
     last_error = (summary.last_error if summary is not None else None) or ""

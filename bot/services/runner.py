@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.model import Post
 from bot.publishers.base import (
@@ -34,6 +35,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.services import attach
+from bot.services.capholds import held_until
 from bot.states import IN_DOUBT, FragmentState, Outcome
 from bot.store import FragmentRecord, Outbox, OutboxError
 
@@ -47,6 +49,7 @@ class RunOutcome:
     kind: Outcome  # sent, waiting, retry, held, failed, unknown, conflict or stopped
     next_at: datetime | None
     message: str
+    hold: Literal["app", "user"] | None = None  # retry: an X 24-hour cap used up until next_at (capholds.py)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class _Run:
                 self.account,
             )
         hold = self.outbox.hold_reason(self.account)
+        if (until := held_until(hold)) is not None:  # held by an X 24-hour cap since this run was decided
+            return self.finish(Outcome.RETRY, f"held: {hold}", max(until, self.now()))
         if hold is not None:
             logger.error("post %s account %s held: %s", self.post.id, self.account, hold)
             return self.finish(Outcome.HELD, f"held: {hold}")
@@ -322,7 +327,8 @@ class _Run:
             self.policy.max_attempts,
             retry_at.isoformat(),
         )
-        return self.finish(Outcome.RETRY, f"fragment {record.index}/{record.total}: {error}", retry_at)
+        outcome = self.finish(Outcome.RETRY, f"fragment {record.index}/{record.total}: {error}", retry_at)
+        return replace(outcome, hold=error.hold)
 
     def reply_refused(self, record: FragmentRecord, reply_to: str | None, error: ReplyRefused) -> RunOutcome | None:
         platform = self.publisher.platform
