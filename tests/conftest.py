@@ -144,6 +144,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests marked `long` first: started early, they run beside the many short ones instead of last and
-    alone (the run is as long as its longest worker). The others keep their order."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """The tests marked `long` start first, spread over the workers: started early, they run beside the many
+    short ones instead of last and alone (a run is as long as its longest worker).
+
+    xdist (load or worksteal) hands each worker a contiguous share of the collection to begin with, so the
+    long tests are dealt one by one to the front of each share; the others keep their order. Every worker
+    collects the same order (it depends only on the worker count)."""
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    rest = [item for item in items if item.get_closest_marker("long") is None]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    order: list[pytest.Item] = []
+    taken, remaining = 0, len(items)
+    for worker in range(workers):
+        share = remaining // (workers - worker)  # how xdist cuts the collection for the worker at its turn
+        dealt = long[worker::workers]
+        extra = max(0, share - len(dealt))
+        order += dealt + rest[taken : taken + extra]
+        taken += extra
+        remaining -= share
+    items[:] = order + rest[taken:]
