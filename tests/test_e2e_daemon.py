@@ -555,13 +555,22 @@ def test_message_edited_mid_thread_is_a_conflict_until_resume_accept_edit(campai
     campaign.schedule([{"id": "hilo", "message": message, "at": datetime.now(UTC), "to": ["cx"], "every": "1s"}])
     old = campaign.fragments("hilo", "cx")
     assert len(old) >= 4
+    edited = threading.Event()  # the server holds the third fragment until the daemon has read the edit
+
+    def hold_third(event: ServerEvent) -> None:
+        if (event.phase, event.platform, event.method, event.number) == ("received", "x", "POST", 3):
+            edited.wait(60)
+
+    campaign.api.add_observer(hold_third)
     process = campaign.start()
     try:
-        wait_for(lambda: len(campaign.x_texts()) >= 2, 15, "two fragments of the thread")
+        wait_for(lambda: len(campaign.x_texts()) >= 2, 30, "two fragments of the thread")
         path = campaign.folder / message
         path.write_text(path.read_text(encoding="utf-8").rstrip() + " ¡Viva el Perú!\n", encoding="utf-8")
         new = campaign.fragments("hilo", "cx")
-        wait_for(lambda: campaign.post_status("hilo", "cx")["state"] == "conflict", 10, "the conflict", 0.2)
+        wait_for(lambda: "reload (" in campaign.log(), 30, "the daemon to read the edit")
+        edited.set()
+        wait_for(lambda: campaign.post_status("hilo", "cx")["state"] == "conflict", 30, "the conflict", 0.2)
         sent_before = len(campaign.x_texts())
         assert sent_before < len(old)
         assert "--accept-edit" in campaign.post_status("hilo", "cx")["action"]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from bot.credentials import Environment
 from bot.i18n import _
 from bot.model import Account
+from bot.platforms import PLATFORMS
 from bot.xplans import APP_LIMIT
 
 if TYPE_CHECKING:  # validate imports this module: not the store
@@ -42,8 +43,9 @@ def held_until(reason: str | None) -> datetime | None:
 
 
 def api_key(account: Account, env: Environment) -> str | None:
-    """The X app an account posts through: its `<PREFIX>_API_KEY` value (None: not X, or not set)."""
-    if account.platform != "x":
+    """The X app an account posts through: its `<PREFIX>_API_KEY` value (None: a platform without app keys,
+    or not set)."""
+    if "API_KEY" not in PLATFORMS[account.platform].credential_suffixes:
         return None
     return env.get(f"{account.credentials}_API_KEY") or None
 
