@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.capholds import held_until
+from bot.services.decide import Step, decide
+from bot.states import Outcome
 from tests import secretscan
 from tests.e2e import MESSAGE, Campaign, api_fixture, at_text, finish, wait_for  # noqa: F401
 from tests.fakeapi import FakeAPI
+from tests.fakes import T0, make_post
 from tests.helpers import run_cli
 
 SHARED_KEY = "shared0app0key0for0the0embassies0Zq9W"  # a made-up key; its tail is what validate may show
@@ -149,3 +153,20 @@ def test_a_used_up_24_hour_cap_holds_the_app_or_the_account_until_its_reset(
         assert _created(campaign, name) >= reset  # not before the cap's reset
     assert api.count("x", "POST") == 4  # the one refused request; no held account met the 429 again
     assert [campaign.account_status(name)["hold"] for name in held] == [None] * len(held)  # lifted at the reset
+
+
+def test_a_timed_hold_runs_the_post_at_its_end_and_late_is_counted_from_there() -> None:
+    """decide(): a hold that ends by itself (` [until TIME]`) reschedules the post at TIME, and a post held past
+    its own time is not missed for it: its lateness counts from the end of the hold."""
+    post = make_post(at=T0)
+    catch_up = timedelta(minutes=15)
+    until = T0 + timedelta(hours=5)
+    reason = f"X app limit reached: ... [until {until.isoformat()}]"
+    waiting = decide(post, None, reason, T0 + timedelta(minutes=1), catch_up)
+    assert (waiting.kind, waiting.at) == (Step.RUN, until)
+    ended = decide(post, None, reason, until + timedelta(minutes=1), catch_up)  # 5 h past its time, 1 min past
+    assert (ended.kind, ended.at) == (Step.RUN, until + timedelta(minutes=1))
+    too_late = decide(post, None, reason, until + catch_up + timedelta(seconds=1), catch_up)
+    assert too_late.kind == Step.MARK_MISSED
+    assert decide(post, None, "fix X_ACCESS_TOKEN then restart", T0, catch_up).kind == Outcome.HELD
+    assert held_until(reason) == until and held_until("fix X_ACCESS_TOKEN then restart") is None

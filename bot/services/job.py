@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from bot.model import Post
 from bot.services.accounts import Accounts
 from bot.services.approvalgate import ApprovalGate
-from bot.services.capholds import hold_for_cap, live_hold
+from bot.services.capholds import hold_for_cap
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
@@ -48,7 +48,7 @@ def run_job(
     post's lease: `outbox` is then the holder's view."""
     now = clock()
     name = post.account.name
-    decision = decide(post, outbox.post(post.id, name), live_hold(outbox, name, now), now, settings.catch_up)
+    decision = decide(post, outbox.post(post.id, name), outbox.hold_reason(name), now, settings.catch_up)
     if decision.kind == Step.MARK_MISSED:
         return mark_missed(post, decision.reason, outbox, clock, settings.missed)
     if isinstance(decision.kind, Outcome):

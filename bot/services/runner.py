@@ -35,7 +35,7 @@ from bot.publishers.base import (
     RetryLater,
 )
 from bot.services import attach
-from bot.services.capholds import held_until
+from bot.services.capholds import held_until, live_hold
 from bot.states import IN_DOUBT, FragmentState, Outcome
 from bot.store import FragmentRecord, Outbox, OutboxError
 
@@ -142,7 +142,7 @@ class _Run:
                 self.post.id,
                 self.account,
             )
-        hold = self.outbox.hold_reason(self.account)
+        hold = live_hold(self.outbox, self.account, self.now())  # a timed hold that ended is lifted here
         if (until := held_until(hold)) is not None:  # held by an X 24-hour cap since this run was decided
             return self.finish(Outcome.RETRY, f"held: {hold}", max(until, self.now()))
         if hold is not None:
