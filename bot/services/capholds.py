@@ -69,7 +69,9 @@ def live_hold(outbox: Outbox, account: str, now: datetime) -> str | None:
     until = held_until(reason)
     if until is not None and until <= now:
         outbox.release(account)
-        logger.info("account %s: hold ended at %s, released", account, until.isoformat())
+        logger.info(
+            _("account {account}: hold ended at {until}, released").format(account=account, until=until.isoformat())
+        )
         return None
     return reason
 
@@ -100,4 +102,6 @@ def hold_for_cap(
         if (current := outbox.hold_reason(name)) is not None and held_until(current) is None:
             continue  # held for its credentials: that needs a person, not a reset
         outbox.hold(name, f"{reason} [until {stamp}]", now)
-    logger.warning("%s held until %s: %s", ", ".join(names), stamp, reason)
+    logger.warning(
+        _("{accounts} held until {until}: {reason}").format(accounts=", ".join(names), until=stamp, reason=reason)
+    )
