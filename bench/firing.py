@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.process import READY, Daemon
-from bench.report import Check, heading, median, percentile, say, show
+from bench.report import Check, heading, median, percentile, say, show, unmeasured
 from bench.world import MESSAGE, AccountSpec, CampaignFolder, PostSpec, Server, connection_env, schedule_time
 
 NAME = "firing"
@@ -135,6 +135,16 @@ def _summary(name: str, found: Sequence[float]) -> list[Check]:
     ]  # fmt: skip
 
 
+def _unmeasured(name: str, why: str) -> list[Check]:
+    """The goals of `_summary` for a scenario that could not run: each a MISS, none dropped."""
+    return [
+        unmeasured(NAME, f"{name}: median delay", GOAL_MEDIAN_MS, "ms", why),
+        unmeasured(NAME, f"{name}: max delay", GOAL_MAX_MS, "ms", why),
+        unmeasured(NAME, f"{name}: how early the earliest post fired", EARLY_MS, "ms", why),
+        unmeasured(NAME, f"{name}: posts sent more than {EARLY_MS:.0f} ms early", 0, "", why),
+    ]
+
+
 @contextmanager
 def postgres() -> Iterator[str | None]:
     """A throwaway PostgreSQL server with fsync on, as in production (None when not installed)."""
@@ -163,7 +173,7 @@ def run(quick: bool) -> list[Check]:
             checks += _summary(name, found)
         with postgres() as url:
             if url is None:
-                say("burst on PostgreSQL: skipped (PostgreSQL is not installed)")
+                checks += _unmeasured("burst (PostgreSQL)", "PostgreSQL is not installed")
             else:
                 name, found = measure(Path(temp) / "burst-pg", "burst", url)
                 checks += _summary(name, found)

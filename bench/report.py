@@ -23,18 +23,25 @@ class Check:
     goal: float
     unit: str
     note: str = ""
+    measured: bool = True  # False: the benchmark could not measure it (see `unmeasured`); always a MISS
 
     @property
     def passed(self) -> bool:
-        return self.figure <= self.goal
+        return self.measured and self.figure <= self.goal
 
     def line(self) -> str:
         verdict = "PASS" if self.passed else "MISS"
-        text = f"  {verdict}  {self.name}: {_fmt(self.figure, self.unit)} (goal <= {_fmt(self.goal, self.unit)})"
+        figure = _fmt(self.figure, self.unit) if self.measured else "not measured"
+        text = f"  {verdict}  {self.name}: {figure} (goal <= {_fmt(self.goal, self.unit)})"
         return text + (f"  [{self.note}]" if self.note else "")
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "passed": self.passed}
+
+
+def unmeasured(benchmark: str, name: str, goal: float, unit: str, why: str) -> Check:
+    """A goal the benchmark could not measure (PostgreSQL missing, say): counted as missed, never dropped."""
+    return Check(benchmark, name, 0.0, goal, unit, why, measured=False)
 
 
 def _fmt(value: float, unit: str) -> str:

@@ -1,7 +1,7 @@
 """Runs the benchmarks and prints each figure against its goal: `.venv/bin/python -m bench [options]`.
 
     --quick          fewer repetitions and a 10 s idle window (under a minute instead of about 2)
-    --only NAME      run only this benchmark (repeatable): dryrun, thread, firing, scale, takeover, settle
+    --only NAME      run only this benchmark (repeatable): dryrun, thread, firing, scale, takeover, settle, counting
     --json PATH      also write the machine and every figure to PATH
 
 Exit status 0 when every figure meets its goal, 1 when any is missed or a benchmark could not complete.
@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench import dryrun, firing, scale, settle, takeover, thread
+from bench import counting, dryrun, firing, scale, settle, takeover, thread
 from bench.report import Check, heading, machine, show
 
 BENCHMARKS: dict[str, Callable[[bool], list[Check]]] = {
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[[bool], list[Check]]] = {
     scale.NAME: scale.run,
     takeover.NAME: takeover.run,
     settle.NAME: settle.run,
+    counting.NAME: counting.run,
 }
 
 

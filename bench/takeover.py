@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from bench.report import Check, heading, median, say, show
+from bench.report import Check, heading, median, say, show, unmeasured
 
 NAME = "takeover"
 SHORT = (2.0, 1.0, 4.0)  # lease, HTTP timeout, goal for the max (s): the 3 s bound + the lookup
@@ -26,8 +26,13 @@ def run(quick: bool) -> list[Check]:
 
     bindir = find_bindir()
     if bindir is None:
-        say("skipped: PostgreSQL is not installed")
-        return []
+        missing = [
+            unmeasured(NAME, f"{_label(lease, timeout)}: {what} takeover", goal, "s", "PostgreSQL is not installed")
+            for lease, timeout, goal in ((SHORT,) if quick else (SHORT, DEFAULTS))
+            for what in ("median", "max")
+        ]
+        show(missing)
+        return missing
     server = PgServer(bindir, durable=True)
     checks: list[Check] = []
     try:
@@ -42,7 +47,7 @@ def run(quick: bool) -> list[Check]:
                     result = run_kill_trial(server, folder, plan, lease=lease, http_timeout=timeout)
                     if result.takeover is not None:
                         times.append(result.takeover)
-                label = f"lease {lease:g} s, HTTP timeout {timeout:g} s"
+                label = _label(lease, timeout)
                 say(f"{label}: {len(times)} takeovers, median {median(times):.2f} s, max {max(times):.2f} s")
                 checks += [
                     Check(NAME, f"{label}: median takeover", median(times), goal, "s", f"{len(times)} trials"),
@@ -52,3 +57,7 @@ def run(quick: bool) -> list[Check]:
         server.remove()
     show(checks)
     return checks
+
+
+def _label(lease: float, timeout: float) -> str:
+    return f"lease {lease:g} s, HTTP timeout {timeout:g} s"

@@ -1,7 +1,8 @@
 """X API plans: posting limits and prices (PLATFORMS.md, late 2026). Settings, not buried constants.
 
-Per-user limits on POST /2/tweets; the per-app caps are shared by every account using the same app, which
-preview cannot know without credentials, so only the per-user windows are checked.
+Per-user limits on POST /2/tweets, checked by preview. The per-app cap (APP_LIMIT) is shared by every account
+using the same app, which only the credentials tell (the same `*_API_KEY`): `validate` checks it
+(bot/services/applimit.py), and the daemon holds every account of an app whose cap is used up.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class XPlanFacts:
 
 FIFTEEN_MINUTES = timedelta(minutes=15)
 DAY = timedelta(hours=24)
+
+# X's rate-limit table: POST /2/tweets, 10,000 per 24 hours per app, whatever the plan.
+APP_LIMIT = PostingLimit(10_000, DAY)
 
 X_PLANS = {
     "pay-per-use": XPlanFacts("pay-per-use", (PostingLimit(100, FIFTEEN_MINUTES),), 0.015, 0.20),

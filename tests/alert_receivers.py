@@ -38,6 +38,9 @@ class HttpReceiver:
 
     def __init__(self) -> None:
         self.status = 200
+        # Cleared: every request is recorded on arrival, then held unanswered until it is set again (10 s at most).
+        self.answering = threading.Event()
+        self.answering.set()
         self._lock = threading.Lock()
         self._received: list[Received] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -96,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         receiver.record(Received(self.path, self.command, time.monotonic(), body))
+        receiver.answering.wait(10)
         self.send_response(receiver.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", "2")

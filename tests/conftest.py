@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import logging
 import os
 import uuid
@@ -84,17 +85,36 @@ def _no_secret_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
 # --- summary lines: fault-injection tests report their numbers at the end of every run, even with -q --------
 
 SUMMARY = pytest.StashKey[list[str]]()
+SUMMARY_PROPERTY = "summary_line"
 
 
 @pytest.fixture
 def summary_line(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Print a line now (visible with -s) and again in the terminal summary (visible with plain -q)."""
+    """Print a line now (visible with -s) and again in the terminal summary (visible with plain -q).
+
+    The line travels in the test's report (user_properties), so it reaches the terminal summary from an xdist
+    worker too."""
 
     def add(line: str) -> None:
         print(line)
-        request.config.stash.setdefault(SUMMARY, []).append(line)
+        request.node.user_properties.append((SUMMARY_PROPERTY, line))
 
     return add
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """In the process that prints (the xdist controller, or the only process): collect the summary lines."""
+    if report.when == "call":
+        lines = [str(value) for name, value in report.user_properties if name == SUMMARY_PROPERTY]
+        if lines:
+            _CONFIG[0].stash.setdefault(SUMMARY, []).extend(lines)
+
+
+_CONFIG: list[pytest.Config] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
@@ -103,3 +123,43 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_sep("-", "fault injection")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# --- running side by side (pytest-xdist): see tests/README.md for the rules every test keeps -----------------
+
+
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run shares (the parent of the workers' base folders), or this
+    process's base folder without xdist. For figures that only the whole run can judge (tests/shards.py)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Once per run (the controller, not each worker): compile bot/ to bytecode before the tests start their
+    daemons, so the first ones (several at once under xdist) do not each compile it while their posts are due."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        compileall.compile_dir(Path(__file__).resolve().parent.parent / "bot", quiet=1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests marked `long` start first, spread over the workers: started early, they run beside the many
+    short ones instead of last and alone (a run is as long as its longest worker).
+
+    xdist (load or worksteal) hands each worker a contiguous share of the collection to begin with, so the
+    long tests are dealt one by one to the front of each share; the others keep their order. Every worker
+    collects the same order (it depends only on the worker count)."""
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    rest = [item for item in items if item.get_closest_marker("long") is None]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    order: list[pytest.Item] = []
+    taken, remaining = 0, len(items)
+    for worker in range(workers):
+        share = remaining // (workers - worker)  # how xdist cuts the collection for the worker at its turn
+        dealt = long[worker::workers]
+        extra = max(0, share - len(dealt))
+        order += dealt + rest[taken : taken + extra]
+        taken += extra
+        remaining -= share
+    items[:] = order + rest[taken:]

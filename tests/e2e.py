@@ -48,7 +48,8 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def finish(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+def finish(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
+    """The exit status of a daemon run; `timeout` only bounds a hung run (generous: a loaded machine)."""
     try:
         return process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

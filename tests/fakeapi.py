@@ -416,6 +416,26 @@ class FakeAPI:
             }
         self.x_error(429, title, "Too Many Requests", headers)
 
+    def x_daily_cap_used_up(self, scope: Literal["app", "user"], reset: int) -> None:
+        """The next X request answers 429 because a 24-hour cap is used up: the app's 10,000 posts (shared by
+        every account with the app's API key) or the user's own, with X's headers for it (and a 15-minute
+        window that is not the cause)."""
+        window = {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "57", "x-rate-limit-reset": str(reset - 1)}
+        limit = "10000" if scope == "app" else "100"
+        cap = {f"x-{scope}-limit-24hour-{name}": value for name, value in (("limit", limit), ("remaining", "0"))}
+        self.x_error(
+            429, "Too Many Requests", "Too Many Requests", window | cap | {f"x-{scope}-limit-24hour-reset": str(reset)}
+        )
+
+    def share_x_app(self, user: XUser, app: XUser, prefix: str) -> dict[str, str]:
+        """`user` posts through `app`'s X app from now on: the same API key and secret (so the same per-app
+        cap); returns `user`'s new environment variables."""
+        with self._lock:
+            user.consumer_key, user.consumer_secret = app.consumer_key, app.consumer_secret
+        names = ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")
+        values = (user.consumer_key, user.consumer_secret, user.access_token, user.token_secret)
+        return {f"{prefix}_{name}": value for name, value in zip(names, values, strict=True)}
+
     def x_usage_cap(self) -> None:
         self.x_error(429, "UsageCapExceeded", "Usage cap exceeded: Monthly product cap")
 

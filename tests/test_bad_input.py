@@ -10,9 +10,11 @@ state folder (outbox, lock) may be created.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -213,12 +215,17 @@ def _assert_reported(command: str, result: subprocess.CompletedProcess[str], exp
 
 
 @pytest.fixture(scope="module", autouse=True)
-def big_jpeg_file() -> Iterator[None]:
-    """The 6 MB JPEG of 59-media-too-big.yaml: too big to commit, made for these tests (and ignored by git)."""
+def big_jpeg_file(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The 6 MB JPEG of 59-media-too-big.yaml: too big to commit, made for these tests (and ignored by git).
+
+    Kept after the run: with pytest-xdist other workers may be reading it. Made in a temporary folder and
+    moved into place in one rename, so a worker never sees half a file (the bytes are the same every time)."""
     path = ROOT / BAD / "media" / "grande.jpg"
-    big_jpeg(path)
-    yield
-    path.unlink(missing_ok=True)
+    if path.exists() and path.stat().st_size >= 6 * 1024 * 1024:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}")  # beside it: the rename stays on one file system
+    shutil.copyfile(big_jpeg(tmp_path_factory.mktemp("big-jpeg") / "grande.jpg"), partial)
+    os.replace(partial, path)
 
 
 def _skip_if_not_checked_out_as_link(name: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench import firing, thread
+import pytest
+
+from bench import firing, takeover, thread
 from bench.report import Check
 from bench.thread import FRAGMENTS, LATENCY, Trial
 
@@ -49,3 +51,20 @@ def test_a_post_fired_early_misses_even_when_the_rest_is_on_time() -> None:
     assert [c.name for c in firing._summary("s", [0.005, 0.010, -0.040]) if not c.passed] == []
     missed = [c.name for c in firing._summary("s", [0.005, 0.010, -0.060]) if not c.passed]
     assert missed == ["s: how early the earliest post fired", "s: posts sent more than 50 ms early"]
+
+
+def test_a_goal_that_could_not_be_measured_is_a_miss_not_dropped() -> None:
+    missing = firing._unmeasured("burst (PostgreSQL)", "PostgreSQL is not installed")
+    assert [c.name for c in missing] == [c.name for c in firing._summary("burst (PostgreSQL)", [0.005])]
+    assert [c.passed for c in missing] == [False] * 4
+    assert "MISS  burst (PostgreSQL): median delay: not measured" in missing[0].line()
+    assert missing[0].as_dict()["passed"] is False and missing[0].as_dict()["measured"] is False
+
+
+def test_takeover_without_postgresql_reports_its_goals_as_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tests.pgserver
+
+    monkeypatch.setattr(tests.pgserver, "find_bindir", lambda: None)  # a machine without PostgreSQL
+    checks = takeover.run(quick=False)
+    assert len(checks) == 4 and not any(c.passed for c in checks)
+    assert all(c.note == "PostgreSQL is not installed" for c in checks)

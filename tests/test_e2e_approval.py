@@ -65,7 +65,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         assert finish(process) == 0
 
 
-def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(campaign: Campaign) -> None:
+def test_nothing_goes_out_until_approve_then_the_thread_goes_at_once(campaign: Campaign) -> None:
     message = _short_message(campaign)
     at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
     campaign.schedule([{"id": "hilo", "message": message, "at": at}], extra=REQUIRED)
@@ -85,6 +85,8 @@ def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(ca
     process = campaign.start()
     try:
         wait_for(lambda: datetime.now(UTC) > at + timedelta(seconds=2), 10, "the post's time to pass")
+        refused = "ERROR bot.approvals: post 'hilo' for {} is awaiting approval of digest"
+        wait_for(lambda: all(refused.format(a) in campaign.log() for a in ("cx", "cf")), 30, "the daemon's refusal")
         assert campaign.x_texts() == [] and campaign.page_texts() == []
         for account in ("cx", "cf"):
             row = campaign.post_status("hilo", account)
@@ -93,35 +95,49 @@ def test_nothing_goes_out_until_approve_then_the_thread_goes_within_2_seconds(ca
             assert f"--digest {row['approval']['digest']} --account {account}" in row["action"]  # all 64 digits
         assert "2 awaiting approval" in campaign.status_text()
 
-        approved = _approve(campaign, "hilo", _entry_digest(campaign, "hilo"), "--note", "visto en la vista previa")
+        digest = _entry_digest(campaign, "hilo")
+        approving = datetime.now(UTC)
+        approved = _approve(campaign, "hilo", digest, "--note", "visto en la vista previa")
         assert approved.returncode == 0, approved.stderr
-        started = time.monotonic()
-        wait_for(lambda: len(campaign.x_texts()) >= 1 and len(campaign.page_texts()) == 1, 2, "the first posts")
-        assert time.monotonic() - started <= 2
-        wait_for(lambda: len(campaign.x_texts()) == len(thread), 10, "the whole thread")
+        # README: the daemon notices a new approval within about a second; 10 s is generous for a loaded machine
+        wait_for(lambda: len(campaign.x_texts()) >= 1 and len(campaign.page_texts()) == 1, 10, "the first posts")
+        wait_for(lambda: len(campaign.x_texts()) == len(thread), 15, "the whole thread")
     finally:
         _stop(process)
     campaign.assert_thread(thread)
     assert campaign.page_texts() == campaign.fragments("hilo", "cf")
+    firsts = [campaign.x_posts()[0].created_at, campaign.api.posts("facebook", "104")[0].created_at]
+    assert all(approving <= first <= approving + timedelta(seconds=10) for first in firsts), (approving, firsts)
     log = campaign.log()
     assert "ERROR bot.approvals: post 'hilo' for cx is awaiting approval of digest" in log
-    assert "approved by Despacho" in campaign.status_text() or campaign.post_status("hilo", "cx")["state"] == "sent"
-    by = [p["approval"]["approved_by"] for p in _preview(campaign)["posts"]]  # --by, and how: LOGIN@HOST
-    assert len(by) == 2 and all(re.fullmatch(r"Despacho \(via command line, \S+@\S+\)", b) for b in by), by
+    assert campaign.status_text().count("approved by Despacho (via command line, ") == 2  # both accounts, sent
+    by_cli = r"Despacho \(via command line, \S+@\S+\)"  # --by, and how: LOGIN@HOST
+    for account in ("cx", "cf"):
+        row = campaign.post_status("hilo", account)
+        assert row["state"] == "sent" and re.fullmatch(by_cli, row["approval"]["approved_by"]), row
+    by = [p["approval"]["approved_by"] for p in _preview(campaign)["posts"]]
+    assert len(by) == 2 and all(re.fullmatch(by_cli, b) for b in by), by
 
 
 def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothing(campaign: Campaign) -> None:
     message = _short_message(campaign)
-    at = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
-    campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+    later = datetime.now(UTC) + timedelta(hours=1)  # far enough that a slow start cannot reach it
+    campaign.schedule([{"id": "hilo", "message": message, "at": later, "to": ["cx"]}], extra=REQUIRED)
     old = _entry_digest(campaign, "hilo")
     assert _approve(campaign, "hilo", old).returncode == 0
     process = campaign.start()
     try:
-        wait_for(lambda: "daemon started" in campaign.log(), 10, "the daemon")
+        wait_for(lambda: "daemon started" in campaign.log(), 30, "the daemon")
         path = campaign.folder / message
         path.write_text(path.read_text(encoding="utf-8").replace("compatriotas", "compatriotas queridos", 1), "utf-8")
-        wait_for(lambda: datetime.now(UTC) > at + timedelta(seconds=2), 10, "the post's time to pass")
+        wait_for(lambda: campaign.log().count("reload (") == 1, 30, "the daemon to read the edit")
+        # Only once the edit is read does the post come due (the time is not part of the digest).
+        at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+        campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+        wait_for(lambda: campaign.log().count("reload (") == 2, 30, "the daemon to read the new time")
+        refusal = "its text changed after Despacho (via command line, "
+        wait_for(lambda: refusal in campaign.log(), 30, "the refusal at its time")
+        assert datetime.now(UTC) >= at
         assert campaign.x_texts() == []
         row = campaign.post_status("hilo", "cx")
         new = row["approval"]["digest"]
@@ -147,12 +163,16 @@ def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(
     with (campaign.folder / ".env").open("a", encoding="utf-8") as env:
         env.write(f"ALERT_URLS=json://127.0.0.1:{http_receiver.port}/alerts\n")
     message = _short_message(campaign)
-    at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
-    campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+    campaign.schedule([{"id": "hilo", "message": message, "at": datetime.now(UTC) + timedelta(hours=1), "to": ["cx"]}],
+                      extra=REQUIRED)  # fmt: skip
     assert _approve(campaign, "hilo", _entry_digest(campaign, "hilo")).returncode == 0
     revoked = campaign.command("revoke", "hilo", "--state-dir", "state", "--note", "esperar")
     assert revoked.returncode == 0 and "revoked the approval of post hilo for cx" in revoked.stdout
-    assert finish(campaign.start("--exit-when-done", "--catch-up", "2s"), timeout=30) == 0, campaign.log()
+    # Due now that the commands are done (the time is not part of the digest); a catch-up that a slow start
+    # on a loaded machine stays within, so the daemon sees the post awaiting approval before it is missed.
+    at = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    campaign.schedule([{"id": "hilo", "message": message, "at": at, "to": ["cx"]}], extra=REQUIRED)
+    assert finish(campaign.start("--exit-when-done", "--catch-up", "10s"), timeout=60) == 0, campaign.log()
     assert campaign.x_texts() == []
     assert campaign.post_status("hilo", "cx")["state"] == "missed"
     assert "awaiting approval of digest" in campaign.log()

@@ -38,11 +38,12 @@ from bot.store.sqlite import SqliteOutbox
 from tests.e2e import MESSAGE, Campaign, api_fixture, campaign_fixture, finish, wait_for  # noqa: F401
 from tests.fakeapi import FakeAPI, PlatformName, ServerEvent
 from tests.helpers import run_cli
+from tests.shards import Shards
 
 pytestmark = pytest.mark.slow
 
 CRASH_SEED = int(os.environ.get("CRASH_SEED", "20270728"))
-CRASH_WORKERS = 3  # trials run three at a time (each has its own fake server, folder and daemon): they mostly wait
+CRASH_WORKERS = 2  # per shard, two trials at a time (each its own fake server, folder and daemon): they mostly wait
 HTTP_TIMEOUT = 1.0  # seconds; a commit_then_slow answer comes after SLOW_ANSWER, beyond it
 SLOW_ANSWER = 1.5
 GATE_SECONDS = 0.8  # at most this long the Facebook post is held back until the thread is out (< HTTP_TIMEOUT)
@@ -115,8 +116,8 @@ def test_thread_and_page_post_go_out_at_the_scheduled_time(campaign: Campaign) -
     (page_post,) = campaign.api.posts("facebook", "104")
     assert page_post.text == campaign.fragments("mensaje", "cf")[0]
     first_x = campaign.api.posts("x")[0]
-    for first in (first_x, page_post):
-        assert at <= first.created_at <= at + timedelta(seconds=1), (first.created_at, at)
+    for first in (first_x, page_post):  # never early; how late is bench/'s figure, 10 s only catches a misfire
+        assert at <= first.created_at <= at + timedelta(seconds=10), (first.created_at, at)
     x_status = campaign.post_status("mensaje", "cx")
     assert x_status["state"] == "sent" and x_status["sent"] == len(expected)
     assert x_status["urls"][0] == f"https://x.com/CancilleriaPeru/status/{first_x.id}"
@@ -419,34 +420,55 @@ def test_the_crash_message_is_a_thread_of_exactly_15_fragments(tmp_path: Path, a
     assert [f["text"] for f in posts["cf"]["fragments"]] == [THREAD.strip()]
 
 
-def test_sigkill_at_many_points_never_duplicates_or_breaks_the_thread(
-    tmp_path: Path, summary_line: Callable[[str], None], record_property: Callable[[str, object], None]
-) -> None:
-    plans = plan_trials(CRASH_SEED)
-    started = time.monotonic()
-    with ThreadPoolExecutor(CRASH_WORKERS) as pool:
-        results = list(pool.map(lambda plan: Trial(tmp_path / f"trial-{plan.number}", plan).run(), plans))
-    seconds = time.monotonic() - started
+CRASH_SHARDS = 4  # the trials in four tests that xdist runs side by side (tests/shards.py)
 
-    kills = [kill for result in results for kill in result.kills]
-    distinct = {kill.point.key for kill in kills}
-    restarts = sum(result.runs for result in results) - len(results)
-    faults: Counter[str] = sum((result.faults for result in results), Counter())
-    positions = Counter(kill.position for kill in kills)
-    unreached = sum(len(result.unreached) for result in results)
+
+@pytest.mark.long
+@pytest.mark.parametrize("shard", range(CRASH_SHARDS))
+def test_sigkill_at_many_points_never_duplicates_or_breaks_the_thread(
+    shard: int,
+    tmp_path: Path,
+    run_folder: Path,
+    summary_line: Callable[[str], None],
+    record_property: Callable[[str, object], None],
+) -> None:
+    plans = plan_trials(CRASH_SEED)[shard::CRASH_SHARDS]
+    started = time.monotonic()
+    with ThreadPoolExecutor(CRASH_WORKERS) as pool:  # each trial checks itself (Trial._run)
+        results = list(pool.map(lambda plan: Trial(tmp_path / f"trial-{plan.number}", plan).run(), plans))
+    figures = {
+        "trials": len(results),
+        "kills": [[list(kill.point.key), kill.position] for result in results for kill in result.kills],
+        "restarts": sum(result.runs for result in results) - len(results),
+        "faults": dict(sum((result.faults for result in results), Counter())),
+        "unreached": sum(len(result.unreached) for result in results),
+        "gated": sum(result.plan.gate_facebook for result in results),
+        "seconds": time.monotonic() - started,
+    }
+    every = Shards(run_folder, f"crash-{CRASH_SEED}", CRASH_SHARDS).add(shard, figures)
+    if every is None:
+        return  # another shard still runs: the last one checks the whole
+    kills = [(tuple(key), position) for part in every for key, position in part["kills"]]
+    trials = sum(part["trials"] for part in every)
+    distinct = {key for key, _ in kills}
+    restarts = sum(part["restarts"] for part in every)
+    faults: Counter[str] = sum((Counter(part["faults"]) for part in every), Counter())
+    positions = Counter(position for _, position in kills)
+    unreached = sum(part["unreached"] for part in every)
     summary_line(
-        f"crash trials: {len(results)}, kill points: {len(distinct)} distinct ({len(kills)} kills, "
-        f"{unreached} not reached), restarts: {restarts}, seed {CRASH_SEED}, {seconds:.0f} s"
+        f"crash trials: {trials}, kill points: {len(distinct)} distinct ({len(kills)} kills, "
+        f"{unreached} not reached), restarts: {restarts}, seed {CRASH_SEED}, {CRASH_SHARDS} shards, longest "
+        f"{max(part['seconds'] for part in every):.0f} s"
     )
     summary_line("  kills: " + ", ".join(f"{where} {count}" for where, count in positions.most_common()))
     summary_line(
         "  faults: "
         + ", ".join(f"{kind} {faults[kind]}" for kind in FAULT_KINDS)
-        + f"; Facebook held behind the thread in {sum(r.plan.gate_facebook for r in results)} trials"
+        + f"; Facebook held behind the thread in {sum(part['gated'] for part in every)} trials"
     )
-    for name, value in (("crash_trials", len(results)), ("kill_points", len(distinct)), ("restarts", restarts)):
+    for name, value in (("crash_trials", trials), ("kill_points", len(distinct)), ("restarts", restarts)):
         record_property(name, value)
-    assert len(results) >= 30
+    assert trials == len(plan_trials(CRASH_SEED)) >= 30
     assert len(distinct) >= 30
     assert {"starting up (no request yet)", "before the first post", "mid-thread"} <= set(positions)
 
@@ -533,13 +555,22 @@ def test_message_edited_mid_thread_is_a_conflict_until_resume_accept_edit(campai
     campaign.schedule([{"id": "hilo", "message": message, "at": datetime.now(UTC), "to": ["cx"], "every": "1s"}])
     old = campaign.fragments("hilo", "cx")
     assert len(old) >= 4
+    edited = threading.Event()  # the server holds the third fragment until the daemon has read the edit
+
+    def hold_third(event: ServerEvent) -> None:
+        if (event.phase, event.platform, event.method, event.number) == ("received", "x", "POST", 3):
+            edited.wait(60)
+
+    campaign.api.add_observer(hold_third)
     process = campaign.start()
     try:
-        wait_for(lambda: len(campaign.x_texts()) >= 2, 15, "two fragments of the thread")
+        wait_for(lambda: len(campaign.x_texts()) >= 2, 30, "two fragments of the thread")
         path = campaign.folder / message
         path.write_text(path.read_text(encoding="utf-8").rstrip() + " ¡Viva el Perú!\n", encoding="utf-8")
         new = campaign.fragments("hilo", "cx")
-        wait_for(lambda: campaign.post_status("hilo", "cx")["state"] == "conflict", 10, "the conflict", 0.2)
+        wait_for(lambda: "reload (" in campaign.log(), 30, "the daemon to read the edit")
+        edited.set()
+        wait_for(lambda: campaign.post_status("hilo", "cx")["state"] == "conflict", 30, "the conflict", 0.2)
         sent_before = len(campaign.x_texts())
         assert sent_before < len(old)
         assert "--accept-edit" in campaign.post_status("hilo", "cx")["action"]

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import cast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -127,6 +128,7 @@ def _label(numbering: str | None, n: int) -> str:
     return "" if numbering is None or n == 1 else f" {n}/{n}"
 
 
+@pytest.mark.long
 @settings(max_examples=200, deadline=None)
 @given(texts(), LIMITS, NUMBERINGS)
 def test_pieces_fit_and_rebuild_the_text(text: str, limit: int, numbering: str | None) -> None:
@@ -172,6 +174,7 @@ def _preferred(before: str, gap: str, after: str) -> bool:
     )
 
 
+@pytest.mark.long
 @settings(max_examples=200, deadline=None)
 @given(texts(), LIMITS, NUMBERINGS)
 def test_fragments_end_well_or_are_full(text: str, limit: int, numbering: str | None) -> None:

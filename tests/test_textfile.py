@@ -5,13 +5,17 @@ The schedule's and the messages' wordings are pinned in tests/test_bad_input.py 
 
 from __future__ import annotations
 
+import ctypes
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.credentials import MAX_ENV_BYTES, load_environment
 from bot.textfile import Fault, FileFault, read_text
+from tests.helpers import ROOT
 
 
 def test_text_comes_back_with_a_utf8_byte_order_mark_dropped(tmp_path: Path) -> None:
@@ -50,12 +54,40 @@ def test_faults_of_the_whole_file(tmp_path: Path) -> None:
     assert read_text(Path("/dev/null"), 10) == FileFault(Fault.NOT_REGULAR)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def _without_file_permission_override() -> None:
+    """In the child, before exec: as root (how CI runs), drop the capabilities that let root read any file
+    (CAP_DAC_OVERRIDE 1, CAP_DAC_READ_SEARCH 2) from the bounding set, so the new program never gains them."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
 def test_an_unreadable_file_gives_the_system_reason(tmp_path: Path) -> None:
+    """A file its reader may not open. Root reads any file, so the reading runs in a child without root's
+    override of file permissions: the same check whether the suite runs as root (CI) or not."""
     path = tmp_path / "secret"
     path.write_text("x", encoding="utf-8")
     path.chmod(0)
-    assert read_text(path, 10) == FileFault(Fault.UNREADABLE, reason="Permission denied")
+    code = (
+        "import sys; from pathlib import Path; from bot.textfile import read_text; "
+        "fault = read_text(Path(sys.argv[1]), 10); print(fault.kind.value, fault.reason, sep='|')"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=_without_file_permission_override,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == f"{Fault.UNREADABLE.value}|Permission denied"
+    path.chmod(0o600)
+    assert read_text(path, 10) == "x"  # the same file, readable again: it was the permission
 
 
 def _env_errors(path: Path) -> list[str]:

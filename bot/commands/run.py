@@ -25,6 +25,7 @@ from bot.i18n import _
 from bot.model import Plan, Schedule
 from bot.problems import Problem, errors
 from bot.services import campaign, statefolder, stores
+from bot.services.capholds import held_until
 from bot.services.daemon import Daemon
 from bot.services.environment import credential_problems, load_environment
 from bot.services.publishing import LeaseSettings, Publishing
@@ -134,6 +135,8 @@ def _run_locked(
         logger.info("outbox %s shared by several daemons; this one is %s", store.where, publishing.owner)
     try:
         for account, reason in outbox.holds().items():
+            if (until := held_until(reason)) is not None and until > datetime.now(UTC):
+                continue  # an X 24-hour cap: a restart does not make it reset sooner
             outbox.release(account)
             logger.info("account %s: hold from the previous run released (%s)", account, reason)
         told = telling(

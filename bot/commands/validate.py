@@ -11,6 +11,7 @@ from bot.commands.common import EXIT_INVALID, EXIT_OK, report
 from bot.problems import errors
 from bot.services import campaign
 from bot.services.alertsettings import alert_problems
+from bot.services.applimit import app_limit_problems
 from bot.services.environment import credential_problems, load_environment, plan_warnings
 from bot.services.settings import setting_problems
 
@@ -26,6 +27,8 @@ def main(args: argparse.Namespace) -> int:
     problems += [p for p in alert_problems(env, plan, now) if p.severity == "warning"]
     if plan is not None:
         problems += plan_warnings(plan)
+    if plan is not None and schedule is not None:
+        problems += app_limit_problems(schedule, plan, env)
     report(problems, sys.stderr)
     if errors(problems) or plan is None or schedule is None:
         return EXIT_INVALID

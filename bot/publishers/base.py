@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,18 @@ class PublishError(Exception):
 
 
 class RetryLater(PublishError):
-    """Nothing was written; try again at `retry_at` (None: use backoff)."""
+    """Nothing was written; try again at `retry_at` (None: use backoff).
 
-    def __init__(self, message: str, retry_at: datetime | None = None) -> None:
+    `hold`: the platform's 24-hour cap is used up until `retry_at`, for every account of the app ("app": X's
+    x-app-limit-24hour-remaining 0) or for this account ("user": x-user-limit-24hour-remaining 0): the daemon
+    holds them until then rather than let each post meet the same refusal."""
+
+    def __init__(
+        self, message: str, retry_at: datetime | None = None, hold: Literal["app", "user"] | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+        self.hold = hold if retry_at is not None else None
 
 
 class OutcomeUnknown(PublishError):

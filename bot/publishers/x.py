@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import requests
 import tweepy
@@ -247,7 +247,7 @@ class XPublisher:
             retry_at = _retry_at(response.headers)
             if title == USAGE_CAP_TITLE:
                 return RetryLater(f"{where} — the monthly usage cap of this X app is exhausted", retry_at)
-            return RetryLater(where, retry_at)
+            return RetryLater(where, retry_at, _exhausted_cap(response.headers))
         if status >= 500:
             if writes:  # a gateway can answer 5xx after the post was created (X 503 on threads under load)
                 return OutcomeUnknown(
@@ -330,6 +330,14 @@ def _retry_at(headers: Mapping[str, str]) -> datetime | None:
             candidates.append(_header_time(headers, f"x-{scope}-limit-24hour-reset"))
     known = [moment for moment in candidates if moment is not None]
     return max(known) if known else None
+
+
+def _exhausted_cap(headers: Mapping[str, str]) -> Literal["app", "user"] | None:
+    """Which 24-hour cap a 429 says is used up: the app's (every account of the app waits) before the user's."""
+    for scope in ("app", "user"):
+        if headers.get(f"x-{scope}-limit-24hour-remaining", "").strip() == "0":
+            return "app" if scope == "app" else "user"
+    return None
 
 
 def _normalise(text: str) -> str:

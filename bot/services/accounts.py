@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from bot.credentials import Environment
 from bot.model import Account, Post
 from bot.publishers.base import CredentialsError, Publisher
+from bot.services import capholds
 from bot.services.identity import checked
 from bot.store import Outbox
 
@@ -35,6 +36,21 @@ class Accounts:
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._publishers: dict[Account, Publisher] = {}  # keyed on the whole account, not its name
+        self._accounts: tuple[Account, ...] = ()
+
+    def install(self, accounts: Iterable[Account]) -> None:
+        """The schedule's accounts (at start and on every reload): who shares an X app with whom."""
+        with self._lock:
+            self._accounts = tuple(accounts)
+
+    def api_key(self, account: Account) -> str | None:
+        with self._lock:
+            return capholds.api_key(account, self.env)
+
+    def sharing_app(self, account: Account) -> list[str]:
+        """The accounts (this one included) that post through the same X app (the same `*_API_KEY`)."""
+        with self._lock:
+            return capholds.sharing_app(account, self._accounts, self.env)
 
     def lock_for(self, account: str) -> threading.Lock:
         with self._lock:

@@ -128,10 +128,7 @@ class Daemon:
         self._timers.watch(self._watch, WATCH_SECONDS)
         self.events.planned(plan.posts, self._timers)
         logger.info(
-            "daemon started: %d posts in %s%s",
-            len(plan.posts),
-            self.schedule_path,
-            " (dry run)" * self.dry_run,
+            "daemon started: %d posts in %s%s", len(plan.posts), self.schedule_path, " (dry run)" * self.dry_run
         )
 
     def shutdown(self) -> None:
@@ -149,6 +146,7 @@ class Daemon:
             self._posts = {post.key: post for post in plan.posts}
             self._message_paths = tuple(sorted({entry.message for entry in schedule.posts}))
         self.gate.install(plan)
+        self.accounts.install(schedule.accounts.values())  # who shares an X app (capholds.py)
 
     # -- deciding and scheduling -----------------------------------------------------------------
 

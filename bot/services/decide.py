@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.durations import format_duration
 from bot.model import Post
+from bot.services.capholds import held_until
 from bot.states import FragmentState, Outcome
 from bot.store import PostSummary
 
@@ -31,13 +32,17 @@ class Decision:
 def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datetime, catch_up: timedelta) -> Decision:
     """A post that has started (a fragment sent, or in doubt) always continues. One that has not is run at its
     time, or at once if it is at most `catch_up` late, else it is missed. A retry time or a person's
-    `resume` (both recorded as next_at) moves the time the lateness is measured from.
+    `resume` (both recorded as next_at), or the end of a timed hold, moves the time the lateness is measured
+    from.
     """
     counts = summary.counts if summary is not None else {}
     if summary is not None and summary.total and summary.sent == summary.total:
         return Decision(Outcome.SENT)
-    if hold is not None:
+    until = held_until(hold)  # an X 24-hour cap: the hold ends by itself at its reset
+    if hold is not None and until is None:
         return Decision(Outcome.HELD, reason=hold)
+    if until is not None and until > now:
+        return Decision(Step.RUN, until, hold or "")
     if summary is not None and summary.in_doubt:
         return Decision(Step.RUN, now, "outcome of an earlier attempt unknown: look it up first")
     last_error = (summary.last_error if summary is not None else None) or ""
@@ -51,6 +56,7 @@ def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datet
     if counts.get(FragmentState.SENT) or (summary is not None and summary.conflict):
         return Decision(Step.RUN, max(now, planned_retry) if planned_retry else now, "continue the thread")
     due = max(post.at, planned_retry) if planned_retry else post.at
+    due = max(due, until) if until is not None else due  # held past its time: late from the reset, not before
     if due > now:
         return Decision(Step.RUN, due, "scheduled")
     late = now - due

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot.model import Post
 from bot.services.accounts import Accounts
 from bot.services.approvalgate import ApprovalGate, started
+from bot.services.capholds import hold_for_cap
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
@@ -63,6 +64,9 @@ def run_job(
     if publisher is None:
         return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
     outcome = publish_post(post, outbox, publisher, clock, settings.policy, settings.stopping)
+    if outcome.hold is not None and outcome.next_at is not None:  # an X 24-hour cap is used up
+        peers = accounts.sharing_app(post.account)
+        hold_for_cap(outbox, outcome.hold, post.account, peers, accounts.api_key(post.account), outcome.next_at, now)
     return JobResult(outcome.kind, outcome.next_at, outcome.message)
 
 
