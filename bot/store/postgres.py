@@ -27,16 +27,18 @@ import psycopg.conninfo
 import psycopg.errors
 from psycopg.rows import DictRow, dict_row
 
+from bot.model import Post
 from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
 from bot.store.pg_approvals import PgApprovalMethods
+from bot.store.pg_begin import PgBeginMethods
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_media import PgMediaMethods
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
 from bot.store.pg_web import PgWebMethods
-from bot.store.records import OutboxError
+from bot.store.records import Begun, OutboxError
 
 T = TypeVar("T")
 Connection = psycopg.Connection[DictRow]
@@ -207,7 +209,9 @@ class _Connections:
             self._drop(connection)
 
 
-class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods, PgWebMethods):
+class PostgresOutbox(
+    PgOutboxMethods, PgBeginMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods, PgWebMethods
+):
     """The outbox in PostgreSQL. Open it with PostgresOutbox.open(url); as_holder(lease) gives a guarded view."""
 
     def __init__(
@@ -321,6 +325,14 @@ class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMeth
         super().mark_sending(post_id, account, index, now)
         with self._state:
             self._sending_since = start
+
+    def begin(self, post: Post, now: datetime, max_attempts: int) -> Begun:
+        start = self._monotonic()
+        begun = super().begin(post, now, max_attempts)
+        if begun.sending is not None:  # marked `sending`: the send grace runs from here, as after mark_sending
+            with self._state:
+                self._sending_since = start
+        return begun
 
     def assert_may_send(self) -> None:
         """Call right before a request leaves: LeaseLost unless this holder may still send.
