@@ -200,7 +200,7 @@ class _Run:
             if self.stop_requested():
                 logger.info("%s not sent: stop requested", self.where(record))
                 if premarked:
-                    self._unmark(record, "not sent: stop requested")
+                    self._unmark(record, _("not sent: stop requested"))
                 return self.finish(Outcome.STOPPED, "stop requested; the remaining fragments are pending")
             due = self.due_at(record)
             now = self.now()

@@ -180,7 +180,7 @@ class _Connections:
             nonlocal statements
             statements += 1
             if single and statements > 1:
-                raise OutboxError("a single-statement read ran a second statement (a bug)")
+                raise OutboxError("a single-statement read ran a second statement (a bug in the store)")
             cursor = connection.execute(sql, params)
             rows = cursor.fetchall() if cursor.description is not None else []
             return Result(rows, cursor.rowcount)
