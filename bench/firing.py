@@ -7,7 +7,8 @@ Two campaigns against the fake server (100 ms round trip), each run by the daemo
   has 49 posts at 06:00 UTC, Central European Summer Time).
 A post's delay is the arrival (RequestRecord-style received_at, before the injected latency) of the first
 request for its account not taken by its previous post, minus its time: negative when it fired early. A post
-sent more than EARLY_MS before its time is a miss, whatever the other figures.
+sent more than EARLY_MS before its time is a miss, whatever the other figures. Only writes count (a post, an
+upload): a GET publishes nothing, and X's who-am-I look-up is made at the daemon's start, long before the time.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ NAME = "firing"
 LATENCY = 0.1
 LEAD = 3  # seconds from the daemon's start to the first post
 GOAL_MEDIAN_MS = 100.0
+GOAL_P95_MS = 250.0  # issue 22
 GOAL_MAX_MS = 1000.0
 EARLY_MS = 50.0  # a post must not be sent sooner than this before its time
 
@@ -103,7 +105,7 @@ def measure(folder: Path, scenario_of: str, database_url: str | None = None) -> 
                 raise RuntimeError(f"the daemon failed:\n{daemon.log()}")
         found: list[float] = []
         for account in scenario.accounts:
-            arrivals = sorted(a.at for a in server.arrivals(account.name))
+            arrivals = sorted(a.at for a in server.arrivals(account.name) if a.method != "GET")  # writes only
             times = sorted(at for spec, at in scenario.posts if spec.to == (account.name,))
             for at in times:
                 zero = at.timestamp()
@@ -128,6 +130,7 @@ def _summary(name: str, found: Sequence[float]) -> list[Check]:
     early = [value for value in ms if value < -EARLY_MS]
     return [
         Check(NAME, f"{name}: median delay", median(ms), GOAL_MEDIAN_MS, "ms", f"p95 {percentile(ms, 0.95):.1f} ms"),
+        Check(NAME, f"{name}: p95 delay", percentile(ms, 0.95), GOAL_P95_MS, "ms"),
         Check(NAME, f"{name}: max delay", max(ms), GOAL_MAX_MS, "ms"),
         Check(NAME, f"{name}: how early the earliest post fired", max(0.0, -min(ms)), EARLY_MS, "ms",
               f"min delay {min(ms):.1f} ms"),

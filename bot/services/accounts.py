@@ -13,18 +13,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bot.credentials import Environment
 from bot.model import Account, Post
 from bot.publishers.base import CredentialsError, Publisher
 from bot.services import capholds
-from bot.services.identity import checked
+from bot.services.identity import ApprovedIdentity, checked
 from bot.store import Outbox
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
 
 PublisherFactory = Callable[[Account, Environment], Publisher]
+IDENTIFY_WORKERS = 8  # look-ups at once at start-up (each one GET to X)
 
 
 class Accounts:
@@ -76,8 +78,43 @@ class Accounts:
             outbox.hold(account.name, reason, now())
             logger.error("post %s account %s held: %s", post.id, account.name, reason)
             return None
+        return self._keep(account, env, publisher)
+
+    def _keep(self, account: Account, env: Environment, publisher: Publisher) -> Publisher:
+        """Cache `publisher` unless one was cached meanwhile for this account (that one is returned), or the
+        environment was reset meanwhile (it is returned, not kept)."""
         with self._lock:
+            if self.env is not env:
+                return publisher
+            found = self._publishers.get(account)
+            if found is not None:
+                return found
             for stale in [known for known in self._publishers if known.name == account.name]:
                 del self._publishers[stale]  # the name now means another account: its old publisher is done
             self._publishers[account] = publisher
         return publisher
+
+    def identify_ahead(self, posts: Iterable[Post], workers: int = IDENTIFY_WORKERS) -> threading.Thread:
+        """Issue 22: make each account's publisher now and ask X, once per account, who its credentials post as
+        (`workers` at a time, on threads of their own), so that the check before an X account's first post is not
+        made at the post's time. Only a match is remembered: a mismatch or a failed look-up leaves the check to the
+        post's time, which refuses and holds the account as before. Returns the thread (the daemon does not wait)."""
+        accounts = list(dict.fromkeys(post.account for post in posts))
+
+        def identify(account: Account) -> None:
+            with self._lock:
+                env = self.env
+            try:
+                publisher = self._keep(account, env, checked(self._factory(account, env), account))
+            except CredentialsError:  # the post's run holds the account, saying which variable to fix
+                return
+            if isinstance(publisher, ApprovedIdentity):
+                publisher.identify()
+
+        def work() -> None:
+            with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="identity") as pool:
+                list(pool.map(identify, accounts))
+
+        thread = threading.Thread(target=work, name="identities", daemon=True)
+        thread.start()
+        return thread

@@ -73,6 +73,23 @@ class ApprovedIdentity:
     def whoami(self) -> Identity:
         return self.inner.whoami()
 
+    def identify(self) -> bool:
+        """Check ahead of the first post (at the daemon's start): remembered only when the credentials post as the
+        approved handle; a mismatch or a failed look-up is left for _verify to raise at the post's time. Whether
+        the check passed."""
+        with self._lock:
+            if self._verified:
+                return True
+        try:
+            problem = wrong_handle(self.account, self.inner.whoami())
+        except Exception:  # any failure: the post's time asks again and says why
+            return False
+        if problem is not None:
+            return False
+        with self._lock:
+            self._verified = True
+        return True
+
     def _verify(self) -> None:
         """Raises CredentialsError (the account is held) when the token posts as another handle; a failed look-up
         raises what the platform's whoami raises (RetryLater: nothing was sent, try again)."""

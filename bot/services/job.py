@@ -48,7 +48,9 @@ def run_job(
     post's lease: `outbox` is then the holder's view."""
     now = clock()
     name = post.account.name
-    decision = decide(post, outbox.post(post.id, name), outbox.hold_reason(name), now, settings.catch_up)
+    summary = outbox.post(post.id, name)  # with the account's hold while the post is unfinished (one read)
+    hold = outbox.hold_reason(name) if summary is None else summary.hold
+    decision = decide(post, summary, hold, now, settings.catch_up)
     if decision.kind == Step.MARK_MISSED:
         return mark_missed(post, decision.reason, outbox, clock, settings.missed)
     if isinstance(decision.kind, Outcome):
@@ -57,7 +59,6 @@ def run_job(
         return JobResult(Outcome.REMOVED, None, decision.reason)  # not reached: a run always has a time
     if decision.at > now:
         return JobResult(Outcome.LATER, decision.at, decision.reason)
-    summary = outbox.post(post.id, name)
     if settings.gate is not None and (why := settings.gate.blocked(post, summary)):
         return _awaiting(post, outbox, now, settings.catch_up, why[0], started(summary))
     publisher = accounts.publisher(post, outbox, clock)

@@ -1,4 +1,4 @@
-"""How the runner retries a fragment the platform asked to come back for later (moved out of runner.py)."""
+"""The retry policy of a post's run: backoff for RetryLater, the attempt limit, and the settling window."""
 
 from __future__ import annotations
 

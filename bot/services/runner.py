@@ -38,10 +38,10 @@ from bot.publishers.base import (
 )
 from bot.services import attach
 from bot.services.capholds import held_until, live_hold
-from bot.services.retrypolicy import RetryPolicy as RetryPolicy  # where the daemon and the tests have always found it
+from bot.services.retrypolicy import RetryPolicy as RetryPolicy  # its old home: imported from here too
 from bot.services.settling import settling_cause
 from bot.states import IN_DOUBT, FragmentState, Outcome
-from bot.store import FragmentRecord, Outbox, OutboxError
+from bot.store import Begun, FragmentRecord, Outbox, OutboxError
 
 logger = logging.getLogger("bot.runner")  # the name its log lines have always had
 
@@ -117,7 +117,10 @@ class _Run:
     # -- steps -----------------------------------------------------------------------------------
 
     def run(self) -> RunOutcome:
-        frozen = self.outbox.freeze(self.post, self.now())
+        # One transaction: freeze, the hold, the fragments, and the first due fragment marked `sending` (durable)
+        # unless anything is to be decided first (issue 22: nothing else before the first request).
+        begun = self.outbox.begin(self.post, self.now(), 0 if self.stop_requested() else self.policy.max_attempts)
+        frozen = begun.frozen
         if frozen.kind == "conflict":
             message = (
                 f"message edited after publishing started: {frozen.conflict}; resume with "
@@ -131,18 +134,20 @@ class _Run:
                 self.post.id,
                 self.account,
             )
-        hold = live_hold(self.outbox, self.account, self.now())  # a timed hold that ended is lifted here
+        hold = begun.hold
+        if held_until(hold) is not None:  # a timed hold (an X 24-hour cap) is lifted here once it has ended
+            hold = live_hold(self.outbox, self.account, self.now())
         if (until := held_until(hold)) is not None:  # held by an X 24-hour cap since this run was decided
             return self.finish(Outcome.RETRY, f"held: {hold}", max(until, self.now()))
         if hold is not None:
             logger.error("post %s account %s held: %s", self.post.id, self.account, hold)
             return self.finish(Outcome.HELD, f"held: {hold}")
-        for record in self.records():
-            if record.state in IN_DOUBT:
-                unresolved = self.resolve(record, f"outcome of an earlier attempt unknown ({record.state})")
-                if unresolved is not None:
-                    return unresolved
-        return self.send_due()
+        doubtful = [record for record in begun.records if record.state in IN_DOUBT]
+        for record in doubtful:
+            unresolved = self.resolve(record, f"outcome of an earlier attempt unknown ({record.state})")
+            if unresolved is not None:
+                return unresolved
+        return self.send_due(None if doubtful else begun)
 
     def resolve(self, record: FragmentRecord, why: str, duplicate: bool = False) -> RunOutcome | None:
         """Settle a fragment whose request may have gone out. None when settled (sent or pending again)."""
@@ -184,10 +189,13 @@ class _Run:
         logger.error("%s outcome unknown: %s", self.where(record), message)
         return self.finish(Outcome.UNKNOWN, message)
 
-    def send_due(self) -> RunOutcome:
-        standalone_from = self.standalone_from()
+    def send_due(self, begun: Begun | None = None) -> RunOutcome:
+        """Send the due fragments in order; `begun`: the first round's records as begin() read them, with the one it
+        marked `sending` (then not marked again)."""
+        standalone_from = begun.standalone_from if begun is not None else self.standalone_from()
         while True:
-            records = self.records()
+            records = begun.records if begun is not None else self.records()
+            marked, begun = (begun.sending if begun is not None else None), None
             stopped = self.blocking(records)
             if stopped is not None:
                 return stopped
@@ -196,18 +204,23 @@ class _Run:
                 logger.info("post %s account %s done: %d fragments sent", self.post.id, self.account, len(records))
                 return self.finish(Outcome.SENT, f"all {len(records)} fragments sent")
             record = pending[0]
+            premarked = marked == record.index
             if self.stop_requested():
                 logger.info("%s not sent: stop requested", self.where(record))
+                if premarked:
+                    self._unmark(record, _("not sent: stop requested"))
                 return self.finish(Outcome.STOPPED, "stop requested; the remaining fragments are pending")
             due = self.due_at(record)
             now = self.now()
-            if due > now:
+            if due > now:  # begin() marks only what is due by its own `now`: not reached when premarked
+                if premarked:
+                    self._unmark(record, None)
                 logger.info("%s waiting until %s", self.where(record), due.isoformat())
                 return self.finish(Outcome.WAITING, f"fragment {record.index}/{record.total} is due later", due)
             if record.attempts >= self.policy.max_attempts:
                 return self.give_up(record, record.attempts, record.last_error or "no reason recorded")
             reply_to = self.reply_to(records, record, standalone_from)
-            outcome = self.send(record, reply_to)
+            outcome = self.send(record, reply_to, premarked)
             if outcome is not None:
                 return outcome
             standalone_from = self.standalone_from()
@@ -252,10 +265,12 @@ class _Run:
         logger.error("%s failed: %s", self.where(record), reason)
         return self.finish(Outcome.FAILED, message)
 
-    def send(self, record: FragmentRecord, reply_to: str | None) -> RunOutcome | None:
-        """Send one fragment and record the result. None: go on with the next pending fragment."""
+    def send(self, record: FragmentRecord, reply_to: str | None, premarked: bool = False) -> RunOutcome | None:
+        """Send one fragment and record the result (`premarked`: begin() marked it `sending`). None: go on with the
+        next pending fragment."""
         post_id, account, index = self.post.id, self.account, record.index
-        self.outbox.mark_sending(post_id, account, index, self.now())
+        if not premarked:
+            self.outbox.mark_sending(post_id, account, index, self.now())
         try:
             self.outbox.assert_may_send()  # a shared store: this process still holds the post (its lease)
         except OutboxError as error:
@@ -314,7 +329,7 @@ class _Run:
         logger.info("%s sent as %s (reply to %s) %s", self.where(record), published.remote_id, reply_to, published.url)
         return None
 
-    def _unmark(self, record: FragmentRecord, why: str) -> None:
+    def _unmark(self, record: FragmentRecord, why: str | None) -> None:
         """Nothing left: put the fragment back to pending if the store still lets us (else the next holder
         looks it up, as after a crash)."""
         try:

@@ -15,9 +15,26 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.store.interface import Outbox
-    from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary, texts_digest
+    from bot.store.records import (
+        Begun,
+        FragmentRecord,
+        FreezeResult,
+        MediaRecord,
+        OutboxError,
+        PostSummary,
+        texts_digest,
+    )
 
-__all__ = ["FragmentRecord", "FreezeResult", "MediaRecord", "Outbox", "OutboxError", "PostSummary", "texts_digest"]
+__all__ = [
+    "Begun",
+    "FragmentRecord",
+    "FreezeResult",
+    "MediaRecord",
+    "Outbox",
+    "OutboxError",
+    "PostSummary",
+    "texts_digest",
+]
 
 _HOME = {name: "bot.store.records" for name in __all__} | {"Outbox": "bot.store.interface"}
 

@@ -4,7 +4,7 @@ SQLite (bot/store/sqlite.py) implements it; another store (PostgreSQL) is a new 
 methods and passes the same tests. Every method is one transaction, committed before it returns; times are
 timezone-aware and passed in. Fragment transitions (FragmentState)::
 
-    pending --mark_sending--> sending --mark_sent--> sent
+    pending --mark_sending/begin--> sending --mark_sent--> sent
                                  |  \\--mark_pending--> pending   (nothing was written: retry later)
                                  |   \\-mark_failed---> failed    (rejected, or gave up)
                                  \\----mark_unknown---> unknown   (may exist: look it up before resending)
@@ -20,7 +20,7 @@ from typing import Protocol
 
 from bot.model import Fragment, Post
 from bot.states import Outcome
-from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, PostSummary
+from bot.store.records import Begun, FragmentRecord, FreezeResult, MediaRecord, PostSummary
 
 
 class Outbox(Protocol):
@@ -39,6 +39,13 @@ class Outbox(Protocol):
     def freeze(self, post: Post, now: datetime) -> FreezeResult: ...
 
     def accept_edit(self, post: Post, now: datetime) -> int: ...
+
+    def begin(self, post: Post, now: datetime, max_attempts: int) -> Begun:
+        """The hot path at a post's time, in one transaction: freeze(post), read the account's hold and the post's
+        fragments, and, unless held, a conflict, or a fragment failed, missed or in doubt, mark the first pending
+        fragment `sending` when it is due by `now` and has had fewer than `max_attempts` attempts (0: mark nothing),
+        exactly as mark_sending would (guarded by the lease, durable when it returns)."""
+        ...
 
     # reading
     def fragments_of(self, post_id: str, account: str) -> list[FragmentRecord]: ...

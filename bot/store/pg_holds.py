@@ -21,6 +21,9 @@ class PgHoldMethods:
     def _read(self, body: Callable[[Query], T]) -> T:
         raise NotImplementedError
 
+    def _read_one(self, body: Callable[[Query], T]) -> T:
+        raise NotImplementedError
+
     def hold(self, account: str, reason: str, now: datetime) -> None:
         """Stop publishing for an account until release(): its credentials need a person."""
         stamp = aware(now)
@@ -38,7 +41,7 @@ class PgHoldMethods:
         return self._write(None, lambda q: q("DELETE FROM holds WHERE account = %s", (account,)).rowcount > 0)
 
     def hold_reason(self, account: str) -> str | None:
-        row = self._read(lambda q: q("SELECT reason FROM holds WHERE account = %s", (account,)).one())
+        row = self._read_one(lambda q: q("SELECT reason FROM holds WHERE account = %s", (account,)).one())
         return None if row is None else str(row["reason"])
 
     def holds(self) -> dict[str, str]:

@@ -32,9 +32,11 @@ Key = tuple[str, str]
 REGISTRY_LOCK = 7_201_328_002  # pg_advisory_xact_lock key for daemon registration
 
 
-def lock_post(q: Query, key: Key) -> None:
-    """Serialise this transaction with every other write and lease grant for the post."""
-    q("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (json.dumps(list(key)),))
+def lock_post(q: Query, key: Key, *, unflushed: bool = False) -> None:
+    """Serialise this transaction with every other write and lease grant for the post. `unflushed`: and commit it
+    without waiting for the flush (SET LOCAL synchronous_commit = off, in the same round trip)."""
+    unflush = "set_config('synchronous_commit', 'off', true), " if unflushed else ""
+    q(f"SELECT {unflush}pg_advisory_xact_lock(hashtextextended(%s, 0))", (json.dumps(list(key)),))
 
 
 def _clock(q: Query) -> datetime:
@@ -136,8 +138,7 @@ class PgLeaseMethods:
         def body(q: Query) -> Lease | None:
             # Not flushed by itself: nothing is sent before a guarded, flushed `sending` mark, which flushes the
             # WAL up to it, this grant included; a grant lost in a crash only makes its holder's writes fail.
-            q("SET LOCAL synchronous_commit = off")
-            lock_post(q, key)
+            lock_post(q, key, unflushed=True)
             old = q("SELECT * FROM leases WHERE post_id = %s AND account = %s FOR UPDATE", key).one()
             now = _clock(q)
             if old is None:

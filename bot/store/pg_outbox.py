@@ -50,66 +50,66 @@ class PgOutboxMethods:
     def _read(self, body: Callable[[Query], T]) -> T:
         raise NotImplementedError
 
-    # -- freezing texts --------------------------------------------------------------------------
-
     def freeze(self, post: Post, now: datetime) -> FreezeResult:
         """Record the post's fragment texts before anything is sent (see bot.store.sqlite.SqliteOutbox.freeze)."""
+
+        def unflushed(q: Query) -> FreezeResult:  # the `sending` mark a request waits for flushes the WAL up to it
+            q("SET LOCAL synchronous_commit = off")
+            return self._freeze(q, post, now)
+
+        return self._write((post.id, post.account.name), unflushed)
+
+    def _freeze(self, q: Query, post: Post, now: datetime) -> FreezeResult:
+        """freeze() in the caller's transaction (begin() runs it with the `sending` mark)."""
         key = (post.id, post.account.name)
         digest = content_digest(post)  # texts, images, alt texts and target: all that was approved
         stamp = aware(now)
         at = aware(post.at)
-
-        def body(q: Query) -> FreezeResult:
-            # Not flushed by itself: the `sending` mark a request waits for is, and the WAL up to it with it.
-            q("SET LOCAL synchronous_commit = off")
-            row = q("SELECT texts_digest FROM posts WHERE post_id = %s AND account = %s", key).one()
-            if row is None:
-                q(
-                    "INSERT INTO posts (post_id, account, scheduled_at, texts_digest, created_at, updated_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s)",
-                    (*key, at, digest, stamp, stamp),
-                )
-                self._insert_fragments(q, post, range(1, len(post.fragments) + 1), stamp)
-                return FreezeResult("new")
-            if same_content(row["texts_digest"], post):
-                q(
-                    "UPDATE posts SET scheduled_at = %s, texts_digest = %s, conflict = NULL, updated_at = %s"
-                    " WHERE post_id = %s AND account = %s",
-                    (at, digest, stamp, *key),
-                )
-                for fragment in post.fragments:
-                    q(
-                        "UPDATE fragments SET at = %s WHERE post_id = %s AND account = %s AND idx = %s"
-                        " AND state IN ('pending', 'failed', 'missed')",
-                        (aware(fragment.at), *key, fragment.index),
-                    )
-                return FreezeResult("same")
-            started = q(
-                "SELECT idx, state FROM fragments WHERE post_id = %s AND account = %s"
-                " AND state IN ('sending', 'sent', 'unknown') ORDER BY idx LIMIT 1",
-                key,
-            ).one()
-            if started is not None:
-                frozen = [
-                    r["text"]
-                    for r in q("SELECT text FROM fragments WHERE post_id = %s AND account = %s ORDER BY idx", key).rows
-                ]
-                conflict = content_conflict(int(started["idx"]), str(started["state"]), frozen, post)
-                q(
-                    "UPDATE posts SET conflict = %s, updated_at = %s WHERE post_id = %s AND account = %s",
-                    (conflict, stamp, *key),
-                )
-                return FreezeResult("conflict", conflict)
-            q("DELETE FROM fragments WHERE post_id = %s AND account = %s", key)
+        row = q("SELECT texts_digest FROM posts WHERE post_id = %s AND account = %s", key).one()
+        if row is None:
             q(
-                "UPDATE posts SET scheduled_at = %s, texts_digest = %s, conflict = NULL, standalone_from = NULL,"
-                " next_at = NULL, updated_at = %s WHERE post_id = %s AND account = %s",
-                (at, digest, stamp, *key),
+                "INSERT INTO posts (post_id, account, scheduled_at, texts_digest, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (*key, at, digest, stamp, stamp),
             )
             self._insert_fragments(q, post, range(1, len(post.fragments) + 1), stamp)
-            return FreezeResult("replaced")
-
-        return self._write(key, body)
+            return FreezeResult("new")
+        if same_content(row["texts_digest"], post):
+            q(
+                "UPDATE posts SET scheduled_at = %s, texts_digest = %s, conflict = NULL, updated_at = %s"
+                " WHERE post_id = %s AND account = %s",
+                (at, digest, stamp, *key),
+            )
+            q(  # every fragment in one statement
+                "UPDATE fragments f SET at = u.at FROM unnest(%s::integer[], %s::timestamptz[]) AS u(idx, at)"
+                " WHERE post_id = %s AND account = %s AND f.idx = u.idx AND state IN ('pending', 'failed', 'missed')",
+                ([f.index for f in post.fragments], [aware(f.at) for f in post.fragments], *key),
+            )
+            return FreezeResult("same")
+        started = q(
+            "SELECT idx, state FROM fragments WHERE post_id = %s AND account = %s"
+            " AND state IN ('sending', 'sent', 'unknown') ORDER BY idx LIMIT 1",
+            key,
+        ).one()
+        if started is not None:
+            frozen = [
+                r["text"]
+                for r in q("SELECT text FROM fragments WHERE post_id = %s AND account = %s ORDER BY idx", key).rows
+            ]
+            conflict = content_conflict(int(started["idx"]), str(started["state"]), frozen, post)
+            q(
+                "UPDATE posts SET conflict = %s, updated_at = %s WHERE post_id = %s AND account = %s",
+                (conflict, stamp, *key),
+            )
+            return FreezeResult("conflict", conflict)
+        q("DELETE FROM fragments WHERE post_id = %s AND account = %s", key)
+        q(
+            "UPDATE posts SET scheduled_at = %s, texts_digest = %s, conflict = NULL, standalone_from = NULL,"
+            " next_at = NULL, updated_at = %s WHERE post_id = %s AND account = %s",
+            (at, digest, stamp, *key),
+        )
+        self._insert_fragments(q, post, range(1, len(post.fragments) + 1), stamp)
+        return FreezeResult("replaced")
 
     @staticmethod
     def _insert_fragments(q: Query, post: Post, indexes: range | list[int], stamp: datetime) -> None:

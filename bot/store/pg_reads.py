@@ -37,3 +37,24 @@ def summaries(posts: list[dict[str, Any]], fragments: list[dict[str, Any]]) -> l
 
 def _same(moment: Any) -> Any:
     return moment  # psycopg already returns timezone-aware datetimes
+
+
+ONE_POST = (  # the post's row, the account's hold and its fragments' states in one statement (its own snapshot)
+    "SELECT p.*, h.reason AS hold, f.state AS fragment_state, f.last_error AS fragment_error FROM posts p"
+    " LEFT JOIN holds h ON h.account = p.account"
+    " LEFT JOIN fragments f ON f.post_id = p.post_id AND f.account = p.account"
+    " WHERE p.post_id = %s AND p.account = %s ORDER BY f.idx"
+)
+
+
+def one_summary(rows: list[dict[str, Any]]) -> PostSummary | None:
+    """The summary of one post from ONE_POST's rows (None: no such post)."""
+    if not rows:
+        return None
+    fragments = [
+        {"post_id": row["post_id"], "account": row["account"], "state": row["fragment_state"],
+         "last_error": row["fragment_error"]}
+        for row in rows
+        if row["fragment_state"] is not None
+    ]  # fmt: skip
+    return summaries(rows[:1], fragments)[0]

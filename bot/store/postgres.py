@@ -27,16 +27,19 @@ import psycopg.conninfo
 import psycopg.errors
 from psycopg.rows import DictRow, dict_row
 
+from bot.model import Post
 from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
 from bot.store.pg_approvals import PgApprovalMethods
+from bot.store.pg_begin import PgBeginMethods
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_media import PgMediaMethods
 from bot.store.pg_outbox import Key, PgOutboxMethods
 from bot.store.pg_query import Query, Result
+from bot.store.pg_reads import ONE_POST, one_summary
 from bot.store.pg_web import PgWebMethods
-from bot.store.records import OutboxError
+from bot.store.records import Begun, OutboxError, PostSummary
 
 T = TypeVar("T")
 Connection = psycopg.Connection[DictRow]
@@ -153,12 +156,13 @@ class _Connections:
             self._open.clear()
             self._idle.clear()
 
-    def run(self, body: Callable[[Query], T], *, write: bool) -> T:
-        """Run `body` in one transaction (a read-only snapshot unless `write`), with the reconnection rule."""
+    def run(self, body: Callable[[Query], T], *, write: bool, single: bool = False) -> T:
+        """Run `body` in one transaction (a read-only snapshot unless `write`), with the reconnection rule. `single`:
+        a read of one statement, its own snapshot, sent without BEGIN and COMMIT (one round trip, not three)."""
         for attempt in (1, 2):
             connection = self._get()
             try:
-                return self._run_on(connection, body, write=write)
+                return self._run_on(connection, body, write=write, single=single and not write)
             except _Reconnect as lost:
                 if attempt == 2:
                     raise StoreUnavailable(f"lost the connection to {self.where}: {lost}") from None
@@ -169,14 +173,22 @@ class _Connections:
                 self._put(connection)  # unless it was dropped (closed)
         raise AssertionError("unreachable")
 
-    def _run_on(self, connection: Connection, body: Callable[[Query], T], *, write: bool) -> T:
+    def _run_on(self, connection: Connection, body: Callable[[Query], T], *, write: bool, single: bool = False) -> T:
+        statements = 0
+
         def query(sql: str, params: Sequence[object] = ()) -> Result:
+            nonlocal statements
+            statements += 1
+            if single and statements > 1:
+                raise OutboxError("a single-statement read ran a second statement (a bug in the store)")
             cursor = connection.execute(sql, params)
             rows = cursor.fetchall() if cursor.description is not None else []
             return Result(rows, cursor.rowcount)
 
         committing = False
         try:
+            if single:  # autocommit: the one statement is its own snapshot
+                return body(query)
             connection.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             result = body(query)
             committing = True
@@ -207,7 +219,9 @@ class _Connections:
             self._drop(connection)
 
 
-class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods, PgWebMethods):
+class PostgresOutbox(
+    PgOutboxMethods, PgBeginMethods, PgHoldMethods, PgMediaMethods, PgLeaseMethods, PgApprovalMethods, PgWebMethods
+):
     """The outbox in PostgreSQL. Open it with PostgresOutbox.open(url); as_holder(lease) gives a guarded view."""
 
     def __init__(
@@ -259,6 +273,14 @@ class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMeth
 
     def _read(self, body: Callable[[Query], T]) -> T:
         return self._db.run(body, write=False)
+
+    def post(self, post_id: str, account: str) -> PostSummary | None:
+        """One statement, one round trip: the daemon reads it at every post's time (issue 22)."""
+        return one_summary(self._read_one(lambda q: q(ONE_POST, (post_id, account)).rows))
+
+    def _read_one(self, body: Callable[[Query], T]) -> T:
+        """A read of one statement: its own snapshot, one round trip."""
+        return self._db.run(body, write=False, single=True)
 
     def _write(self, key: Key | None, body: Callable[[Query], T]) -> T:
         lease = self._lease
@@ -321,6 +343,14 @@ class PostgresOutbox(PgOutboxMethods, PgHoldMethods, PgMediaMethods, PgLeaseMeth
         super().mark_sending(post_id, account, index, now)
         with self._state:
             self._sending_since = start
+
+    def begin(self, post: Post, now: datetime, max_attempts: int) -> Begun:
+        start = self._monotonic()
+        begun = super().begin(post, now, max_attempts)
+        if begun.sending is not None:  # marked `sending`: the send grace runs from here, as after mark_sending
+            with self._state:
+                self._sending_since = start
+        return begun
 
     def assert_may_send(self) -> None:
         """Call right before a request leaves: LeaseLost unless this holder may still send.

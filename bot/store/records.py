@@ -70,6 +70,30 @@ class FreezeResult:
 
 
 @dataclass(frozen=True)
+class Begun:
+    """What begin() found and did, in one transaction: the freeze, the account's hold, the post's fragments as they
+    were before any mark, where standalone posting starts, and the index of the fragment it marked `sending`
+    (committed, durable: its request may leave now), or None when it marked nothing (held, in doubt, not due...)."""
+
+    frozen: FreezeResult
+    hold: str | None
+    records: list[FragmentRecord]
+    standalone_from: int | None
+    sending: int | None
+
+
+def first_to_send(records: Sequence[FragmentRecord], now: datetime, max_attempts: int) -> FragmentRecord | None:
+    """The fragment begin() may mark `sending` at once: the first pending one, due by `now`, under `max_attempts`,
+    when nothing before the send is to be decided (no fragment failed, missed or in doubt)."""
+    if any(r.state in IN_DOUBT or r.state in (FragmentState.FAILED, FragmentState.MISSED) for r in records):
+        return None
+    pending = [r for r in records if r.state == FragmentState.PENDING]
+    if not pending or pending[0].at > now or pending[0].attempts >= max_attempts:
+        return None
+    return pending[0]
+
+
+@dataclass(frozen=True)
 class PostSummary:
     """A post as `status` shows it: post-level facts plus fragment counts."""
 

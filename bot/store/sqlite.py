@@ -25,7 +25,15 @@ from pathlib import Path
 from bot.model import Fragment, Post
 from bot.states import FragmentState, Outcome
 from bot.store import sqlite_media, sqlite_texts
-from bot.store.records import FragmentRecord, FreezeResult, MediaRecord, OutboxError, PostSummary, sent_from_pending
+from bot.store.records import (
+    Begun,
+    FragmentRecord,
+    FreezeResult,
+    MediaRecord,
+    OutboxError,
+    PostSummary,
+    sent_from_pending,
+)
 from bot.store.sqlite_approvals import SqliteApprovalMethods
 from bot.store.sqlite_holds import SqliteHoldMethods
 from bot.store.sqlite_reads import fragment_record, summaries
@@ -163,6 +171,12 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
         """
         with self._tx(synced=False) as db:
             return sqlite_texts.freeze(db, post, _iso(now))
+
+    def begin(self, post: Post, now: datetime, max_attempts: int) -> Begun:
+        """Freeze, read and mark the first fragment `sending` in one transaction (see Outbox.begin), on disk when
+        it returns: one write lock and one group commit before the first request, not one of each per step."""
+        with self._tx() as db:
+            return sqlite_texts.begin(db, post, now, max_attempts)
 
     def accept_edit(self, post: Post, now: datetime) -> int:
         """Adopt the post's current texts for every fragment not yet sent (see sqlite_texts.accept_edit)."""

@@ -4,9 +4,19 @@ transaction."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 from bot.model import Post
-from bot.store.records import FreezeResult, OutboxError, content_conflict, content_digest, same_content
+from bot.store.records import (
+    Begun,
+    FreezeResult,
+    OutboxError,
+    content_conflict,
+    content_digest,
+    first_to_send,
+    same_content,
+)
+from bot.store.sqlite_reads import fragment_record
 from bot.store.sqlite_reads import iso as _iso
 
 
@@ -121,3 +131,29 @@ def accept_edit(db: sqlite3.Connection, post: Post, stamp: str) -> int:
         (content_digest(post), _iso(post.at), stamp, *key),
     )
     return len(replaced)
+
+
+def begin(db: sqlite3.Connection, post: Post, now: datetime, max_attempts: int) -> Begun:
+    """Outbox.begin in the caller's transaction: freeze, the hold, the fragments, and the first one `sending`."""
+    stamp = _iso(now)
+    frozen = freeze(db, post, stamp)
+    key = (post.id, post.account.name)
+    row = db.execute(
+        "SELECT p.standalone_from, h.reason FROM posts p LEFT JOIN holds h ON h.account = p.account"
+        " WHERE p.post_id = ? AND p.account = ?",
+        key,
+    ).fetchone()
+    hold = None if row is None or row["reason"] is None else str(row["reason"])
+    standalone = None if row is None or row["standalone_from"] is None else int(row["standalone_from"])
+    records = [
+        fragment_record(r)
+        for r in db.execute("SELECT * FROM fragments WHERE post_id = ? AND account = ? ORDER BY idx", key)
+    ]
+    first = None if frozen.kind == "conflict" or hold is not None else first_to_send(records, now, max_attempts)
+    if first is not None:
+        db.execute(
+            "UPDATE fragments SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+            " WHERE post_id = ? AND account = ? AND idx = ? AND state = 'pending'",
+            (stamp, *key, first.index),
+        )
+    return Begun(frozen, hold, records, standalone, None if first is None else first.index)
