@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from bot import _measure_data
 from bot.measure import (
     _EMOJI_HINT,
-    _URL_HINT,
     DEFAULT_WEIGHT,
     EMOJI_PARSING_ENABLED,
     MAX_WEIGHTED_TWEET_LENGTH,
@@ -29,14 +28,15 @@ from bot.measure import (
     WEIGHT_RANGES,
     _emoji_spans,
     _emoji_tables,
-    _url_matches,
-    _url_patterns,
     measure_for,
     plain_length,
     url_spans,
     x_is_valid,
     x_weighted_length,
 )
+from bot.measure_urls import URL_HINT as _URL_HINT
+from bot.measure_urls import url_matches as _url_matches
+from bot.measure_urls import url_patterns as _url_patterns
 
 DATA = Path(__file__).parent / "data" / "twitter-text"
 REPO = Path(__file__).parent.parent
@@ -276,8 +276,8 @@ def test_speed_of_a_280_character_spanish_post() -> None:
 
 def test_import_compiles_nothing() -> None:
     code = (
-        "import sys, bot.measure as m; "
-        "print(m._url_patterns.cache_info().currsize, m._emoji_tables.cache_info().currsize, "
+        "import sys, bot.measure as m, bot.measure_urls as u; "
+        "print(u.url_patterns.cache_info().currsize, m._emoji_tables.cache_info().currsize, "
         "'bot._measure_data' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
