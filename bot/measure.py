@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
-from bot.measure_urls import INVALID_CHARACTERS, URL_HINT, Url, extract_urls
+from bot.measure_urls import INVALID_CHARACTERS, Url, extract_both, extract_urls
 
 Measure: TypeAlias = Callable[[str], int]
 
@@ -124,16 +124,21 @@ def _nfc(text: str) -> str:
 
 
 def x_weighted_length(text: str) -> int:
-    """X's weighted length of ``text`` (twitter-text v3 ``parseTweet().weightedLength``)."""
+    """X's weighted length of ``text`` (twitter-text v3 ``parseTweet().weightedLength``): the larger of the two
+    published counters' readings (:func:`x_readings`)."""
+    return max(x_readings(text))
+
+
+def x_readings(text: str) -> tuple[int, int]:
+    """The weighted length of ``text`` by each published counter's rules: PyPI twitter-text-parser's and npm
+    twitter-text's (each with its own URLs and emoji; ``"\\r\\n"`` counts two in both)."""
     if not text:
-        return 0
+        return 0, 0
     t = _nfc(text)
     ascii_only = t.isascii()
     heavy = 0 if ascii_only else len(_HEAVY.findall(t))
-    urls = extract_urls(t)
-    # The published counters find URLs differently (bot/measure_urls.py) and list different emoji:
-    # each counter's reading, and the larger one counts.
-    npm_urls = extract_urls(t, npm=True) if urls or URL_HINT.search(t) else urls
+    # The published counters find URLs differently (bot/measure_urls.py) and list different emoji.
+    urls, npm_urls = extract_both(t)
     total = len(t) * _LIGHT_WEIGHT + heavy * (DEFAULT_WEIGHT - _LIGHT_WEIGHT)
     # Every listed emoji holds a non-ASCII code point (keycaps end in U+20E3).
     if not EMOJI_PARSING_ENABLED or ascii_only or _EMOJI_HINT.search(t) is None:
@@ -141,10 +146,10 @@ def x_weighted_length(text: str) -> int:
         npm_spans = python_spans
     else:
         python_spans, npm_spans = _emoji_spans_of(t)
-    reading = _entities_total(t, total, urls, python_spans, ascii_only)
-    if npm_spans != python_spans or npm_urls != urls:
-        reading = max(reading, _entities_total(t, total, npm_urls, npm_spans, ascii_only))
-    return reading // SCALE
+    python = _entities_total(t, total, urls, python_spans, ascii_only) // SCALE
+    if npm_spans == python_spans and npm_urls == urls:
+        return python, python
+    return python, _entities_total(t, total, npm_urls, npm_spans, ascii_only) // SCALE
 
 
 def _entities_total(t: str, total: int, urls: list[Url], emoji: list[tuple[int, int]], ascii_only: bool) -> int:

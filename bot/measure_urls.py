@@ -36,6 +36,7 @@ _PUNCT = r"!'#%&()*+,\\\-./:;<=>?@\[\]\^_{|}~$"
 _SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
 # The code points of _SPACES, for quick membership tests.
+_SPACE = re.compile(f"[{_SPACES}]")
 _SPACE_SET = frozenset("\t\n\v\f\r \x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u3000") | frozenset(
     map(chr, range(0x2000, 0x200B))
 )
@@ -222,8 +223,56 @@ def extract_urls(text: str, npm: bool = False) -> list[Url]:
     """The URLs in ``text`` (already NFC), per twitter-text's extractUrlsWithIndices (PyPI's, or npm's)."""
     if URL_HINT.search(text) is None:
         return []
-    if not npm or _ASTRAL.search(text) is None:
-        return _extract(text, url_patterns(npm), npm)
+    return _extract_npm(text) if npm else [u for u, _ in _extract(text, url_patterns(), False)]
+
+
+def extract_both(text: str) -> tuple[list[Url], list[Url]]:
+    """Each counter's URLs in ``text`` (already NFC): PyPI's, npm's.
+
+    Every URL lies in a run of non-space characters that holds a hint; where all such runs are ASCII
+    (and hold no "xn--"), the two extractors find the same URLs and differ only in where the walk resumes
+    after a scheme-less URL with a path, so npm's patterns need not run (nor be compiled)."""
+    if URL_HINT.search(text) is None:
+        return [], []
+    found = _extract(text, url_patterns(), False)
+    python = [u for u, _ in found]
+    if _runs_may_differ(text):
+        return python, _extract_npm(text)
+    return python, [u if u.resume == npm_resume else u._replace(resume=npm_resume) for u, npm_resume in found]
+
+
+@functools.cache
+def tld_start() -> re.Pattern[str]:
+    """A character that may start a TLD (or "xn--") for either counter: the first letters of the TLDs, with
+    Python's case folding (which takes every character JavaScript's takes: tests/test_measure.py checks)."""
+    from bot import _measure_data as data
+
+    firsts = {tld[0] for tld in (data.GTLDS + " " + data.CCTLDS).split()} | {"x"}
+    return re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]", re.IGNORECASE)
+
+
+def _runs_may_differ(text: str) -> bool:
+    """Whether a run of non-space characters holding a URL hint ('.' + a letter that may start a TLD) has a
+    non-ASCII character or "xn--"."""
+    end = 0
+    starts = tld_start()
+    for hint in URL_HINT.finditer(text):
+        if hint.start() < end or starts.match(text, hint.start() + 1) is None:
+            continue
+        start = hint.start()
+        while start > end and text[start - 1] not in _SPACE_SET:
+            start -= 1
+        space = _SPACE.search(text, hint.end())
+        end = len(text) if space is None else space.start()
+        run = text[start:end]
+        if not run.isascii() or "xn--" in run.lower():
+            return True
+    return False
+
+
+def _extract_npm(text: str) -> list[Url]:
+    if _ASTRAL.search(text) is None:
+        return [u for u, _ in _extract(text, url_patterns(True), True)]
     # npm's patterns run over UTF-16 units (a surrogate is a domain character of its own): map back to
     # code points. A URL starting inside a surrogate pair is never counted (the walk steps over the pair).
     units = _utf16_units(text)
@@ -234,13 +283,14 @@ def extract_urls(text: str, npm: bool = False) -> list[Url]:
     inside = {u for u, ch in enumerate(units) if "\udc00" <= ch <= "\udfff"}
     return [
         Url(point[u.start], point[u.end], point[u.resume] if u.resume < len(point) else len(text))
-        for u in _extract(units, url_patterns(npm), npm)
+        for u, _ in _extract(units, url_patterns(True), True)
         if u.start not in inside
     ]
 
 
-def _extract(text: str, pats: UrlPatterns, npm: bool) -> list[Url]:
-    urls: list[Url] = []
+def _extract(text: str, pats: UrlPatterns, npm: bool) -> list[tuple[Url, int]]:
+    """Each URL, and where npm's walk resumes after it (the Python counter's ``resume`` may differ)."""
+    urls: list[tuple[Url, int]] = []
     for m in url_matches(text, pats):
         url, protocol, domain, path = m["url"], m["protocol"], m["domain"], m["path"]
         start, end = m.start("url"), m.end("url")
@@ -260,7 +310,7 @@ def _extract(text: str, pats: UrlPatterns, npm: bool) -> list[Url]:
                 if len(tco[1]) > _MAX_TCO_SLUG_LENGTH:
                     continue
                 end = start + tco.end()
-            urls.append(Url(start, end, end))
+            urls.append((Url(start, end, end), end))
             continue
         if m["before"] in ("-", "_", ".", "/"):
             continue
@@ -268,12 +318,15 @@ def _extract(text: str, pats: UrlPatterns, npm: bool) -> list[Url]:
         found = _ascii_domains(domain, start, pats, npm)
         if not found:
             continue
-        urls.extend(Url(s, e, e) for s, e, _ in found[:-1])
+        urls.extend((Url(s, e, e), e) for s, e, _ in found[:-1])
         s, e, last = found[-1]
         if not path:
-            urls.append(Url(s, e, e))
-        else:  # the path belongs to the last domain; npm replaces the first copy of the domain, Python every one
-            urls.append(Url(s, end, s + len(url.replace(domain, last, 1 if npm else -1))))
+            urls.append((Url(s, e, e), e))
+            continue
+        # The path belongs to the last domain. The walk resumes after the URL rebuilt with the domain replaced by
+        # that last one: npm replaces its first copy (String.replace), the Python counter every copy.
+        once = s + len(url.replace(domain, last, 1))
+        urls.append((Url(s, end, once if npm else s + len(url.replace(domain, last))), once))
     return urls
 
 
