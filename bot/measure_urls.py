@@ -35,8 +35,8 @@ _CYRILLIC = "\u0400-\u04ff"
 _PUNCT = r"!'#%&()*+,\\\-./:;<=>?@\[\]\^_{|}~$"
 _SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
-# The code points of _SPACES, for quick membership tests.
 _SPACE = re.compile(f"[{_SPACES}]")
+# The code points of _SPACES, for quick membership tests.
 _SPACE_SET = frozenset("\t\n\v\f\r \x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u3000") | frozenset(
     map(chr, range(0x2000, 0x200B))
 )
@@ -108,9 +108,10 @@ def _js_case_twins() -> dict[str, str]:
 
 
 def _js_letter(escaped: str) -> str:
-    """A character of a case-insensitive JavaScript pattern as a class of its case variants."""
+    """A character of a case-insensitive JavaScript pattern as a class of its case variants (ASCII letters stay:
+    re.ASCII folds them)."""
     ch = re.sub(r"\\(.)", r"\1", escaped)
-    twins = _js_case_twins().get(ch)
+    twins = None if ch.isascii() else _js_case_twins().get(ch)
     return escaped if twins is None else "[" + "".join(map(re.escape, twins)) + "]"
 
 
@@ -133,14 +134,14 @@ def url_patterns(npm: bool = False) -> UrlPatterns:
     # twitter-text tries its TLDs in list order; wherever one TLD is a prefix of another the
     # longer comes first (tests/test_measure.py checks), so a longest-first trie matches the same.
     tlds = data.GTLDS.split() + data.CCTLDS.split()
-    if npm:  # JavaScript's case-insensitivity, spelt out; the patterns are then case-sensitive
-        az, latin, cyrillic, flags = "a-zA-Z", _js_class(_LATIN_ACCENTS), _js_class(_CYRILLIC), 0
-        xn, scheme, tco = "[xX][nN]--", "[hH][tT][tT][pP][sS]?://", "[tT]\\.[cC][oO]"
+    if npm:  # JavaScript's case-insensitivity: ASCII letters fold (re.ASCII); other characters' twins spelt out
+        latin, cyrillic, flags = _js_class(_LATIN_ACCENTS), _js_class(_CYRILLIC), re.IGNORECASE | re.ASCII
         tld_words = re.sub("\x00(\\\\?.)", lambda m: _js_letter(m[1]), tld_trie(tlds, "\x00{}"))
     else:
-        az, latin, cyrillic, flags = "a-z", _LATIN_ACCENTS, _CYRILLIC, re.IGNORECASE
-        tld_words, xn, scheme, tco = tld_trie(tlds), "xn--", "https?://", "t\\.co"
-    tld = f"(?:{tld_words})(?=[^0-9{az}@+\\-]|$)|{xn}[\\-0-9{az}]+"
+        latin, cyrillic, flags = _LATIN_ACCENTS, _CYRILLIC, re.IGNORECASE
+        tld_words = tld_trie(tlds)
+    az = "a-z"
+    tld = f"(?:{tld_words})(?=[^0-9{az}@+\\-]|$)|xn--[\\-0-9{az}]+"
     query = f"\\?[{az}0-9!?*'@();:&=+$/%#\\[\\]\\-_.,~|]*[{az}0-9\\-_&=#/]"
 
     dc = f"[^{_PUNCT}{_SPACES}{INVALID_CHARACTERS}{_DIRECTIONAL}]"  # valid domain character
@@ -155,14 +156,14 @@ def url_patterns(npm: bool = False) -> UrlPatterns:
     # parens form an alternative of their own: "/.(x)" ends before ".(x)", "/a(x)" takes it all.
     path = f"(?:(?:{path_char}*(?:{parens}{path_char}*)*{path_end}|{parens})|(?:@{path_char}+/))"
     url = (
-        f"(?P<before>{preceding})(?P<url>(?P<protocol>{scheme})?(?P<domain>{domain})"
+        f"(?P<before>{preceding})(?P<url>(?P<protocol>https?://)?(?P<domain>{domain})"
         f"(?::[0-9]+)?(?P<path>/{path}*)?(?:{query})?)"
     )
     ascii_label = f"[\\-{az}0-9{latin}]+"
     return UrlPatterns(
         url=re.compile(url, flags),
         ascii_domain=re.compile(f"(?:{ascii_label}\\.)+(?:{tld})", flags),
-        tco=re.compile(f"{scheme}{tco}/([{az}0-9]+)(?:{query})?", flags),
+        tco=re.compile(f"https?://t\\.co/([{az}0-9]+)(?:{query})?", flags),
     )
 
 
