@@ -5,7 +5,8 @@ twitter-text-parser 3.0.0 and npm twitter-text 3.1.0; the larger reading where t
   * every URL counts ``TRANSFORMED_URL_LENGTH`` (23) whatever its length. URLs are found with
     twitter-text's extractor, with or without scheme: a bare ``name.tld`` of any TLD in its lists
     is a URL (``gob.pe``, ``x.ai``, ``rree.gob.pe``, ``www.gob.pe/rree``, ``https://x.com/a?b=c``).
-    The two counters' extractors differ in details (bot/measure_urls.py): each reading has its own;
+    The two counters' extractors differ in details (bot/measure_urls.py): each reading has its own
+    (:func:`x_readings`), and the count is the larger;
   * an emoji of twitter-text's fixed list (Unicode emoji-test 12.0: keycaps, flags, skin tones,
     ZWJ sequences of 2019) counts as one default-weight unit: 2. Newer sequences are not in the
     list and count per code point: ``🐻‍❄️`` is bear (2) + ZWJ (1) + snowflake-VS16 (2) = 5. The npm

@@ -5,11 +5,12 @@ Both counters run the same pattern (twitter-text 3.x, the same TLD lists) but no
     Kelvin sign matches ``k``, ``ſ`` matches ``s``, ``İ`` matches ``i``; domains are checked with
     Python's IDNA 2003 codec, and the 4,096 limit counts the punycode form of the domain; a
     scheme-less URL with a path resumes after every copy of its domain replaced.
-  * npm twitter-text 3.1.0 (JavaScript, no ``u`` flag): case-insensitive by ECMAScript's
-    canonicalisation, under which no non-ASCII character matches an ASCII letter; each domain
-    label is punycoded on its own (1 to 63 characters) and the limit counts UTF-16 units of the
-    URL as written; the domain is replaced once (``String.replace``), and lengths are UTF-16 units.
-:func:`extract_urls` finds either counter's URLs; bot.measure counts the larger reading.
+  * npm twitter-text 3.1.0 (JavaScript, no ``u`` flag): the pattern runs over UTF-16 units (a domain
+    may start between the two halves of an emoji); case-insensitive by ECMAScript's canonicalisation,
+    under which no non-ASCII character matches an ASCII letter; each domain label is punycoded on its
+    own (punycode.js, 1 to 63 characters) and the limit counts the URL as written; the domain is
+    replaced once (``String.replace``).
+:func:`extract_both` finds each counter's URLs; bot.measure counts the larger reading.
 """
 
 from __future__ import annotations
