@@ -159,14 +159,17 @@ def _entities_total(t: str, total: int, urls: list[Url], emoji: list[tuple[int, 
     if urls or emoji:
         # As parseTweet walks the text: an entity counts only if it starts where the walk is, past
         # the previous one, and a URL wins over an emoji starting at the same offset.
-        entities = sorted([(u.start, 0, u.resume) for u in urls] + [(s, 1, e) for s, e in emoji])
+        url = TRANSFORMED_URL_LENGTH * SCALE
+        entities = sorted(
+            [(u.start, 0, u.resume, url + default * u.half) for u in urls] + [(s, 1, e, default) for s, e in emoji]
+        )
         pos = 0
-        for s, kind, e in entities:
+        for s, _, e, weight in entities:
             if s < pos:
                 continue
             n_heavy = 0 if ascii_only else len(_HEAVY.findall(t, s, e))
             total -= (e - s) * light + n_heavy * (default - light)
-            total += TRANSFORMED_URL_LENGTH * SCALE if kind == 0 else default
+            total += weight
             pos = e
     return total
 

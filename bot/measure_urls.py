@@ -62,6 +62,8 @@ class Url(NamedTuple):
     # which for a scheme-less URL with a path can differ from ``end`` (the rest is then counted
     # character by character).
     resume: int
+    # npm's walk resumed on the second half of a surrogate pair: it weighs that half too (default weight).
+    half: bool = False
 
 
 _Trie: TypeAlias = "dict[str, _Trie]"
@@ -284,7 +286,7 @@ def _extract_npm(text: str) -> list[Url]:
     point.append(len(text))
     inside = {u for u, ch in enumerate(units) if "\udc00" <= ch <= "\udfff"}
     return [
-        Url(point[u.start], point[u.end], point[u.resume] if u.resume < len(point) else len(text))
+        Url(point[u.start], point[u.end], point[min(u.resume, len(units))], u.resume in inside)
         for u, _ in _extract(units, url_patterns(True), True)
         if u.start not in inside
     ]

@@ -377,6 +377,7 @@ _URL_DIFFERENCES = [
     pytest.param("GOB.P\u0130NK", 23, 8, id="dotted-capital-i-is-no-tld-letter-in-javascript"),
     pytest.param("https://\u65e5\u672c.jp/" + "b" * 4067, 4083, 23, id="npm-counts-the-limit-before-punycode"),
     pytest.param("m.SEAT?x=1https://\U0001f600.com/http://x.co", 65, 53, id="npm-splits-a-surrogate-pair"),
+    pytest.param("a.\u30bb\u30fc\u30eb\U0001f536\xe9\u65e5\u672c.taipei/", 36, 38, id="npm-resumes-mid-pair"),
 ]
 
 
