@@ -384,6 +384,7 @@ _URL_DIFFERENCES = [
 @pytest.mark.parametrize(("text", "python", "npm"), _URL_DIFFERENCES)
 def test_the_larger_reading_where_the_counters_find_other_urls(text: str, python: int, npm: int) -> None:
     assert parse_tweet(text).weightedLength == python
+    assert x_readings(text) == (python, npm)
     assert x_weighted_length(text) == max(python, npm)
 
 
