@@ -4,7 +4,9 @@ X: twitter-text 3.x weighted length (config v3.json), as the published counters 
 twitter-text-parser 3.0.0 and npm twitter-text 3.1.0; the larger reading where they differ). NFC, then
   * every URL counts ``TRANSFORMED_URL_LENGTH`` (23) whatever its length. URLs are found with
     twitter-text's extractor, with or without scheme: a bare ``name.tld`` of any TLD in its lists
-    is a URL (``gob.pe``, ``x.ai``, ``rree.gob.pe``, ``www.gob.pe/rree``, ``https://x.com/a?b=c``);
+    is a URL (``gob.pe``, ``x.ai``, ``rree.gob.pe``, ``www.gob.pe/rree``, ``https://x.com/a?b=c``).
+    The two counters' extractors differ in details (bot/measure_urls.py): each reading has its own
+    (:func:`x_readings`), and the count is the larger;
   * an emoji of twitter-text's fixed list (Unicode emoji-test 12.0: keycaps, flags, skin tones,
     ZWJ sequences of 2019) counts as one default-weight unit: 2. Newer sequences are not in the
     list and count per code point: ``🐻‍❄️`` is bear (2) + ZWJ (1) + snowflake-VS16 (2) = 5. The npm
@@ -25,8 +27,10 @@ import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
+
+from bot.measure_urls import INVALID_CHARACTERS, Url, extract_both, extract_urls
 
 Measure: TypeAlias = Callable[[str], int]
 
@@ -43,116 +47,24 @@ WEIGHT_RANGES: tuple[tuple[int, int, int], ...] = (
     (8242, 8247, 100),
 )
 
-# Limits from twitter-text's extractor.
-_MAX_URL_LENGTH = 4096
-_MAX_TCO_SLUG_LENGTH = 40
 # Characters that make a tweet invalid wherever they appear.
-_INVALID_CHARACTERS = "\ufffe\ufeff\uffff"
+_INVALID_CHARACTERS = INVALID_CHARACTERS
 
 # Every weighted range has the same weight, so a code point weighs either that (light) or the
 # default weight (heavy); one regex then finds all heavy code points.
 _LIGHT_WEIGHT = WEIGHT_RANGES[0][2]
 _HEAVY = re.compile("[^" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi, _ in WEIGHT_RANGES) + "]")
 
-# Character sets of twitter-text's URL patterns. The whole URL pattern is case-insensitive, as in
-# twitter-text, which also makes e.g. the Kelvin sign match "k" (Python's case folding).
-_LATIN_ACCENTS = (
-    "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
-    "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
-)
-_CYRILLIC = "\u0400-\u04ff"
-_PUNCT = r"!'#%&()*+,\\\-./:;<=>?@\[\]\^_{|}~$"
-_SPACES = "\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066-\u2069"
-_TLD_END = r"(?=[^0-9a-z@+\-]|$)"
-_QUERY = r"\?[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]*[a-z0-9\-_&=#/]"
-# The code points of _SPACES, for quick membership tests.
-_SPACE_SET = frozenset("\t\n\v\f\r \x85\xa0\u1680\u180e\u2028\u2029\u202f\u205f\u3000") | frozenset(
-    map(chr, range(0x2000, 0x200B))
-)
 # Where a listed emoji may start (tests/test_measure.py checks it against the list): keycap bases
 # before VS16 or U+20E3, (C), (R), and code points from U+203C. Prose without one (Spanish
 # punctuation is below U+203C) spares loading the list. A coarse class: re scans a class of many
 # astral ranges slowly; the table's look-up then refines it.
 _EMOJI_HINT = re.compile(r"[#*0-9](?=[\ufe0f\u20e3])|[\xa9\xae\u203c-\U0010ffff]")
-# Every URL has a '.' right before its TLD, and every TLD (and "xn--") starts with a letter: a cheap
-# hint of where URLs may be, which spares most prose the URL patterns (and compiling them).
-_URL_HINT = re.compile(r"\.[^\W\d_]")
-
-
-class _UrlPatterns(NamedTuple):
-    url: re.Pattern[str]
-    ascii_domain: re.Pattern[str]
-    tco: re.Pattern[str]
 
 
 class _EmojiTable(NamedTuple):
     lengths: dict[str, tuple[int, ...]]  # first code point -> lengths of its emoji, longest first
     emoji: frozenset[str]
-
-
-class _Url(NamedTuple):
-    start: int
-    end: int
-    # Where the counter resumes after the URL: twitter-text-parser skips the length of the URL
-    # string it rebuilt, which for a scheme-less URL with a path can fall short of ``end`` (the
-    # rest is then counted character by character).
-    resume: int
-
-
-_Trie: TypeAlias = "dict[str, _Trie]"
-
-
-def _tld_trie(words: list[str]) -> str:
-    """A regex matching any of ``words``, preferring the longest (trie-shaped so it stays fast)."""
-    trie: _Trie = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}  # a word ends here
-
-    def emit(node: _Trie) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        # A greedy optional group tries the longer TLD first, then backtracks to the shorter one.
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
-@functools.cache
-def _url_patterns() -> _UrlPatterns:
-    """Compile the URL patterns once, on first use, to keep ``import bot.measure`` cheap."""
-    from bot import _measure_data as data
-
-    # twitter-text tries its TLDs in list order; wherever one TLD is a prefix of another the
-    # longer comes first (tests/test_measure.py checks), so a longest-first trie matches the same.
-    tld = f"(?:{_tld_trie(data.GTLDS.split() + data.CCTLDS.split())}){_TLD_END}|xn--[\\-0-9a-z]+"
-
-    dc = f"[^{_PUNCT}{_SPACES}{_INVALID_CHARACTERS}{_DIRECTIONAL}]"  # valid domain character
-    subdomain = f"(?:(?:{dc}(?:[_\\-]|{dc})*)?{dc}\\.)"
-    domain_name = f"(?:(?:{dc}(?:-|{dc})*)?{dc}\\.)"
-    domain = f"(?:{subdomain}*{domain_name}(?:{tld}))"
-    preceding = f"(?:[^a-z0-9@\uff20$#\uff03{_INVALID_CHARACTERS}]|^)"
-    path_char = f"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\\[\\]\\-\u2013_~@|&{_LATIN_ACCENTS}]"
-    parens = f"\\((?:{path_char}+|(?:{path_char}*\\({path_char}+\\){path_char}*))\\)"
-    path_end = f"[+\\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
-    # twitter-text splices "ending char|balanced parens" into the path pattern ungrouped, so the
-    # parens form an alternative of their own: "/.(x)" ends before ".(x)", "/a(x)" takes it all.
-    path = f"(?:(?:{path_char}*(?:{parens}{path_char}*)*{path_end}|{parens})|(?:@{path_char}+/))"
-    url = (
-        f"(?P<before>{preceding})(?P<url>(?P<protocol>https?://)?(?P<domain>{domain})"
-        f"(?::[0-9]+)?(?P<path>/{path}*)?(?:{_QUERY})?)"
-    )
-    ascii_label = f"[\\-a-z0-9{_LATIN_ACCENTS}]+"
-    return _UrlPatterns(
-        url=re.compile(url, re.IGNORECASE),
-        ascii_domain=re.compile(f"(?:{ascii_label}\\.)+(?:{tld})", re.IGNORECASE),
-        tco=re.compile(f"https?://t\\.co/([a-z0-9]+)(?:{_QUERY})?", re.IGNORECASE),
-    )
 
 
 @functools.cache
@@ -208,110 +120,56 @@ def _match(text: str, i: int, table: _EmojiTable) -> tuple[int, int] | None:
     return None
 
 
-def _idna_ascii(domain: str) -> str | None:
-    """The domain as IDNA 2003 ASCII (Python's codec, as twitter-text-parser uses), None if invalid."""
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
-
-
-def _url_matches(text: str, pats: _UrlPatterns) -> Iterator[re.Match[str]]:
-    """The matches ``pats.url.finditer(text)`` yields, without running the regex over plain prose.
-
-    A URL's scheme and domain hold no space and its domain holds a hint ('.' + TLD letter), so
-    the next match cannot start before the space-free run that holds the next hint.
-    """
-    pos = 0
-    while (hint := _URL_HINT.search(text, pos)) is not None:
-        start = hint.start()
-        while start > pos and text[start - 1] not in _SPACE_SET:
-            start -= 1
-        m = pats.url.search(text, max(pos, start - 1))  # from the preceding character
-        if m is None:
-            return
-        yield m
-        pos = m.end()
-
-
-def _extract_urls(text: str) -> list[_Url]:
-    """The URLs in ``text`` (already NFC), per twitter-text's extractUrlsWithIndices."""
-    if _URL_HINT.search(text) is None:
-        return []
-    pats = _url_patterns()
-    urls: list[_Url] = []
-    for m in _url_matches(text, pats):
-        url, protocol, domain, path = m["url"], m["protocol"], m["domain"], m["path"]
-        start, end = m.start("url"), m.end("url")
-        ascii_domain = _idna_ascii(domain)
-        if not ascii_domain:
-            continue
-        if len(protocol or "https://") + len(url) + len(ascii_domain) - len(domain) > _MAX_URL_LENGTH:
-            continue
-        if protocol:
-            tco = pats.tco.match(url)
-            if tco is not None:
-                # A t.co link ends at its slug (and query); over-long slugs are not links.
-                if len(tco[1]) > _MAX_TCO_SLUG_LENGTH:
-                    continue
-                end = start + tco.end()
-            urls.append(_Url(start, end, end))
-            continue
-        if m["before"] in ("-", "_", ".", "/"):
-            continue
-        # Without a scheme only the ASCII-only domains inside the match are links.
-        found = [(start + a.start(), start + a.end(), a[0]) for a in pats.ascii_domain.finditer(domain)]
-        if not found:
-            continue
-        urls.extend(_Url(s, e, e) for s, e, _ in found[:-1])
-        s, e, last = found[-1]
-        if path:
-            # The path (with any port and query) belongs to the last domain. The Python counter
-            # resumes after the match with every copy of the domain replaced by that last one.
-            urls.append(_Url(s, end, s + len(url.replace(domain, last))))
-        else:
-            urls.append(_Url(s, e, e))
-    return urls
-
-
 def _nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def x_weighted_length(text: str) -> int:
-    """X's weighted length of ``text`` (twitter-text v3 ``parseTweet().weightedLength``)."""
+    """X's weighted length of ``text`` (twitter-text v3 ``parseTweet().weightedLength``): the larger of the two
+    published counters' readings (:func:`x_readings`)."""
+    return max(x_readings(text))
+
+
+def x_readings(text: str) -> tuple[int, int]:
+    """The weighted length of ``text`` by each published counter's rules: PyPI twitter-text-parser's and npm
+    twitter-text's (each with its own URLs and emoji; ``"\\r\\n"`` counts two in both)."""
     if not text:
-        return 0
+        return 0, 0
     t = _nfc(text)
     ascii_only = t.isascii()
     heavy = 0 if ascii_only else len(_HEAVY.findall(t))
-    urls = _extract_urls(t)
+    # The published counters find URLs differently (bot/measure_urls.py) and list different emoji.
+    urls, npm_urls = extract_both(t)
     total = len(t) * _LIGHT_WEIGHT + heavy * (DEFAULT_WEIGHT - _LIGHT_WEIGHT)
     # Every listed emoji holds a non-ASCII code point (keycaps end in U+20E3).
     if not EMOJI_PARSING_ENABLED or ascii_only or _EMOJI_HINT.search(t) is None:
-        return _entities_total(t, total, urls, [], ascii_only) // SCALE
-    # The two published counters list different emoji: each reading, and the larger one counts.
-    python_spans, npm_spans = _emoji_spans_of(t)
-    reading = _entities_total(t, total, urls, python_spans, ascii_only)
-    if npm_spans != python_spans:
-        reading = max(reading, _entities_total(t, total, urls, npm_spans, ascii_only))
-    return reading // SCALE
+        python_spans: list[tuple[int, int]] = []
+        npm_spans = python_spans
+    else:
+        python_spans, npm_spans = _emoji_spans_of(t)
+    python = _entities_total(t, total, urls, python_spans, ascii_only) // SCALE
+    if npm_spans == python_spans and npm_urls == urls:
+        return python, python
+    return python, _entities_total(t, total, npm_urls, npm_spans, ascii_only) // SCALE
 
 
-def _entities_total(t: str, total: int, urls: list[_Url], emoji: list[tuple[int, int]], ascii_only: bool) -> int:
+def _entities_total(t: str, total: int, urls: list[Url], emoji: list[tuple[int, int]], ascii_only: bool) -> int:
     """``total`` (every code point weighed) with each URL and emoji entity counted as a whole instead."""
     light, default = _LIGHT_WEIGHT, DEFAULT_WEIGHT
     if urls or emoji:
         # As parseTweet walks the text: an entity counts only if it starts where the walk is, past
         # the previous one, and a URL wins over an emoji starting at the same offset.
-        entities = sorted([(u.start, 0, u.resume) for u in urls] + [(s, 1, e) for s, e in emoji])
+        url = TRANSFORMED_URL_LENGTH * SCALE
+        entities = sorted(
+            [(u.start, 0, u.resume, url + default * u.half) for u in urls] + [(s, 1, e, default) for s, e in emoji]
+        )
         pos = 0
-        for s, kind, e in entities:
+        for s, _, e, weight in entities:
             if s < pos:
                 continue
             n_heavy = 0 if ascii_only else len(_HEAVY.findall(t, s, e))
             total -= (e - s) * light + n_heavy * (default - light)
-            total += TRANSFORMED_URL_LENGTH * SCALE if kind == 0 else default
+            total += weight
             pos = e
     return total
 
@@ -336,7 +194,7 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     mapped back, widened to whole characters-with-combining-marks if a boundary falls inside one.
     """
     t = _nfc(text)
-    spans = [(u.start, u.end) for u in _extract_urls(t)]
+    spans = [(u.start, u.end) for u in extract_urls(t)]
     if not spans or t == text:
         return spans
     return _map_nfc_spans(text, t, spans)

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from bot import _measure_data
 from bot.measure import (
     _EMOJI_HINT,
-    _URL_HINT,
     DEFAULT_WEIGHT,
     EMOJI_PARSING_ENABLED,
     MAX_WEIGHTED_TWEET_LENGTH,
@@ -28,14 +27,17 @@ from bot.measure import (
     WEIGHT_RANGES,
     _emoji_spans,
     _emoji_tables,
-    _url_matches,
-    _url_patterns,
     measure_for,
     plain_length,
     url_spans,
     x_is_valid,
+    x_readings,
     x_weighted_length,
 )
+from bot.measure_urls import URL_HINT as _URL_HINT
+from bot.measure_urls import _js_case_twins, extract_both, extract_urls, tld_start
+from bot.measure_urls import url_matches as _url_matches
+from bot.measure_urls import url_patterns as _url_patterns
 
 DATA = Path(__file__).parent / "data" / "twitter-text"
 REPO = Path(__file__).parent.parent
@@ -190,7 +192,10 @@ _TEXT = st.lists(_PIECES, max_size=30).map("".join)
 def test_space_separated_texts_add_up(a: str, b: str) -> None:
     # No URL or emoji sequence spans a space and NFC composes nothing with one. The space stays
     # in front of b: it is the context b's first URL sees (see the leading-character cases).
-    assert x_weighted_length(a + " " + b) == x_weighted_length(a) + x_weighted_length(" " + b)
+    # Each counter's reading adds up; the larger of the two (the count) may come from either counter on each side.
+    both, left, right = x_readings(a + " " + b), x_readings(a), x_readings(" " + b)
+    assert both == (left[0] + right[0], left[1] + right[1])
+    assert x_weighted_length(a + " " + b) == max(both)
 
 
 @given(_TEXT)
@@ -208,7 +213,7 @@ def test_canonically_equivalent_texts_measure_the_same(text: str) -> None:
 @given(_TEXT)
 def test_weight_is_at_most_two_per_code_point_without_urls(text: str) -> None:
     nfc = unicodedata.normalize("NFC", text)
-    if not url_spans(nfc):
+    if not url_spans(nfc) and not extract_urls(nfc, npm=True):  # neither counter finds a URL
         assert x_weighted_length(text) <= 2 * len(nfc)
 
 
@@ -220,6 +225,8 @@ def test_fast_scans_find_what_a_full_regex_scan_finds(text: str) -> None:
     assert [m.span() for m in _url_matches(nfc, pats)] == [m.span() for m in pats.url.finditer(nfc)]
     # twitter-text's emoji pattern: an alternation of its list, longest sequences first.
     assert _emoji_spans(nfc) == [m.span() for m in _listed_emoji_regex().finditer(nfc)]
+    # Where npm's patterns are skipped, its URLs are still what they find.
+    assert extract_both(nfc) == (extract_urls(nfc), extract_urls(nfc, npm=True))
 
 
 @functools.cache
@@ -235,6 +242,25 @@ def test_tld_trie_picks_the_tld_twitter_text_tries_first() -> None:
     prefix_pairs = [(a, b) for a in order for b in order if a != b and b.lower().startswith(a.lower())]
     assert ("co", "com") in prefix_pairs
     assert [(a, b) for a, b in prefix_pairs if order.index(a) < order.index(b)] == []
+
+
+def test_every_character_either_counter_may_start_a_tld_with_is_a_tld_start() -> None:
+    # Python's case folding (the Kelvin sign, long s, dotted I) and JavaScript's (each unit's case twins).
+    firsts = {t[0] for t in [*_measure_data.GTLDS.split(), *_measure_data.CCTLDS.split(), "xn--"]}
+    python = re.compile("[" + "".join(map(re.escape, sorted(firsts))) + "]", re.IGNORECASE)
+    candidates = [chr(i) for i in range(0x10000) if python.fullmatch(chr(i))]
+    javascript = [t for f in firsts for t in _js_case_twins().get(f, f)]
+    assert "\u212a" in candidates and "\u017f" in candidates and "\u0130" in candidates
+    assert [c for c in [*candidates, *javascript] if tld_start().fullmatch(c) is None] == []
+
+
+def test_ascii_runs_spare_npms_patterns() -> None:
+    code = (
+        "import bot.measure as m, bot.measure_urls as u; "
+        "print(m.x_weighted_length('Visita rree.gob.pe (N.º 5) «hoy»'), u.url_patterns.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(7 + 23 + 14), "1"]
 
 
 def test_every_listed_emoji_starts_where_the_emoji_hint_looks() -> None:
@@ -272,8 +298,8 @@ def test_counting_compiles_its_patterns_once() -> None:
 
 def test_import_compiles_nothing() -> None:
     code = (
-        "import sys, bot.measure as m; "
-        "print(m._url_patterns.cache_info().currsize, m._emoji_tables.cache_info().currsize, "
+        "import sys, bot.measure as m, bot.measure_urls as u; "
+        "print(u.url_patterns.cache_info().currsize, m._emoji_tables.cache_info().currsize, "
         "'bot._measure_data' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

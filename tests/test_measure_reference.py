@@ -25,7 +25,8 @@ import pytest
 from twitter_text import extract_urls_with_indices, parse_tweet
 
 from bot import _measure_data
-from bot.measure import _extract_urls, x_is_valid, x_weighted_length
+from bot.measure import x_is_valid, x_readings, x_weighted_length
+from bot.measure_urls import extract_urls as _extract_urls
 
 _DEFAULT_SEED = 20261130
 _SEED = int(os.environ.get("MEASURE_DIFF_SEED", str(_DEFAULT_SEED)))
@@ -242,16 +243,13 @@ def _python_urls(nfc: str) -> list[tuple[int, int]]:
 
 
 def _table(texts: list[str], readings: list[NpmReading]) -> dict[str, object]:
-    """What is committed: npm's lengths, and which texts npm finds other URLs in than the Python counter."""
-    pairs = enumerate(zip(texts, readings, strict=True))
-    differ = [i for i, (text, (_, urls)) in pairs if urls != _python_urls(_nfc(text))]
+    """What is committed: npm's length of each text."""
     return {
         "twitter-text": _NPM_VERSION,
         "seed": _DEFAULT_SEED,
         "texts": len(texts),
         "texts_sha256": _digest(texts),
         "lengths": [length for length, _ in readings],
-        "urls_differ": differ,
     }
 
 
@@ -259,9 +257,9 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _npm_table(texts: list[str]) -> tuple[list[int], set[int]]:
-    """npm's length of each text, and the texts where its URLs differ from the Python counter's: from node
-    when present, else from the committed table (made from the same texts)."""
+def _npm_lengths(texts: list[str]) -> list[int]:
+    """npm's length of each text: from node when present, else from the committed table (made from the same
+    texts)."""
     if _npm_command() is not None:
         table = _table(texts, _node_readings(texts))
     else:
@@ -271,29 +269,28 @@ def _npm_table(texts: list[str]) -> tuple[list[int], set[int]]:
             "(python -m tests.test_measure_reference --write-npm-readings)"
         )
     lengths = table["lengths"]
-    differ = table["urls_differ"]
-    assert isinstance(lengths, list) and isinstance(differ, list)
-    return [int(n) for n in lengths], {int(i) for i in differ}
+    assert isinstance(lengths, list)
+    return [int(n) for n in lengths]
 
 
 def test_differential_against_both_published_counters(summary_line: Callable[[str], None]) -> None:
-    """Our length is the larger of the two readings, never less than either (npm's where it finds the Python
-    counter's URLs); our URLs and validity are the Python counter's."""
+    """Our reading by each counter's rules is that counter's on every text, and our length the larger of the two,
+    never less than either; our URLs and validity are the Python counter's."""
     if _SEED != _DEFAULT_SEED and _npm_command() is None:
         pytest.skip("another seed needs node with twitter-text 3.1.0 (the committed readings are of the default)")
     texts = _texts(_SEED, _TEXTS)
-    npm_lengths, urls_differ = _npm_table(texts)
+    npm_lengths = _npm_lengths(texts)
     lower: list[tuple[object, ...]] = []
+    larger = 0
     for i, text in enumerate(texts):
         ref, nfc = parse_tweet(text), _nfc(text)
         # Deliberate: "\r\n" is two code points here (the JavaScript counter's reading, the larger);
         # the Python counter folds it into one.
         python = ref.weightedLength + nfc.count("\r\n")
         ours = x_weighted_length(text)
-        if i in urls_differ:  # npm's URL rules differ from the Python counter's: its reading is not comparable
-            if ours < python:
-                lower.append((text, ours, python, "python"))
-        elif ours != max(python, npm_lengths[i]):
+        larger += npm_lengths[i] > python
+        # Each counter's reading is that counter's, and the count is the larger.
+        if x_readings(text) != (python, npm_lengths[i]) or ours != max(python, npm_lengths[i]):
             lower.append((text, ours, python, npm_lengths[i]))
         if "\r\n" in nfc:
             continue
@@ -305,10 +302,21 @@ def test_differential_against_both_published_counters(summary_line: Callable[[st
         elif x_is_valid(text) != (ref.valid and not blank and ours <= 280):
             lower.append((text, "valid", x_is_valid(text), ref.valid))
     summary_line(
-        f"measure: {len(texts) - len(lower)} of {len(texts)} texts are the larger published reading; "
-        f"{len(urls_differ)} where npm twitter-text finds other URLs are compared with the Python counter only"
+        f"measure: {len(texts) - len(lower)} of {len(texts)} texts are the larger of both published readings "
+        f"(npm twitter-text's is the larger on {larger})"
     )
     assert lower == [], f"seed {_SEED}: {len(lower)} texts, first: {lower[:3]!r}"
+
+
+def test_npm_urls_are_nodes() -> None:
+    """bot.measure_urls finds npm twitter-text's URLs (as code point offsets) on every generated text."""
+    if _npm_command() is None:
+        pytest.skip("node with twitter-text 3.1.0 is not installed")
+    texts = _texts(_SEED, _TEXTS)
+    pairs = zip(texts, _node_readings(texts), strict=True)
+    ours = ([(u.start, u.end) for u in _extract_urls(_nfc(t), npm=True)] for t in texts)
+    differ = [(t, urls) for (t, (_, urls)), found in zip(pairs, ours, strict=True) if found != urls]
+    assert differ == []
 
 
 def test_npm_emoji_readings_are_never_larger_than_ours() -> None:
@@ -360,6 +368,55 @@ def test_the_larger_reading_of_an_emoji_the_counters_list_differently() -> None:
     assert parse_tweet("🧑‍🤝‍🧑").weightedLength == 2
     assert x_weighted_length("⌚️") == 4  # npm 2 (listed with U+FE0F), Python counter 4
     assert x_weighted_length("©") == 2  # Python counter 2 (listed), npm 1 (a light code point)
+
+
+# Where the counters find different URLs: (text, PyPI twitter-text-parser's length, npm twitter-text's length).
+_URL_DIFFERENCES = [
+    pytest.param("https://t.co/abc?x=1\u017f", 23, 24, id="long-s-ends-the-query-in-javascript"),
+    pytest.param("\u0130gob.pe/a", 23, 24, id="dotted-capital-i-precedes-a-url-in-javascript"),
+    pytest.param("GOB.P\u0130NK", 23, 8, id="dotted-capital-i-is-no-tld-letter-in-javascript"),
+    pytest.param("https://\u65e5\u672c.jp/" + "b" * 4067, 4083, 23, id="npm-counts-the-limit-before-punycode"),
+    pytest.param("m.SEAT?x=1https://\U0001f600.com/http://x.co", 65, 53, id="npm-splits-a-surrogate-pair"),
+    pytest.param("a.\u30bb\u30fc\u30eb\U0001f536\xe9\u65e5\u672c.taipei/", 36, 38, id="npm-resumes-mid-pair"),
+]
+
+
+@pytest.mark.parametrize(("text", "python", "npm"), _URL_DIFFERENCES)
+def test_the_larger_reading_where_the_counters_find_other_urls(text: str, python: int, npm: int) -> None:
+    assert parse_tweet(text).weightedLength == python
+    assert x_readings(text) == (python, npm)
+    assert x_weighted_length(text) == max(python, npm)
+
+
+def test_the_url_differences_are_npms_readings() -> None:
+    if _npm_command() is None:
+        pytest.skip("node with twitter-text 3.1.0 is not installed")
+    texts = [str(p.values[0]) for p in _URL_DIFFERENCES]
+    assert [n for n, _ in _node_readings(texts)] == [p.values[2] for p in _URL_DIFFERENCES]
+
+
+def test_both_counters_have_the_committed_tld_lists() -> None:
+    """One TLD list serves both counters: PyPI twitter-text-parser's patterns and npm twitter-text's are the
+    committed tools/data/twitter-text-tlds.txt, in its order."""
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+
+    def words(pattern: str) -> list[str]:
+        assert pattern.startswith("(?:(?:") and pattern.endswith(")(?=[^0-9a-zA-Z@+-]|$))")
+        return pattern[len("(?:(?:") : -len(")(?=[^0-9a-zA-Z@+-]|$))")].split("|")
+
+    committed = (_measure_data.GTLDS.split(), _measure_data.CCTLDS.split())
+    assert (words(valid_gtld.pattern), words(valid_cctld.pattern)) == committed
+    command = _npm_command()
+    if command is None:
+        pytest.skip("node with twitter-text 3.1.0 is not installed: npm's lists are not compared")
+    script = (
+        "const r = (n) => require('twitter-text/dist/regexp/' + n).source;"
+        "process.stdout.write(JSON.stringify([r('validGTLD'), r('validCCTLD')]))"
+    )
+    found = subprocess.run([command[0][0], "-e", script], capture_output=True, text=True, env=command[1], check=True)
+    gtld, cctld = json.loads(found.stdout)
+    assert (words(gtld), words(cctld)) == committed
 
 
 def _write_npm_readings() -> None:
