@@ -142,6 +142,7 @@ def _unmeasured(name: str, why: str) -> list[Check]:
     """The goals of `_summary` for a scenario that could not run: each a MISS, none dropped."""
     return [
         unmeasured(NAME, f"{name}: median delay", GOAL_MEDIAN_MS, "ms", why),
+        unmeasured(NAME, f"{name}: p95 delay", GOAL_P95_MS, "ms", why),
         unmeasured(NAME, f"{name}: max delay", GOAL_MAX_MS, "ms", why),
         unmeasured(NAME, f"{name}: how early the earliest post fired", EARLY_MS, "ms", why),
         unmeasured(NAME, f"{name}: posts sent more than {EARLY_MS:.0f} ms early", 0, "", why),
