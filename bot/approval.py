@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.i18n import _
 from bot.model import Account, Post
 from bot.platforms import PLATFORMS
 from bot.problems import printable
@@ -173,7 +174,9 @@ def parse_hex(given: str) -> str:
     """A digest or prefix as typed (spaces around it and upper case allowed), lower-cased; MalformedDigest if not
     12 to 64 hex digits."""
     text = given.strip().lower()
-    hint = f"copy the digest the preview shows for the post: at least {SHORT} hex digits (0-9, a-f), or all {FULL}"
+    hint = _(
+        "copy the digest the preview shows for the post: at least {SHORT} hex digits (0-9, a-f), or all {FULL}"
+    ).format(SHORT=SHORT, FULL=FULL)
     if not text:
         raise MalformedDigest("the digest is empty", hint)
     bad = next((i for i, ch in enumerate(text) if ch not in "0123456789abcdef"), None)

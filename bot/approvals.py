@@ -30,6 +30,7 @@ from bot.approval import (
     resolve,
     short,
 )
+from bot.i18n import N_
 from bot.model import Post
 from bot.problems import printable
 
@@ -151,7 +152,7 @@ class RevokeResult:
     not_approved: tuple[str, ...]  # accounts that had no approval to withdraw
 
 
-ALL_ACCOUNTS = "all accounts"
+ALL_ACCOUNTS = N_("all accounts")
 
 
 def default_approver() -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import assert_never
 
+from bot.i18n import N_, _
 from bot.model import Account, Position
 from bot.platforms import PLATFORMS
 from bot.textfile import Fault, FileFault, read_text
@@ -33,7 +34,7 @@ class EnvProblem:
 
     position: Position
     message: str
-    hint: str = "fix or remove the line"
+    hint: str = _("fix or remove the line")
     names: tuple[str, ...] = ()  # the variables the bad line was meant to set: not reported as missing too
     whole_file: bool = False  # the file could not be read at all: no variable is reported as missing
 
@@ -104,7 +105,7 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
         first = binding.original.string[len(skipped) :].split("\n", 1)[0].rstrip("\r")
         if binding.error:
             col, message, name = _diagnose(first)
-            hint = "write NAME=value on one line; put a value with spaces or '#' in quotes"
+            hint = _("write NAME=value on one line; put a value with spaces or '#' in quotes")
             problems.append(EnvProblem(Position(str(path), line, col), message, hint, (name,) if name else ()))
         elif binding.key is not None:
             value_at = re.match(r"[ \t]*(?:export[ \t]+)?[^=]*=[ \t]*", first)
@@ -121,8 +122,8 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
     return Environment({**from_file, **environ}, path, tuple(problems), places)
 
 
-_NAME_A_FILE = "check the path given to --env-file"
-_SAVE_UTF8 = "save the file as UTF-8 text"
+_NAME_A_FILE = N_("check the path given to --env-file")
+_SAVE_UTF8 = N_("save the file as UTF-8 text")
 
 
 def _unreadable(fault: FileFault, path: Path) -> EnvProblem:
@@ -130,27 +131,29 @@ def _unreadable(fault: FileFault, path: Path) -> EnvProblem:
     whole_file = Position(str(path))
     match fault.kind:
         case Fault.FOLDER:
-            return EnvProblem(whole_file, "the .env file is a folder, not a file", _NAME_A_FILE, whole_file=True)
+            return EnvProblem(whole_file, _("the .env file is a folder, not a file"), _NAME_A_FILE, whole_file=True)
         case Fault.NOT_REGULAR:
-            return EnvProblem(whole_file, "the .env file is not a regular file", _NAME_A_FILE, whole_file=True)
+            return EnvProblem(whole_file, _("the .env file is not a regular file"), _NAME_A_FILE, whole_file=True)
         case Fault.MISSING:
-            return EnvProblem(whole_file, "the .env file does not exist", _NAME_A_FILE, whole_file=True)
+            return EnvProblem(whole_file, _("the .env file does not exist"), _NAME_A_FILE, whole_file=True)
         case Fault.UNREADABLE:
-            message = f"cannot read the .env file: {fault.reason}"
+            message = _("cannot read the .env file: {reason}").format(reason=fault.reason)
             return EnvProblem(whole_file, message, _NAME_A_FILE, whole_file=True)
         case Fault.TOO_LARGE:
-            message = f"the .env file is larger than {MAX_ENV_BYTES:,} bytes: too large to be a .env file"
+            message = _("the .env file is larger than {MAX_ENV_BYTES:,} bytes: too large to be a .env file").format(
+                MAX_ENV_BYTES=MAX_ENV_BYTES
+            )
             return EnvProblem(whole_file, message, _NAME_A_FILE, whole_file=True)
         case Fault.UTF16:
             where = Position(str(path), 1, 1)
-            return EnvProblem(where, "the .env file is UTF-16 text, not UTF-8", _SAVE_UTF8, whole_file=True)
+            return EnvProblem(where, _("the .env file is UTF-16 text, not UTF-8"), _SAVE_UTF8, whole_file=True)
         case Fault.NUL:
             where = Position(str(path), fault.line, fault.col)
-            message = "the .env file is not a text file (it contains NUL bytes)"
+            message = _("the .env file is not a text file (it contains NUL bytes)")
             return EnvProblem(where, message, _NAME_A_FILE, whole_file=True)
         case Fault.NOT_UTF8:
             where = Position(str(path), fault.line, 1)
-            return EnvProblem(where, "the .env file is not UTF-8 text", _SAVE_UTF8, whole_file=True)
+            return EnvProblem(where, _("the .env file is not UTF-8 text"), _SAVE_UTF8, whole_file=True)
         case _:
             assert_never(fault.kind)
 
@@ -263,13 +266,19 @@ def setting_problems(env: Environment) -> tuple[EnvProblem, ...]:
     ):
         url = env.get(name)
         if url is not None and not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
-            wrong(name, f"{name} is not an http:// or https:// address", f"write e.g. {name}={default}, or remove it")
+            wrong(
+                name,
+                _("{name} is not an http:// or https:// address").format(name=name),
+                _("write e.g. {name}={default}, or remove it").format(name=name, default=default),
+            )
     version = env.get("FACEBOOK_GRAPH_VERSION")
     if version is not None and not re.fullmatch(r"v?\d{1,3}\.\d{1,2}", version):
         wrong(
             "FACEBOOK_GRAPH_VERSION",
-            "FACEBOOK_GRAPH_VERSION is not a Graph API version",
-            f"write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it",
+            _("FACEBOOK_GRAPH_VERSION is not a Graph API version"),
+            _("write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it").format(
+                DEFAULT_FACEBOOK_GRAPH_VERSION=DEFAULT_FACEBOOK_GRAPH_VERSION
+            ),
         )
     timeout_text = env.get("HTTP_TIMEOUT_SECONDS")
     if timeout_text is not None:
@@ -280,7 +289,7 @@ def setting_problems(env: Environment) -> tuple[EnvProblem, ...]:
         if not 0 < timeout <= 600:  # also refuses nan
             wrong(
                 "HTTP_TIMEOUT_SECONDS",
-                "HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600",
-                "write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)",
+                _("HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600"),
+                _("write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)"),
             )
     return tuple(problems)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from bot.i18n import N_, _
 from bot.model import Position
 from bot.problems import Problem
 
@@ -49,15 +50,15 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = error.problem or error.context or "invalid YAML"
-        hint = "check the indentation (spaces only, no tabs) and that every 'key: value' pair has its colon"
+        what = error.problem or error.context or _("invalid YAML")
+        hint = _("check the indentation (spaces only, no tabs) and that every 'key: value' pair has its colon")
         if "expected a single document" in str(error):
-            what = "the file holds more than one YAML document ('---')"
-            hint = "keep a single document: remove the extra '---' line"
+            what = _("the file holds more than one YAML document ('---')")
+            hint = _("keep a single document: remove the extra '---' line")
         elif "nesting depth" in what:
-            what = "the values are nested too deeply"
+            what = _("the values are nested too deeply")
             hint = _DEPTH_HINT
-        return None, [Problem(Position(path, line, col), f"YAML syntax error: {what}", hint)]
+        return None, [Problem(Position(path, line, col), _("YAML syntax error: {what}").format(what=what), hint)]
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. a control character
         offset = text.find(chr(error.character)) if isinstance(error.character, int) else -1
         line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
@@ -66,12 +67,18 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [
             Problem(
                 Position(path, line, col),
-                f"the file contains the control character {character}, which YAML does not allow",
-                "delete it (most editors do not show it), or write it as an escape such as \\t inside double quotes",
+                _("the file contains the control character {character}, which YAML does not allow").format(
+                    character=character
+                ),
+                _("delete it (most editors do not show it), or write it as an escape such as \\t inside double quotes"),
             )
         ]
     except yaml.YAMLError as error:  # errors without a position
-        return None, [Problem(Position(path, 1, 1), f"YAML error: {error}", "save the file as UTF-8 text")]
+        return None, [
+            Problem(
+                Position(path, 1, 1), _("YAML error: {error}").format(error=error), _("save the file as UTF-8 text")
+            )
+        ]
     if root is None:
         return None, []
     converter = _Converter(path)
@@ -84,8 +91,8 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
 
 MAX_NODES = 100_000  # aliases can expand exponentially ("billion laughs"); no real schedule comes close
 MAX_DEPTH = 50  # a schedule is 4 levels deep; deeper nesting is a mistake or an attack on the recursion
-_DEPTH_HINT = "a schedule needs only a few levels (accounts, posts, lists): check the brackets and the indentation"
-_ALIAS_HINT = "write the values out instead of using aliases"
+_DEPTH_HINT = N_("a schedule needs only a few levels (accounts, posts, lists): check the brackets and the indentation")
+_ALIAS_HINT = N_("write the values out instead of using aliases")
 _YAML_TAG = "tag:yaml.org,2002:"
 # The tags YAML gives plain values by itself; any other (!!python/object, !!binary, !custom) is refused.
 _PLAIN_TAGS = {_YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}

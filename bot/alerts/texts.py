@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot import advice
 from bot.alerts.model import Alert, AlertKind
+from bot.i18n import _
 
 
 def _when(at: datetime) -> str:
@@ -18,59 +19,73 @@ def _when(at: datetime) -> str:
 
 
 def account_held(account: str, variable: str | None, reason: str, post_id: str | None = None) -> Alert:
-    body = (
-        f"The platform rejected the credentials of account {account}"
-        f"{f' (variable {variable})' if variable else ''}: {reason}\n"
-        f"Nothing more is sent from this account until it is fixed; other accounts go on.\n"
-        f"What to do: {advice.held(post_id, account, variable)}."
+    body = _(
+        "The platform rejected the credentials of account {account}{value}: {reason}\nNothing more "
+        "is sent from this account until it is fixed; other accounts go on.\nWhat to do: {post_id}."
+    ).format(
+        account=account,
+        value=f" (variable {variable})" if variable else "",
+        reason=reason,
+        post_id=advice.held(post_id, account, variable),
     )
     return Alert("failure", f"Account {account} held: credentials rejected", body, post_id, account)
 
 
 def fragment_refused(post_id: str, account: str, index: int, total: int, reason: str) -> Alert:
-    body = (
-        f"Post {post_id} on {account}: fragment {index}/{total} was refused by the platform and will not be "
-        f"retried: {reason}\n"
-        f"What to do: {advice.failed(post_id, account)}."
+    body = _(
+        "Post {post_id} on {account}: fragment {index}/{total} was refused by the platform and "
+        "will not be retried: {reason}\nWhat to do: {post_id2}."
+    ).format(
+        post_id=post_id,
+        account=account,
+        index=index,
+        total=total,
+        reason=reason,
+        post_id2=advice.failed(post_id, account),
     )
     return Alert("failure", f"Post {post_id} refused on {account}", body, post_id, account)
 
 
 def unknown_after_lookups(post_id: str, account: str, index: int, total: int, reason: str) -> Alert:
-    body = (
-        f"Post {post_id} on {account}: fragment {index}/{total} was sent but no answer came back, and looking "
-        f"it up on the platform did not settle whether it exists: {reason}\n"
-        f"Nothing more is sent for this post until it is settled, so it is never posted twice.\n"
-        f"What to do: {advice.unknown(post_id, account, looking_up=False)}."
+    body = _(
+        "Post {post_id} on {account}: fragment {index}/{total} was sent but no answer came back, "
+        "and looking it up on the platform did not settle whether it exists: {reason}\nNothing more "
+        "is sent for this post until it is settled, so it is never posted twice.\nWhat to do: "
+        "{post_id2}."
+    ).format(
+        post_id=post_id,
+        account=account,
+        index=index,
+        total=total,
+        reason=reason,
+        post_id2=advice.unknown(post_id, account, looking_up=False),
     )
     return Alert("failure", f"Post {post_id} on {account}: outcome unknown", body, post_id, account)
 
 
 def missed(post_id: str, account: str, at: datetime, reason: str) -> Alert:
-    body = (
-        f"Post {post_id} on {account}, due {_when(at)}, was not published: {reason}\n"
-        f"What to do: {advice.try_again(post_id, account)}."
+    body = _("Post {post_id} on {account}, due {at}, was not published: {reason}\nWhat to do: {post_id2}.").format(
+        post_id=post_id, account=account, at=_when(at), reason=reason, post_id2=advice.try_again(post_id, account)
     )
     return Alert("failure", f"Post {post_id} missed on {account}", body, post_id, account)
 
 
 def awaiting_approval(post_id: str, account: str, detail: str) -> Alert:
     """Due under `approval: required`, but its current text is not approved: not sent (see bot/approvals.py)."""
-    body = (
-        f"Post {post_id} on {account} is due and was not published: {detail}\n"
-        "It goes out as soon as its current text is approved, within --catch-up of its time.\n"
-        "What to do: read it in `python main.py preview --format html`, then run the `python main.py approve` "
-        "command it shows."
-    )
+    body = _(
+        "Post {post_id} on {account} is due and was not published: {detail}\nIt goes out as soon as "
+        "its current text is approved, within --catch-up of its time.\nWhat to do: read it in "
+        "`python main.py preview --format html`, then run the `python main.py approve` command it "
+        "shows."
+    ).format(post_id=post_id, account=account, detail=detail)
     return Alert("failure", f"Post {post_id} on {account} awaiting approval", body, post_id, account)
 
 
 def conflict(post_id: str, account: str, detail: str) -> Alert:
-    body = (
-        f"Post {post_id} on {account} had started when its message changed: {detail}\n"
-        "The rest is not sent with a different text.\n"
-        f"What to do: {advice.conflict(post_id, account)}."
-    )
+    body = _(
+        "Post {post_id} on {account} had started when its message changed: {detail}\nThe rest is "
+        "not sent with a different text.\nWhat to do: {post_id2}."
+    ).format(post_id=post_id, account=account, detail=detail, post_id2=advice.conflict(post_id, account))
     return Alert("failure", f"Post {post_id} on {account}: message changed while publishing", body, post_id, account)
 
 
@@ -95,7 +110,9 @@ def preflight_failed(post_id: str, account: str, at: datetime, problems: Sequenc
 
 
 def preflight_passed(post_id: str, account: str, at: datetime) -> Alert:
-    body = f"Pre-flight check for post {post_id} on {account}, due {_when(at)}: credentials and message OK."
+    body = _("Pre-flight check for post {post_id} on {account}, due {at}: credentials and message OK.").format(
+        post_id=post_id, account=account, at=_when(at)
+    )
     return Alert("info", f"Pre-flight OK: {post_id} on {account}", body, post_id, account)
 
 
@@ -106,7 +123,9 @@ def daemon_started(posts_ahead: int, next_post: str | None = None, next_at: date
 
 def daemon_stopped(posts_ahead: int, reason: str = "stopped") -> Alert:
     kind: AlertKind = "warning" if posts_ahead else "info"
-    body = f"The daemon {reason} with {posts_ahead} post(s) still ahead."
+    body = _("The daemon {reason} with {posts_ahead} post(s) still ahead.").format(
+        reason=reason, posts_ahead=posts_ahead
+    )
     if posts_ahead:
         body += " Nothing is published until it runs again: start it before the next post's time."
     return Alert(kind, "Bot stopped", body)
@@ -114,7 +133,9 @@ def daemon_stopped(posts_ahead: int, reason: str = "stopped") -> Alert:
 
 def post_published(post_id: str, account: str, urls: Sequence[str]) -> Alert:
     links = "\n".join(f"  {url}" for url in urls)
-    body = f"Post {post_id} on {account} was published ({len(urls)} part(s)):\n{links}"
+    body = _("Post {post_id} on {account} was published ({urls} part(s)):\n{links}").format(
+        post_id=post_id, account=account, urls=len(urls), links=links
+    )
     return Alert("success", f"Published: {post_id} on {account}", body, post_id, account)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot import config
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
+from bot.i18n import _
 from bot.model import Plan
 from bot.services import campaign
 from bot.services.approvalview import read_approvals
@@ -20,7 +21,10 @@ def main(args: argparse.Namespace) -> int:
 
     fmt = args.format or ("html" if args.open else "text")
     if fmt != "html" and (args.open or args.database_url):
-        print(f"error: {'--open' if args.open else '--database-url'} goes with --format html", file=sys.stderr)
+        print(
+            _("error: {value} goes with --format html").format(value="--open" if args.open else "--database-url"),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     now = args.now or datetime.now(UTC)
     schedule, plan, problems = campaign.load_campaign(args.schedule, now)
@@ -60,7 +64,12 @@ def _output(path: Path | None, output: str, plan: Plan, open_it: bool) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_INVALID
     fragments = sum(len(p.fragments) for p in plan.posts)
-    print(f"wrote {path} ({fragments} fragments, {len(plan.posts)} posts)", file=sys.stderr)
+    print(
+        _("wrote {path} ({fragments} fragments, {posts} posts)").format(
+            path=path, fragments=fragments, posts=len(plan.posts)
+        ),
+        file=sys.stderr,
+    )
     if open_it and (note := command.open_in_browser(path)) is not None:
         print(note, file=sys.stderr)
     return EXIT_OK

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from bot.commands.reading import plan_and_outbox
+from bot.i18n import _
 from bot.model import Post
 from bot.services.approvalview import unapproved_edit
 from bot.services.statefolder import RESUME_MARKER
@@ -33,13 +34,14 @@ def main(args: argparse.Namespace) -> int:
         names = [n for n in names if n == args.account]
     if not names:
         print(
-            f"error: no post '{args.post_id}'{' for account ' + args.account if args.account else ''} "
-            "in the schedule or the state folder",
+            _("error: no post '{post_id}'{value} in the schedule or the state folder").format(
+                post_id=args.post_id, value=" for account " + args.account if args.account else ""
+            ),
             file=sys.stderr,
         )
         return EXIT_INVALID
     if outbox is None:
-        print(f"nothing has been published from {args.state_dir} yet: nothing to resume")
+        print(_("nothing has been published from {state_dir} yet: nothing to resume").format(state_dir=args.state_dir))
         return EXIT_OK
     status = EXIT_OK
     try:
@@ -76,14 +78,19 @@ def _resume_one(
         done.append(f"account hold released (was: {hold}); make sure the variable is fixed in .env")
     if summary is not None and summary.conflict and not args.accept_edit:
         print(
-            f"{where}: {summary.conflict}\n    hint: add --accept-edit to continue with the new text, "
-            "or restore the message file",
+            _(
+                "{where}: {conflict}\n    hint: add --accept-edit to continue with the new text, or restore "
+                "the message file"
+            ).format(where=where, conflict=summary.conflict),
             file=sys.stderr,
         )
         return EXIT_FAILURE
     if args.accept_edit:
         if post is None:
-            print(f"{where}: not in the schedule any more: there is no new text to accept", file=sys.stderr)
+            print(
+                _("{where}: not in the schedule any more: there is no new text to accept").format(where=where),
+                file=sys.stderr,
+            )
             return EXIT_FAILURE
         if summary is not None:
             replaced = outbox.accept_edit(post, now)

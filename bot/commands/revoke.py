@@ -10,6 +10,7 @@ from bot.approval import ApprovalError
 from bot.approvals import revoke
 from bot.commands.approving import open_for_approval, print_refusal
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
+from bot.i18n import _
 
 
 def main(args: argparse.Namespace) -> int:
@@ -23,12 +24,16 @@ def main(args: argparse.Namespace) -> int:
     except ApprovalError as error:
         return print_refusal(error)
     except Exception as error:  # the database refused: nothing was recorded
-        print(f"error: the revocation was not recorded: {error}", file=sys.stderr)
+        print(_("error: the revocation was not recorded: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         outbox.close()
     for record in result.revoked:
-        print(f"revoked the approval of post {record.post_id} for {record.account}: it will not be published")
+        print(
+            _("revoked the approval of post {post_id} for {account}: it will not be published").format(
+                post_id=record.post_id, account=record.account
+            )
+        )
     for name in result.not_approved:
-        print(f"post {args.post_id} for {name} had no approval to withdraw")
+        print(_("post {post_id} for {name} had no approval to withdraw").format(post_id=args.post_id, name=name))
     return EXIT_OK

@@ -21,6 +21,7 @@ from types import FrameType
 from bot import credentials
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
 from bot.credentials import ConnectionSettings, Environment
+from bot.i18n import _
 from bot.model import Plan, Schedule
 from bot.problems import Problem, errors
 from bot.services import campaign, statefolder, stores
@@ -75,7 +76,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except OSError as error:
-        print(f"error: cannot use the state folder {state_dir}: {error}", file=sys.stderr)
+        print(
+            _("error: cannot use the state folder {state_dir}: {error}").format(state_dir=state_dir, error=error),
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     try:
         return _run_locked(args, state_dir, schedule, plan, env, settings, leasing)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot import config
 from bot.commands.common import EXIT_INVALID, EXIT_OK, report
+from bot.i18n import _
 from bot.problems import errors
 from bot.services import campaign
 from bot.services.alertsettings import alert_problems
@@ -29,7 +30,14 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     fragments = sum(len(p.fragments) for p in plan.posts)
     print(
-        f"{config.display_path(args.schedule)}: valid. {len(schedule.accounts)} accounts, "
-        f"{len(schedule.posts)} schedule entries, {len(plan.posts)} posts, {fragments} fragments."
+        _(
+            "{schedule}: valid. {accounts} accounts, {posts} schedule entries, {posts2} posts, {fragments} fragments."
+        ).format(
+            schedule=config.display_path(args.schedule),
+            accounts=len(schedule.accounts),
+            posts=len(schedule.posts),
+            posts2=len(plan.posts),
+            fragments=fragments,
+        )
     )
     return EXIT_OK

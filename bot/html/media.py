@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from bot.i18n import N_, _
 from bot.model import Media
 
-_FIGURE = Markup(
+_FIGURE = N_(
     '<figure class="media-item"><img src="data:{mime};base64,{data}" alt="{alt}" width="{width}" height="{height}">'
     '<figcaption><span class="media-file">{file} · {format} {full_width}×{full_height}</span> '
     '<span class="media-alt"><abbr title="alternative text, read out by screen readers">ALT</abbr> {alt}</span>'
@@ -50,7 +51,7 @@ def _render(media: Media) -> Markup:
         return _CHANGED.format(file=media.file, reason=str(error))
     scale = min(1.0, THUMBNAIL_SIDE / max(media.width, media.height))  # layout hints; CSS keeps the ratio
     width, height = max(1, round(media.width * scale)), max(1, round(media.height * scale))
-    return _FIGURE.format(
+    return Markup(_(_FIGURE)).format(
         mime=mime,
         data=base64.b64encode(data).decode("ascii"),
         alt=media.alt,

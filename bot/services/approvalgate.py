@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from bot.approval import entry_digest, post_digest
 from bot.approvals import ApprovalStore, KnownText, approval_state, awaiting
+from bot.i18n import _
 from bot.model import Plan, Post
 from bot.states import STARTED
 from bot.store import PostSummary
@@ -69,7 +70,7 @@ class ApprovalGate:
         lines = awaiting(post, state, self.store)
         if not self.enforce:
             if first:
-                logger.warning("dry run: %s; a real run would wait for the approval", lines[0])
+                logger.warning(_("dry run: %s; a real run would wait for the approval"), lines[0])
             return []
         if first:  # the failure alert is sent by the daemon's alerting hook (Outcome.AWAITING)
             for line in lines:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.credentials import ConnectionSettings, Environment, malformed_variables, missing_variables
+from bot.i18n import _
 from bot.model import Account
 from bot.platforms import PLATFORMS
 from bot.publishers.base import CredentialsError, Identity, PublishError, RetryLater
@@ -72,8 +73,10 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
         if publisher.access_level is None:
             # A note, not a warning: the platform answered and nothing says the token cannot post.
             notes = (
-                "X did not report the access level of these credentials (no x-access-level header): "
-                "if the app was Read only when the token was generated, the first post will be refused",
+                _(
+                    "X did not report the access level of these credentials (no x-access-level header): "
+                    "if the app was Read only when the token was generated, the first post will be refused"
+                ),
             )
             return CheckResult(account, "warning" if warnings else "ok", identity, (*warnings, *notes))
     return CheckResult(account, "warning" if warnings else "ok", identity, tuple(warnings))
@@ -110,8 +113,8 @@ def _mismatches(account: Account, identity: Identity) -> list[str]:
 
 def _as_who(account: Account, identity: Identity) -> str:
     if identity.handle:
-        return f"@{identity.handle} ({identity.name}, id {identity.id})"
-    return f"{identity.name} (id {identity.id})"
+        return _("@{handle} ({name}, id {id})").format(handle=identity.handle, name=identity.name, id=identity.id)
+    return _("{name} (id {id})").format(name=identity.name, id=identity.id)
 
 
 def format_check(results: Sequence[CheckResult]) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.credentials import ConnectionSettings, Environment
+from bot.i18n import _
 from bot.model import Post
 from bot.problems import errors, report_lines
 from bot.services import campaign
@@ -63,7 +64,7 @@ def account_and_message_check(
 
         (result,) = check_accounts([post.account], env(), settings)
         problems = [] if result.status == "ok" else list(result.messages)
-        _, plan, found = campaign.load_campaign(schedule_path, clock())
+        _schedule, plan, found = campaign.load_campaign(schedule_path, clock())
         if plan is None or errors(found):
             shown = report_lines(errors(found))[:3]
             problems.append("the schedule or its messages no longer validate: " + " / ".join(shown))
@@ -129,7 +130,7 @@ class Preflight:
             problems = tuple(self._check(post))
         except Exception as error:  # a bug in a check must not end the daemon, nor pass silently
             logger.exception("pre-flight of post %s account %s could not run", *key)
-            problems = (f"the check itself failed ({type(error).__name__})",)
+            problems = (_("the check itself failed ({__name__})").format(__name__=type(error).__name__),)
         now = self._clock()
         with self._lock:
             if problems:
@@ -138,7 +139,7 @@ class Preflight:
                 self._passed.add(key)
                 self._failures.pop(key, None)
         if problems:
-            logger.error("pre-flight of post %s account %s failed: %s", *key, "; ".join(problems))
+            logger.error(_("pre-flight of post %s account %s failed: %s"), *key, "; ".join(problems))
             if now + RECHECK < post.at:
                 timers.once(_name(key), now + RECHECK, self._runner(key))
         else:
@@ -158,7 +159,7 @@ class Preflight:
                 temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
                 temporary.replace(self._file)
             except OSError as error:
-                logger.warning("could not write %s: %s", self._file, error)
+                logger.warning(_("could not write %s: %s"), self._file, error)
 
 
 def _name(key: Key) -> str:
@@ -171,7 +172,7 @@ def read_failures(state_dir: Path) -> dict[Key, str]:
         data = json.loads((state_dir / PREFLIGHT_FILE).read_text(encoding="utf-8"))
         found: dict[Key, str] = {}
         for name, value in data.items():
-            post_id, _, account = str(name).partition("\t")
+            post_id, _tab, account = str(name).partition("\t")
             problems = "; ".join(str(p) for p in value.get("problems", []))
             found[(post_id, account)] = f"pre-flight failed at {value.get('checked_at', '?')}: {problems}"
         return found

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot import advice
 from bot.approval import ApprovalState
+from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.approvalview import approval_states, approval_words, command_for
 from bot.states import FragmentState, Outcome, PostState
@@ -47,7 +48,7 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
     action = ""
     detail = s.last_message or ""
     if state == PostState.SENT:
-        detail = f"all {s.total} fragments sent"
+        detail = _("all {total} fragments sent").format(total=s.total)
     elif state == PostState.CONFLICT:
         detail = s.conflict or ""
         action = advice.conflict(post_id, account)
@@ -136,7 +137,7 @@ def _row(post: Post, summary: PostSummary | None, hold: str | None, outbox: Outb
             return PostStatus(post.id, name, platform, PostState.HELD, post.at, 0, total, (), hold, action)
         detail = ""
         if post.at < now:
-            detail = "its time has passed: the daemon publishes it if started within --catch-up (default 6h)"
+            detail = _("its time has passed: the daemon publishes it if started within --catch-up (default 6h)")
         return PostStatus(post.id, name, platform, PostState.SCHEDULED, post.at, 0, total, (), detail, "")
     row = _from_summary(post.id, name, platform, post.at, summary)
     urls = _urls(outbox, post.id, name)
