@@ -48,7 +48,7 @@ def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
     shown = display_path(path)
     name_a_file = _("check that --schedule names the schedule (a .yaml text file of a few kilobytes)")
     hint = _("run from the project folder, or pass --schedule PATH")
-    text, problems = read_text_file(path, shown, "schedule", MAX_SCHEDULE_BYTES, name_a_file, hint)
+    text, problems = read_text_file(path, shown, _("schedule"), MAX_SCHEDULE_BYTES, name_a_file, hint)
     if text is None:
         return None, problems
     root, problems = yamlfile.parse(text, shown)

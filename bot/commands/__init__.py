@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import catalog
-from bot.commands import language
+from bot.commands import argparse_words, language
 from bot.commands.common import EXIT_INVALID, EXIT_OK
 from bot.commands.parser import COMMAND_NAMES, parser
+from bot.i18n import _
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,8 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         catalog.use(language.choose(arguments))
     except catalog.LanguageError as error:
-        print(f"error: {error.message()}", file=sys.stderr)
+        print(_("error: {error}").format(error=error.message()), file=sys.stderr)
         return EXIT_INVALID
+    argparse_words.use_catalog()
     args = parser().parse_args(arguments)
     assert args.command in COMMAND_NAMES
     module = importlib.import_module(f"bot.commands.{args.command}")

@@ -34,10 +34,10 @@ def open_for_approval(args: argparse.Namespace, now: datetime) -> tuple[Plan, _S
     try:
         return plan, SqliteOutbox.open(args.state_dir)
     except OutboxError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
 
 
 def print_refusal(error: ApprovalError) -> int:
-    print("error: " + error.format(), file=sys.stderr)
+    print(_("error: {error}").format(error=error.format()), file=sys.stderr)
     return error.exit_code

@@ -36,7 +36,7 @@ def choose(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> str
     dotenv: Mapping[str, str] = {}
     if flag is None and not environ.get("BOT_LANG"):
         env_file = option_value(argv, "--env-file")
-        dotenv = credentials.load_environment(Path(env_file) if env_file else None, environ).values
+        dotenv = credentials.load_environment(Path(env_file) if env_file else None, {}).values  # the file alone
     schedule = None
     if flag is None and not dotenv.get("BOT_LANG") and not environ.get("BOT_LANG"):
         text = read_text(Path(option_value(argv, "--schedule") or "schedule.yaml"), catalog.MAX_SCHEDULE_BYTES)

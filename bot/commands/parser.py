@@ -19,6 +19,7 @@ def parser() -> argparse.ArgumentParser:
         prog="python main.py",
         description=_("Publishes the Fiestas Patrias message on X and Facebook at the times in schedule.yaml."),
     )
+    _language_option(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -32,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    preview = command("preview", "dry run: show what will be posted, where and when; sends nothing")
+    preview = command("preview", _("dry run: show what will be posted, where and when; sends nothing"))
     preview.add_argument(
         "--format",
         choices=("text", "json", "html"),
@@ -50,14 +51,14 @@ def parser() -> argparse.ArgumentParser:
     )
     _database_option(preview)
 
-    validate = command("validate", "check the schedule, the messages and the credential variables")
+    validate = command("validate", _("check the schedule, the messages and the credential variables"))
     validate.add_argument("--now", type=_aware_datetime, help=_("pretend the current time is this (ISO 8601)"))
     validate.add_argument("--env-file", type=Path, help=_("read credentials from this file (default: .env)"))
 
-    check = command("check", "verify every account's credentials against X and Facebook")
+    check = command("check", _("verify every account's credentials against X and Facebook"))
     check.add_argument("--env-file", type=Path, help=_("read credentials from this file (default: .env)"))
 
-    run = command("run", "the daemon: publish each post at its time; runs until stopped")
+    run = command("run", _("the daemon: publish each post at its time; runs until stopped"))
     _state_dir_option(run)
     run.add_argument("--env-file", type=Path, help=_("read credentials from this file (default: .env)"))
     _database_option(run)
@@ -91,12 +92,12 @@ def parser() -> argparse.ArgumentParser:
     loudness.add_argument("-v", "--verbose", action="store_true", help=_("log debugging detail too"))
     loudness.add_argument("-q", "--quiet", action="store_true", help=_("log only warnings and errors"))
 
-    status = command("status", "what went out, what is scheduled, what failed and why")
+    status = command("status", _("what went out, what is scheduled, what failed and why"))
     _state_dir_option(status)
     _database_option(status)
     status.add_argument("--format", choices=("text", "json"), default="text")
 
-    resume = command("resume", "let a held, failed or conflicting post continue")
+    resume = command("resume", _("let a held, failed or conflicting post continue"))
     _state_dir_option(resume)
     _database_option(resume)
     resume.add_argument("post_id", metavar="POST_ID")
@@ -123,7 +124,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _approval_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    approve = command("approve", "record that a post's exact text (its digest, from the preview) is approved")
+    approve = command("approve", _("record that a post's exact text (its digest, from the preview) is approved"))
     _state_dir_option(approve)
     approve.add_argument("post_id", metavar="POST_ID")
     approve.add_argument(
@@ -135,7 +136,7 @@ def _approval_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
     approve.add_argument("--account", help=_("approve this account's post only (default: every account of POST_ID)"))
     approve.add_argument("--by", metavar="NAME", help=_("who approves (default: the login name)"))
     approve.add_argument("--note", metavar="TEXT", help=_("a note kept with the approval"))
-    revoke = command("revoke", "withdraw the approval of a post: it is not published until approved again")
+    revoke = command("revoke", _("withdraw the approval of a post: it is not published until approved again"))
     _state_dir_option(revoke)
     revoke.add_argument("post_id", metavar="POST_ID")
     revoke.add_argument("--account", help=_("this account's post only (default: every account of POST_ID)"))

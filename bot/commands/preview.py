@@ -36,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             approvals = read_approvals(plan, args.state_dir)
         except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
-            print(f"error: {error}", file=sys.stderr)
+            print(_("error: {error}").format(error=error), file=sys.stderr)
             return EXIT_FAILURE
         output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name, approvals)
         return _output(args.output, output, plan, open_it=False)
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         page = command.build_page(schedule, plan, name, args.state_dir, now, database_url(args))
     except OutboxError as error:  # e.g. written by a newer bot: the same message and status as `status`
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     path = command.temporary_file() if args.open and args.output is None else args.output  # --open needs a file
     return _output(path, page, plan, open_it=args.open)
@@ -61,7 +61,7 @@ def _output(path: Path | None, output: str, plan: Plan, open_it: bool) -> int:
 
     problem = command.write_page(path, output)
     if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
+        print(_("error: {error}").format(error=problem), file=sys.stderr)
         return EXIT_INVALID
     fragments = sum(len(p.fragments) for p in plan.posts)
     print(

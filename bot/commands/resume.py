@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
                 continue
             status = max(status, _resume_one(outbox, args, post, recorded.get(name), name, now))
     except OutboxError as error:  # e.g. a daemon is publishing the post right now (LeaseHeld): try again later
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         outbox.close()

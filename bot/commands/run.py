@@ -67,13 +67,13 @@ def main(args: argparse.Namespace) -> int:
         settings = credentials.connection_settings(env)
         leasing = stores.lease_settings(args.lease, env, settings.timeout_seconds)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_INVALID
     state_dir = statefolder.state_folder(args.state_dir, args.dry_run)
     try:
         lock = StateLock.acquire(state_dir)
     except StateLocked as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     except OSError as error:
         print(
@@ -109,14 +109,14 @@ def _run_locked(
         store = stores.open_store(url, state_dir, create=True)
         assert store is not None
     except OutboxError as error:  # a newer schema, a damaged or unreachable database
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     outbox = store.outbox
     publishing = Publishing(outbox, store.leases, leasing, lambda: datetime.now(UTC))
     try:
         publishing.register(plan)
     except OutboxError as error:  # PlanMismatch: another daemon runs another schedule
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         outbox.close()
         return EXIT_FAILURE
     if store.leases is not None:

@@ -48,7 +48,7 @@ def build_page(
 
 def message_langs(schedule: Schedule) -> dict[Path, str]:
     """Each message file's front matter `lang`, for the lang attribute of its text (the plan does not keep it)."""
-    messages, _ = campaign.load_messages(schedule)
+    messages, _problems = campaign.load_messages(schedule)
     return {path: message.meta["lang"] for path, message in messages.items() if message.meta.get("lang")}
 
 

@@ -139,7 +139,11 @@ class Preflight:
                 self._passed.add(key)
                 self._failures.pop(key, None)
         if problems:
-            logger.error(_("pre-flight of post %s account %s failed: %s"), *key, "; ".join(problems))
+            logger.error(
+                _("pre-flight of post {post_id} account {account} failed: {problems}").format(
+                    post_id=key[0], account=key[1], problems="; ".join(problems)
+                )
+            )
             if now + RECHECK < post.at:
                 timers.once(_name(key), now + RECHECK, self._runner(key))
         else:
@@ -159,7 +163,7 @@ class Preflight:
                 temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
                 temporary.replace(self._file)
             except OSError as error:
-                logger.warning(_("could not write %s: %s"), self._file, error)
+                logger.warning(_("could not write {file}: {error}").format(file=self._file, error=error))
 
 
 def _name(key: Key) -> str:
