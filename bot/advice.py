@@ -33,14 +33,14 @@ def try_again(post_id: str, account: str) -> str:
 
 def failed(post_id: str, account: str) -> str:
     """A fragment refused for good."""
-    return "fix the cause, then " + try_again(post_id, account)
+    return _("fix the cause, then {try_again}").format(try_again=try_again(post_id, account))
 
 
 def unknown(post_id: str, account: str, looking_up: bool = True) -> str:
     """A post in doubt: while the daemon still looks it up by itself, and once its look-ups are spent."""
-    head = "the running daemon looks the fragment up again by itself, with backoff; to do it at once, "
+    head = _("the running daemon looks the fragment up again by itself, with backoff; to do it at once, ")
     if not looking_up:
-        head = "the daemon has stopped looking it up; "
+        head = _("the daemon has stopped looking it up; ")
     return _("{head}`{post_id}`; if it stays unknown, check the account on the platform").format(
         head=head, post_id=resume_command(post_id, account)
     )

@@ -121,7 +121,7 @@ def target(account: Account) -> str:
         return account.handle.lstrip("@").lower()  # X ignores the case of handles
     if identity == "page_id" and account.page_id:
         return account.page_id
-    raise ValueError(f"account '{account.name}' has no handle or page id")  # config.py requires one
+    raise ValueError(_("account '{name}' has no handle or page id").format(name=account.name))  # config.py requires one
 
 
 def digest_of(platform: str, where: str, texts: Sequence[str], media: Sequence[MediaRef] = ()) -> str:
@@ -131,7 +131,7 @@ def digest_of(platform: str, where: str, texts: Sequence[str], media: Sequence[M
     parts.append(_field("media", str(len(media))))
     for sha256, alt in media:
         if len(sha256) != FULL or not _HEX.fullmatch(sha256.lower()):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+            raise ValueError(_("not a sha256 hex digest: {sha256!r}").format(sha256=sha256))
         parts.append(_field("sha256", sha256.lower()))
         parts.append(_field("alt", alt))
     return hashlib.sha256(b"".join(parts)).hexdigest()

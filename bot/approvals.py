@@ -30,7 +30,7 @@ from bot.approval import (
     resolve,
     short,
 )
-from bot.i18n import N_
+from bot.i18n import N_, _
 from bot.model import Post
 from bot.problems import printable
 
@@ -246,7 +246,7 @@ def _posts_of(posts: Iterable[Post], post_id: str, account: str | None) -> list[
         ids = sorted({p.id for p in every})
         close = difflib.get_close_matches(post_id, ids, n=1, cutoff=0.6)
         raise UnknownPost(
-            f"no post '{post_id}' in the schedule",
+            _("no post '{post_id}' in the schedule").format(post_id=post_id),
             f"did you mean '{close[0]}'?" if close else "the ids are: " + (", ".join(ids) or "(none)"),
         )
     if account is None:
@@ -255,8 +255,8 @@ def _posts_of(posts: Iterable[Post], post_id: str, account: str | None) -> list[
     if not named:
         names = ", ".join(sorted(p.account.name for p in mine))
         raise UnknownAccount(
-            f"post '{post_id}' does not go to account '{account}'",
-            f"its accounts are: {names} (or leave out --account to approve them all)",
+            _("post '{post_id}' does not go to account '{account}'").format(post_id=post_id, account=account),
+            _("its accounts are: {names} (or leave out --account to approve them all)").format(names=names),
         )
     return named
 
@@ -272,18 +272,27 @@ def _stale(
     current = dict(digests)
     if whole is not None:
         current[ALL_ACCOUNTS] = whole
-    details = ["current digests: " + ", ".join(f"{name} {short(d)}" for name, d in current.items())]
+    details = [
+        _("current digests: {digests}").format(digests=", ".join(f"{_(n)} {short(d)}" for n, d in current.items()))
+    ]
     texts = {p.account.name: tuple(f.text for f in p.fragments) for p in mine}
     known = [k for k in store.texts_for(given) if k.post_id == post_id and k.account in texts]
     for k in known:
-        details.append(f"what changed for {k.account} since {short(k.digest)}:")
-        details.extend("  " + line for line in fragment_diff(k.texts, texts[k.account]) or ["(only media changed)"])
+        details.append(
+            _("what changed for {account} since {digest}:").format(account=k.account, digest=short(k.digest))
+        )
+        diff = fragment_diff(k.texts, texts[k.account]) or [_("(only media changed)")]
+        details.extend("  " + line for line in diff)
     if not known:
-        details.append(f"the text of {given[:12]} was not recorded here, so what changed cannot be shown")
+        details.append(
+            _("the text of {digest} was not recorded here, so what changed cannot be shown").format(digest=given[:12])
+        )
     return StaleDigest(
-        f"approve refused: '{given}' is not the current digest of post '{post_id}': its text changed since that "
-        "digest was shown (or the digest is of another post); nothing was recorded",
-        "read the post again in the preview, then approve it with the digest shown now",
+        _(
+            "approve refused: '{given}' is not the current digest of post '{post_id}': its text changed since that "
+            "digest was shown (or the digest is of another post); nothing was recorded"
+        ).format(given=given, post_id=post_id),
+        _("read the post again in the preview, then approve it with the digest shown now"),
         details,
         given,
         current,
@@ -295,12 +304,14 @@ def _who(by: str | None) -> str:
     if not name:
         raise BadArgument(
             "cannot tell who approves: " + ("--by is empty" if by is not None else "the login name is unknown"),
-            "pass --by NAME",
+            _("pass --by NAME"),
         )
     if printable(name) != name or len(name) > MAX_BY:
         raise BadArgument(
-            f"--by '{printable(name[:MAX_BY])}' must be at most {MAX_BY} characters without control characters",
-            "pass a plain name, e.g. --by 'Oficina del Ministro'",
+            _("--by '{name}' must be at most {MAX_BY} characters without control characters").format(
+                name=printable(name[:MAX_BY]), MAX_BY=MAX_BY
+            ),
+            _("pass a plain name, e.g. --by 'Oficina del Ministro'"),
         )
     return name
 
@@ -310,7 +321,9 @@ def _note(note: str | None) -> str | None:
         return None
     if len(note) > MAX_NOTE or printable(note) != note:
         raise BadArgument(
-            f"--note must be at most {MAX_NOTE} characters on one line, without control characters",
-            "shorten the note",
+            _("--note must be at most {MAX_NOTE} characters on one line, without control characters").format(
+                MAX_NOTE=MAX_NOTE
+            ),
+            _("shorten the note"),
         )
     return note.strip() or None

@@ -78,17 +78,17 @@ class _Reader(TimesReader):
             at = root.position if root is not None else Position(self.shown, 1, 1)
             self.error(at, _("the schedule must be a mapping with 'accounts' and 'posts'"), _EXAMPLE_HINT)
             return None
-        found = self.mapping(root, schema.TOP_FIELDS, "schedule")
-        self.require(root, found, schema.TOP_FIELDS, "schedule")
+        found = self.mapping(root, schema.TOP_FIELDS, _("schedule"))
+        self.require(root, found, schema.TOP_FIELDS, _("schedule"))
         timezone = ZoneInfo(schema.DEFAULT_TIMEZONE)
         if "timezone" in found:
-            timezone = self.timezone(found["timezone"], "schedule") or timezone
+            timezone = self.timezone(found["timezone"], _("schedule")) or timezone
         accounts = self.accounts(found["accounts"], timezone) if "accounts" in found else {}
         posts = self.posts(found["posts"], accounts) if "posts" in found else []
-        approval = self.choice(found["approval"], schema.TOP_FIELDS[3], "schedule") if "approval" in found else None
+        approval = self.choice(found["approval"], schema.TOP_FIELDS[3], _("schedule")) if "approval" in found else None
         required = approval == schema.APPROVAL_REQUIRED
         if "language" in found:  # chosen before reading (bot/catalog.py); here only checked, with its place
-            self.choice(found["language"], schema.TOP_FIELDS[4], "schedule")
+            self.choice(found["language"], schema.TOP_FIELDS[4], _("schedule"))
         return Schedule(self.path, timezone, accounts, tuple(posts), approval_required=required)
 
     def accounts(self, entry: Entry, timezone: ZoneInfo) -> dict[str, Account]:
@@ -137,7 +137,7 @@ class _Reader(TimesReader):
         return accounts
 
     def account(self, name: str, key: Node, node: Node, timezone: ZoneInfo) -> Account | None:
-        where = f"account '{name}'"
+        where = _("account '{name}'").format(name=name)
         if node.kind != "mapping":
             self.error(
                 node.position if not node.is_null else key.position,
@@ -272,7 +272,11 @@ class _Reader(TimesReader):
         found = self.mapping(node, schema.POST_FIELDS, "post")
         fields = {f.name: f for f in schema.POST_FIELDS}
         post_id = self.pattern(found["id"], fields["id"], "post") if "id" in found else None
-        where = f"post '{post_id}'" if post_id else f"post at line {node.position.line}"
+        where = (
+            _("post '{post_id}'").format(post_id=post_id)
+            if post_id
+            else _("post at line {line}").format(line=node.position.line)
+        )
         before = len(self.problems)
         self.require(node, {k: v for k, v in found.items() if k != "id"}, schema.POST_FIELDS[1:], where)
         if "id" not in found:

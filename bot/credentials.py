@@ -167,22 +167,32 @@ def _diagnose(line: str) -> tuple[int, str, str | None]:
     assert start is not None  # every part of the pattern is optional
     name, at = start.group(1), start.end()
     if "=" not in line:
-        return 1, "this line is not NAME=value: it has no '='", name
+        return 1, _("this line is not NAME=value: it has no '='"), name
     if not name:
-        return at + 1, "this line is not NAME=value: it does not start with a variable name", None
+        return at + 1, _("this line is not NAME=value: it does not start with a variable name"), None
     if line[at] != "=":
         meant = re.search(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=", line)  # `export: KEY=...` meant KEY
-        return at + 1, f"this line is not NAME=value: expected '=' after {name}", meant[1] if meant else name
+        return (
+            at + 1,
+            _("this line is not NAME=value: expected '=' after {name}").format(name=name),
+            meant[1] if meant else name,
+        )
     at = re.compile(r"=[ \t]*").match(line, at).end()  # type: ignore[union-attr]
     if at < len(line) and line[at] in "'\"":
         quote = line[at]
         closing = re.compile(rf"(?:\\.|[^{quote}\\])*{quote}").match(line, at + 1)
         if closing is None:
-            return at + 1, f"the value of {name} opens a quote ({quote}) that is not closed on this line", name
+            return (
+                at + 1,
+                _("the value of {name} opens a quote ({quote}) that is not closed on this line").format(
+                    name=name, quote=quote
+                ),
+                name,
+            )
         rest = re.compile(r"[ \t]*").match(line, closing.end()).end()  # type: ignore[union-attr]
         if rest < len(line) and line[rest] != "#":
-            return rest + 1, f"the value of {name} goes on after its closing quote", name
-    return 1, "this line is not NAME=value; quote values that contain spaces or '#'", name
+            return rest + 1, _("the value of {name} goes on after its closing quote").format(name=name), name
+    return 1, _("this line is not NAME=value; quote values that contain spaces or '#'"), name
 
 
 def required_variables(account: Account) -> tuple[str, ...]:
@@ -204,14 +214,14 @@ def token_problem(value: str | None) -> str | None:
     if value is None:
         return None
     if any(c.isspace() for c in value):
-        return "it has spaces or line breaks in it"
+        return _("it has spaces or line breaks in it")
     if value[0] in "'\"<" or value[-1] in "'\">":
-        return "it is still in quotes or <angle brackets>"
+        return _("it is still in quotes or <angle brackets>")
     if value in EXAMPLE_VALUES:
-        return "it is still the example value from .env.example"
+        return _("it is still the example value from .env.example")
     odd = next((c for c in value if not (c.isascii() and c.isprintable())), None)
     if odd is not None:
-        return f"it has the character U+{ord(odd):04X} in it, which no token has"
+        return _("it has the character U+{odd:04X} in it, which no token has").format(odd=ord(odd))
     return None
 
 

@@ -205,7 +205,7 @@ def _check_path(item: MediaItem, schedule_dir: Path, project_dir: Path, problems
     project = project_dir.resolve()
     resolved = written.resolve()
     if not resolved.is_relative_to(project):
-        via = " (it is a symbolic link pointing there)" if _has_link(written, schedule_dir) else ""
+        via = _(" (it is a symbolic link pointing there)") if _has_link(written, schedule_dir) else ""
         problems.append(
             Problem(
                 item.position,

@@ -95,8 +95,10 @@ def _path_hint(path: Path) -> str:
     if folder.is_dir():
         names = sorted(p.name for p in folder.iterdir() if p.is_file())[:5]
         if names:
-            return f"the path is relative to the schedule's folder; files there: {', '.join(names)}"
-    return "the path is relative to the folder of schedule.yaml"
+            return _("the path is relative to the schedule's folder; files there: {names}").format(
+                names=", ".join(names)
+            )
+    return _("the path is relative to the folder of schedule.yaml")
 
 
 def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | None, list[Problem]]:

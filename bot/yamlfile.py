@@ -35,8 +35,8 @@ class Node:
     def describe(self) -> str:
         """How to name this node's type in a message."""
         if self.kind == "scalar":
-            return "a value" if self.text else "nothing"
-        return "a list" if self.kind == "sequence" else "a mapping"
+            return _("a value") if self.text else "nothing"
+        return _("a list") if self.kind == "sequence" else _("a mapping")
 
     @property
     def is_null(self) -> bool:
@@ -129,7 +129,7 @@ class _Converter:
                 break
         raise _Refused(
             self.position(child),
-            f"the aliases (*name) in this file expand to more than {MAX_NODES:,} values",
+            _("the aliases (*name) in this file expand to more than {MAX_NODES:,} values").format(MAX_NODES=MAX_NODES),
             _ALIAS_HINT,
         )
 
@@ -138,19 +138,23 @@ class _Converter:
         if known is not None:
             return known
         if depth > MAX_DEPTH:
-            raise _Refused(self.position(node), f"the values are nested more than {MAX_DEPTH} levels deep", _DEPTH_HINT)
+            raise _Refused(
+                self.position(node),
+                _("the values are nested more than {MAX_DEPTH} levels deep").format(MAX_DEPTH=MAX_DEPTH),
+                _DEPTH_HINT,
+            )
         if node.tag not in _PLAIN_TAGS and node.tag != _YAML_TAG + "merge":  # a stray "<<" value is text
             tag = "!!" + node.tag.removeprefix(_YAML_TAG) if node.tag.startswith(_YAML_TAG) else node.tag
             raise _Refused(
                 self.position(node),
-                f"the YAML tag '{tag[:60]}' is not allowed",
-                "remove it: a schedule holds only plain values, lists and mappings",
+                _("the YAML tag '{tag}' is not allowed").format(tag=tag[:60]),
+                _("remove it: a schedule holds only plain values, lists and mappings"),
             )
         size = 1
         if not isinstance(node, yaml.ScalarNode):
             if id(node) in self.open:
                 raise _Refused(
-                    self.position(node), "an alias refers to the list or mapping that contains it", _ALIAS_HINT
+                    self.position(node), _("an alias refers to the list or mapping that contains it"), _ALIAS_HINT
                 )
             self.open.add(id(node))
             pairs = node.value if isinstance(node, yaml.MappingNode) else [(None, item) for item in node.value]
@@ -159,8 +163,8 @@ class _Converter:
                     if key.tag == _YAML_TAG + "merge":
                         raise _Refused(
                             self.position(key),
-                            "merge keys ('<<: *name') are not supported",
-                            "write the settings out in full in each place",
+                            _("merge keys ('<<: *name') are not supported"),
+                            _("write the settings out in full in each place"),
                         )
                     size += self.measure(key, depth + 1)
                 size += self.measure(value, depth + 1)

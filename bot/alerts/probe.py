@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.alerts.sender import AppriseTarget, Target, call_with_timeout
 from bot.alerts.texts import test_alert
 from bot.alerts.urls import AlertURL, check_alert_urls, locate_in_env, split_alert_urls
+from bot.i18n import _
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -74,7 +75,7 @@ def probe_alert_urls(
 
 def _where(url: AlertURL, env_text: str | None, env_name: str) -> str:
     position = locate_in_env(env_text, "ALERT_URLS", url.offset) if env_text is not None else None
-    return f"{env_name}:{position[0]}:{position[1]}" if position else "ALERT_URLS (environment)"
+    return f"{env_name}:{position[0]}:{position[1]}" if position else _("ALERT_URLS (environment)")
 
 
 def format_probe(report: ProbeReport) -> str:

@@ -120,11 +120,19 @@ def _run_locked(
         outbox.close()
         return EXIT_FAILURE
     if store.leases is not None:
-        logger.info("outbox %s shared by several daemons; this one is %s", store.where, publishing.owner)
+        logger.info(
+            _("outbox {where} shared by several daemons; this one is {owner}").format(
+                where=store.where, owner=publishing.owner
+            )
+        )
     try:
         for account, reason in outbox.holds().items():
             outbox.release(account)
-            logger.info("account %s: hold from the previous run released (%s)", account, reason)
+            logger.info(
+                _("account {account}: hold from the previous run released ({reason})").format(
+                    account=account, reason=reason
+                )
+            )
         told = telling(
             schedule,
             env,
@@ -175,9 +183,11 @@ def _serve(daemon: Daemon, schedule: Schedule, plan: Plan, told: Telling) -> int
         while not daemon.stop_requested.is_set() and not daemon.finished.is_set():
             daemon.stop_requested.wait(0.2)
         if received:
-            logger.info("%s received: finishing the request in flight, then stopping", received[0])
+            logger.info(
+                _("{received} received: finishing the request in flight, then stopping").format(received=received[0])
+            )
         else:
-            logger.info("every post reached a final state (--exit-when-done)")
+            logger.info(_("every post reached a final state (--exit-when-done)"))
     finally:
         told.stopping()
         daemon.shutdown()

@@ -85,7 +85,7 @@ def warnings_list(warnings: Sequence[Warning_]) -> Markup:
         return Markup("")
     items = Markup("").join(
         Markup('<li class="warning warning-{}"><strong>{}:</strong> {}</li>').format(
-            w.kind, _WARNING_KIND.get(w.kind, w.kind), w.message
+            w.kind, _(_WARNING_KIND.get(w.kind, w.kind)), w.message
         )
         for w in warnings
     )
@@ -208,7 +208,7 @@ def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | Non
     record = records.get(fragment.index)
     if record is None:
         return Markup('<span class="state state-{0}">{0}</span>').format(PostState.SCHEDULED)
-    label = escape(_FRAGMENT_STATE[record.state])
+    label = escape(_(_FRAGMENT_STATE[record.state]))
     if record.state == FragmentState.SENT:
         when = Markup(" {}").format(time_element(record.sent_at, ctx, "%Y-%m-%d %H:%M")) if record.sent_at else ""
         link = web_link(record.url, "sent-link") if record.url else "(no link recorded)"

@@ -15,6 +15,7 @@ from bot.html.state import OutboxView
 from bot.html.style import CSS
 from bot.html.text import web_link
 from bot.i18n import N_, _, language
+from bot.localformat import number as format_number
 from bot.localformat import strftime
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS
@@ -87,15 +88,15 @@ def _summary(ctx: Context, anchors: Mapping[tuple[str, str], str]) -> Markup:
     posts = ctx.plan.posts
     warnings = sum(len(p.warnings) for p in posts)
     stats = [
-        (str(len(posts)), "posts"),
-        (str(len({p.account.name for p in posts})), "accounts"),
-        (str(sum(len(p.fragments) for p in posts)), "fragments"),
-        (str(warnings), "warnings"),
+        (format_number(len(posts)), N_("posts")),
+        (format_number(len({p.account.name for p in posts})), N_("accounts")),
+        (format_number(sum(len(p.fragments) for p in posts)), N_("fragments")),
+        (format_number(warnings), N_("warnings")),
     ]
     if any(PLATFORMS[p.account.platform].billed_per_post for p in posts):
-        stats.append((f"US${campaign_cost(posts):.2f}", "estimated X cost"))
+        stats.append((f"US${campaign_cost(posts):.2f}", N_("estimated X cost")))
     items = Markup("").join(
-        _STAT.format(warn=" stat-warn" if label == "warnings" and warnings else "", value=value, label=label)
+        _STAT.format(warn=" stat-warn" if label == "warnings" and warnings else "", value=value, label=_(label))
         for value, label in stats
     )
     return Markup(

@@ -30,6 +30,7 @@ import facebook
 import requests
 
 from bot.credentials import DEFAULT_FACEBOOK_GRAPH_URL, ConnectionSettings, Environment, required_variables
+from bot.i18n import _
 from bot.model import Account
 from bot.publishers.base import (
     AlreadyExists,
@@ -111,7 +112,7 @@ class FacebookPublisher:
                 f"Facebook: POST /{self._page}/feed answered without a post id: the post may exist; "
                 "look it up before sending again"
             )
-        logger.info("facebook %s: posted %s", self.account.name, post_id)
+        logger.info(_("facebook {name}: posted {post_id}").format(name=self.account.name, post_id=post_id))
         return Published(post_id, _url(post_id))
 
     def find_recent(self, text: str) -> Published | None:
@@ -120,7 +121,11 @@ class FacebookPublisher:
         for post in result.get("data") or []:
             if isinstance(post, dict) and _normalise(str(post.get("message") or "")) == wanted:
                 post_id = str(post["id"])
-                logger.info("facebook %s: found %s among recent posts", self.account.name, post_id)
+                logger.info(
+                    _("facebook {name}: found {post_id} among recent posts").format(
+                        name=self.account.name, post_id=post_id
+                    )
+                )
                 return Published(post_id, _url(post_id))
         return None
 
@@ -135,7 +140,11 @@ class FacebookPublisher:
             photo_id = str(result.get("id") or "")
             if not photo_id:
                 raise RetryLater(f"Facebook: POST /{self._page}/photos answered without a photo id; upload again")
-            logger.info("facebook %s: uploaded %s as unpublished photo %s", self.account.name, item.name, photo_id)
+            logger.info(
+                _("facebook {name}: uploaded {name2} as unpublished photo {photo_id}").format(
+                    name=self.account.name, name2=item.name, photo_id=photo_id
+                )
+            )
             uploaded.append(UploadedMedia(photo_id, None))
         return tuple(uploaded)
 
@@ -160,7 +169,7 @@ class FacebookPublisher:
                 f"Facebook: POST /{self._page}/photos answered without a post id: the post may exist; "
                 "look it up before sending again"
             )
-        logger.info("facebook %s: posted photo post %s", self.account.name, post_id)
+        logger.info(_("facebook {name}: posted photo post {post_id}").format(name=self.account.name, post_id=post_id))
         return Published(post_id, _url(post_id))
 
     def _request(
@@ -184,7 +193,9 @@ class FacebookPublisher:
         except (KeyError, ValueError):
             # No Content-Type (KeyError) or a body that says JSON but is not (ValueError): the server answered
             # something we cannot read. A read can simply be retried; a write may have gone through.
-            logger.warning("facebook %s: %s: unreadable answer", self.account.name, action)
+            logger.warning(
+                _("facebook {name}: {action}: unreadable answer").format(name=self.account.name, action=action)
+            )
             if writes:
                 raise OutcomeUnknown(
                     f"Facebook: {action}: the answer could not be read (no Content-Type or bad JSON): "
@@ -193,7 +204,7 @@ class FacebookPublisher:
             raise RetryLater(f"Facebook: {action}: the answer could not be read; try again later") from None
         except requests.RequestException as error:
             failure = transport_error(error, "Facebook", action, writes)
-            logger.warning("facebook %s: %s", self.account.name, failure)
+            logger.warning(_("facebook {name}: {failure}").format(name=self.account.name, failure=failure))
             raise failure from None
         if not isinstance(result, dict):
             raise RetryLater(f"Facebook: {action}: unexpected answer; try again later")
@@ -203,7 +214,9 @@ class FacebookPublisher:
         result = getattr(error, "result", None)
         if not isinstance(result, dict):
             # "Maintype was not text, image, or querystring": an HTML page, e.g. a 502 from a proxy.
-            logger.warning("facebook %s: %s: non-JSON error page", self.account.name, action)
+            logger.warning(
+                _("facebook {name}: {action}: non-JSON error page").format(name=self.account.name, action=action)
+            )
             return RetryLater(f"Facebook: {action}: the server answered with an error page (not JSON); try later")
         raw = result.get("error")
         details: dict[str, Any] = raw if isinstance(raw, dict) else {}
@@ -211,7 +224,7 @@ class FacebookPublisher:
         subcode = _as_int(details.get("error_subcode"))
         message = str(details.get("message") or getattr(error, "message", "") or "unknown error")
         where = f"Facebook {action}: {message} (code {code}" + (f", subcode {subcode})" if subcode else ")")
-        logger.warning("facebook %s: %s", self.account.name, where)
+        logger.warning(_("facebook {name}: {where}").format(name=self.account.name, where=where))
         if code in TOKEN_INVALID:
             return CredentialsError(
                 f"{self._variable} was rejected by Facebook (token expired or invalid): generate a new Page "

@@ -29,6 +29,7 @@ import requests
 import tweepy
 
 from bot.credentials import DEFAULT_X_API_BASE_URL, ConnectionSettings, Environment, required_variables
+from bot.i18n import _
 from bot.model import Account
 from bot.publishers.base import (
     AlreadyExists,
@@ -117,7 +118,11 @@ class XPublisher:
                 "X: POST /2/tweets answered without a post id: the post may exist; look it up before sending again"
             )
         post_id = str(data["id"])
-        logger.info("x %s: posted %s%s", self.account.name, post_id, f" (reply to {reply_to})" if reply_to else "")
+        logger.info(
+            _("x {name}: posted {post_id}{value}").format(
+                name=self.account.name, post_id=post_id, value=f" (reply to {reply_to})" if reply_to else ""
+            )
+        )
         return Published(post_id, self._url(post_id))
 
     def find_recent(self, text: str) -> Published | None:
@@ -131,7 +136,7 @@ class XPublisher:
         wanted = _normalise(text)
         for tweet in response.data or []:
             if _tweet_matches(wanted, tweet.data):
-                logger.info("x %s: found %s among recent posts", self.account.name, tweet.id)
+                logger.info(_("x {name}: found {id} among recent posts").format(name=self.account.name, id=tweet.id))
                 return Published(str(tweet.id), self._url(str(tweet.id)))
         return None
 
@@ -155,7 +160,11 @@ class XPublisher:
             seconds = data.get("expires_after_secs")
             expires = now + timedelta(seconds=int(seconds)) if isinstance(seconds, int) else None
             self._session_post(MEDIA_METADATA, {"id": media_id, "metadata": {"alt_text": {"text": item.alt}}})
-            logger.info("x %s: uploaded %s as media %s", self.account.name, item.name, media_id)
+            logger.info(
+                _("x {name}: uploaded {name2} as media {media_id}").format(
+                    name=self.account.name, name2=item.name, media_id=media_id
+                )
+            )
             uploaded.append(UploadedMedia(media_id, expires))
         return tuple(uploaded)
 
@@ -218,7 +227,7 @@ class XPublisher:
             try:
                 self._client.get_me(user_auth=True)
             except Exception:  # only a hint for classifying: its failure changes nothing
-                logger.info("x %s: could not read the access level", self.account.name)
+                logger.info(_("x {name}: could not read the access level").format(name=self.account.name))
         return self.access_level
 
     def _url(self, post_id: str) -> str:

@@ -65,7 +65,9 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
         return CheckResult(account, "problem", None, (str(error),))
 
     warnings = _mismatches(account, identity)
-    logger.info("check %s: posts as %s (%s)", account.name, identity.name, identity.id)
+    logger.info(
+        _("check {name}: posts as {name2} ({id})").format(name=account.name, name2=identity.name, id=identity.id)
+    )
     if isinstance(publisher, ReportsAccessLevel):
         problem = publisher.access_problem()
         if problem is not None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.durations import format_duration
+from bot.i18n import _
 from bot.model import Post
 from bot.states import FragmentState, Outcome
 from bot.store import PostSummary
@@ -57,4 +58,6 @@ def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datet
     short, allowed = format_duration(late, "compact"), format_duration(catch_up, "compact")
     if late <= catch_up:
         return Decision(Step.RUN, now, f"{short} late, within --catch-up {allowed}")
-    return Decision(Step.MARK_MISSED, None, f"{short} late, more than --catch-up {allowed}")
+    return Decision(
+        Step.MARK_MISSED, None, _("{late} late, more than --catch-up {allowed}").format(late=short, allowed=allowed)
+    )

@@ -36,7 +36,7 @@ def credential_problems(
                         name=account.name, missing=", ".join(missing)
                     ),
                     _misspelt_hint(missing, env)
-                    or "set them in .env (see .env.example) before `run`; `check` then verifies them",
+                    or _("set them in .env (see .env.example) before `run`; `check` then verifies them"),
                     severity="error" if missing_is_error else "warning",
                 )
             )
@@ -66,7 +66,9 @@ def _misspelt_hint(missing: list[str], env: credentials.Environment) -> str:
     for name in missing:
         for written, (line, _col) in env.places.items():
             if written != name and written.upper().replace("-", "_").replace(".", "_") == name:
-                return f"line {line} of {env.env_file} sets '{written}': names are case-sensitive and use '_'"
+                return _("line {line} of {env_file} sets '{written}': names are case-sensitive and use '_'").format(
+                    line=line, env_file=env.env_file, written=written
+                )
     return ""
 
 

@@ -129,7 +129,9 @@ class Preflight:
         try:
             problems = tuple(self._check(post))
         except Exception as error:  # a bug in a check must not end the daemon, nor pass silently
-            logger.exception("pre-flight of post %s account %s could not run", *key)
+            logger.exception(
+                _("pre-flight of post {post_id} account {account} could not run").format(post_id=key[0], account=key[1])
+            )
             problems = (_("the check itself failed ({__name__})").format(__name__=type(error).__name__),)
         now = self._clock()
         with self._lock:
@@ -147,7 +149,11 @@ class Preflight:
             if now + RECHECK < post.at:
                 timers.once(_name(key), now + RECHECK, self._runner(key))
         else:
-            logger.info("pre-flight of post %s account %s passed: credentials and message OK", *key)
+            logger.info(
+                _("pre-flight of post {post_id} account {account} passed: credentials and message OK").format(
+                    post_id=key[0], account=key[1]
+                )
+            )
         self._save()
         self._report(PreflightResult(post, problems))
 

@@ -117,7 +117,7 @@ def _with_approval(row: PostStatus, state: ApprovalState) -> PostStatus:
     if row.state != PostState.SCHEDULED or row.sent or state.may_publish:
         return row
     words = approval_words(row.id, row.account, state)
-    action = f"read it in the preview, then `{command_for(row.id, row.account, state)}`"
+    action = _("read it in the preview, then `{command}`").format(command=command_for(row.id, row.account, state))
     detail = "; ".join(part for part in (words, row.detail) if part)
     return replace(row, state=PostState.AWAITING, detail=detail, action=action)
 

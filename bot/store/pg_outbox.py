@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.i18n import _
 from bot.model import Post
 from bot.states import FragmentState
 from bot.store.pg_query import Query
@@ -78,10 +79,10 @@ class PgOutboxMethods:
                 key,
             ).one()
             if started is not None:
-                conflict = (
-                    f"the message changed after publishing started (fragment {started['idx']} is "
-                    f"{started['state']}); the frozen text was kept"
-                )
+                conflict = _(
+                    "the message changed after publishing started (fragment {index} is {state}); the frozen text was "
+                    "kept"
+                ).format(index=started["idx"], state=started["state"])
                 q(
                     "UPDATE posts SET conflict = %s, updated_at = %s WHERE post_id = %s AND account = %s",
                     (conflict, stamp, *key),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.i18n import _
 from bot.model import Post
 from bot.store.records import FreezeResult, OutboxError, texts_digest
 from bot.store.sqlite_reads import iso as _iso
@@ -49,10 +50,9 @@ def freeze(db: sqlite3.Connection, post: Post, stamp: str) -> FreezeResult:
         key,
     ).fetchone()
     if started is not None:
-        conflict = (
-            f"the message changed after publishing started (fragment {started['idx']} is "
-            f"{started['state']}); the frozen text was kept"
-        )
+        conflict = _(
+            "the message changed after publishing started (fragment {index} is {state}); the frozen text was kept"
+        ).format(index=started["idx"], state=started["state"])
         db.execute(
             "UPDATE posts SET conflict = ?, updated_at = ? WHERE post_id = ? AND account = ?",
             (conflict, stamp, *key),
