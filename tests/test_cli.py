@@ -82,7 +82,7 @@ def test_preview_text_shows_times_lengths_and_numbering() -> None:
 def test_validate_committed_schedule_is_valid_and_names_missing_credentials() -> None:
     result = run_cli("validate", "--now", NOW, "--env-file", "tests/data/empty.env")
     assert result.returncode == 0, result.stderr
-    line = "schedule.yaml: valid. 2 accounts, 1 schedule entries, 2 posts, 17 fragments."
+    line = "schedule.yaml: valid. 2 accounts, 1 schedule entry, 2 posts, 17 fragments."
     assert result.stdout == line + "\n"
     assert f"`{line}`" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "warning: account 'cancilleria_x' needs CANCILLERIA_X_API_KEY," in result.stderr

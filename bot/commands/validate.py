@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot import config
 from bot.commands.common import EXIT_INVALID, EXIT_OK, report
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.problems import errors
 from bot.services import campaign
 from bot.services.alertsettings import alert_problems
@@ -30,14 +30,14 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     fragments = sum(len(p.fragments) for p in plan.posts)
     print(
-        _(
-            "{schedule}: valid. {accounts} accounts, {posts} schedule entries, {posts2} posts, {fragments} fragments."
-        ).format(
+        _("{schedule}: valid. {accounts}, {entries}, {posts}, {fragments}.").format(
             schedule=config.display_path(args.schedule),
-            accounts=len(schedule.accounts),
-            posts=len(schedule.posts),
-            posts2=len(plan.posts),
-            fragments=fragments,
+            accounts=ngettext("{n} account", "{n} accounts", len(schedule.accounts)).format(n=len(schedule.accounts)),
+            entries=ngettext("{n} schedule entry", "{n} schedule entries", len(schedule.posts)).format(
+                n=len(schedule.posts)
+            ),
+            posts=ngettext("{n} post", "{n} posts", len(plan.posts)).format(n=len(plan.posts)),
+            fragments=ngettext("{n} fragment", "{n} fragments", fragments).format(n=fragments),
         )
     )
     return EXIT_OK
