@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_, _
+from collections.abc import Callable
+
+from bot.i18n import N_, _, ngettext
 from bot.states import FragmentState, PostState
 
 _POST = {
@@ -33,3 +35,21 @@ def post_state(state: str) -> str:
         if state in table:
             return _(table[state])  # type: ignore[index]
     return state
+
+
+def count(state: str, n: int) -> str:
+    """'2 scheduled' -> '2 programadas': how many posts are in `state` (the count line of `status`)."""
+    words: dict[str, Callable[[int], str]] = {
+        PostState.SCHEDULED: lambda n: ngettext("{n} scheduled", "{n} scheduled", n),
+        PostState.PUBLISHING: lambda n: ngettext("{n} publishing", "{n} publishing", n),
+        PostState.SENT: lambda n: ngettext("{n} sent", "{n} sent", n),
+        PostState.FAILED: lambda n: ngettext("{n} failed", "{n} failed", n),
+        PostState.UNKNOWN: lambda n: ngettext("{n} unknown", "{n} unknown", n),
+        PostState.MISSED: lambda n: ngettext("{n} missed", "{n} missed", n),
+        PostState.CONFLICT: lambda n: ngettext("{n} conflict", "{n} conflict", n),
+        PostState.HELD: lambda n: ngettext("{n} held", "{n} held", n),
+        PostState.REMOVED: lambda n: ngettext("{n} removed", "{n} removed", n),
+        PostState.AWAITING: lambda n: ngettext("{n} awaiting approval", "{n} awaiting approval", n),
+    }
+    word = words.get(state)
+    return word(n).format(n=n) if word is not None else f"{n} {state}"

@@ -239,7 +239,7 @@ def show(text: str, limit: int = 60) -> str:
 def suggest(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return _("did you mean '{word}'?").format(word=close[0])
     if choices:
-        return f"expected one of: {', '.join(choices)}"
+        return _("expected one of: {choices}").format(choices=", ".join(choices))
     return ""

@@ -22,7 +22,7 @@ from bot.model import Plan
 from bot.services.preflight import read_failures
 from bot.services.status import AccountStatus, PostStatus, collect
 from bot.states import PostState
-from bot.statewords import post_state
+from bot.statewords import count, post_state
 from bot.store import OutboxError
 
 STATUS_FORMAT = 1
@@ -74,7 +74,7 @@ def render_text(
         held = _("held: {reason}").format(reason=account.hold) if account.hold else _("ok")
         lines.append(f"  {account.name:<24} {account.platform:<9} {held}")
     counts = Counter(str(row.state) for row in rows)
-    lines += ["", _("Posts: {counts}").format(counts=", ".join(f"{n} {post_state(s)}" for s, n in counts.items()))]
+    lines += ["", _("Posts: {counts}").format(counts=", ".join(count(s, n) for s, n in counts.items()))]
     for row in rows:
         progress = f"{row.sent}/{row.total}"
         shown = post_state(row.state)
