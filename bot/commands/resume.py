@@ -70,12 +70,12 @@ def _resume_one(
     name: str,
     now: datetime,
 ) -> int:
-    where = f"post {args.post_id} account {name}"
+    where = _("post {post_id} account {name}").format(post_id=args.post_id, name=name)
     done: list[str] = []
     hold = outbox.hold_reason(name)
     if hold is not None:
         outbox.release(name)
-        done.append(f"account hold released (was: {hold}); make sure the variable is fixed in .env")
+        done.append(_("account hold released (was: {hold}); make sure the variable is fixed in .env").format(hold=hold))
     if summary is not None and summary.conflict and not args.accept_edit:
         print(
             _(
@@ -94,11 +94,11 @@ def _resume_one(
             return EXIT_FAILURE
         if summary is not None:
             replaced = outbox.accept_edit(post, now)
-            done.append(f"new text accepted for {replaced} unsent fragments")
+            done.append(_("new text accepted for {replaced} unsent fragments").format(replaced=replaced))
     if summary is not None:
         if outbox.resume(args.post_id, name, now):
-            done.append("failed or missed fragments will be tried again")
+            done.append(_("failed or missed fragments will be tried again"))
         # next_at = now: the daemon measures lateness from this moment, so a resumed post is not missed again
         outbox.record_outcome(args.post_id, name, Outcome.RESUMED, "resumed by a person", now, now)
-    print(f"{where}: " + ("; ".join(done) if done else "nothing was held, failed or conflicting; re-checked"))
+    print(f"{where}: " + ("; ".join(done) if done else _("nothing was held, failed or conflicting; re-checked")))
     return EXIT_OK
