@@ -21,6 +21,7 @@ from bot.model import Fragment, Plan, Post, Warning_
 from bot.platforms import PLATFORMS
 from bot.preview import post_cost
 from bot.states import FragmentState, PostState
+from bot.statewords import post_state
 from bot.store import FragmentRecord
 
 DEFAULT_LANG = "es"  # the campaign's messages are in Spanish unless their front matter says `lang:`
@@ -120,9 +121,9 @@ def _kind(post: Post) -> str:
     total = len(post.fragments)
     row = PLATFORMS[post.account.platform]
     return (
-        _("{series_kind} of {total} posts").format(series_kind=row.series_kind, total=total)
+        _("{series_kind} of {total} posts").format(series_kind=_(row.series_kind), total=total)
         if total > 1
-        else row.post_kind
+        else _(row.post_kind)
     )
 
 
@@ -191,10 +192,11 @@ def _post_state(post: Post, ctx: Context) -> Markup:
     if row is None:
         return Markup("")
     word = {
-        PostState.PUBLISHING: f"{PostState.PUBLISHING} {row.sent}/{row.total}",
-        PostState.SENT: f"{PostState.SENT} {row.sent}/{row.total}",
+        PostState.PUBLISHING: f"{post_state(PostState.PUBLISHING)} {row.sent}/{row.total}",
+        PostState.SENT: f"{post_state(PostState.SENT)} {row.sent}/{row.total}",
     }
-    parts = [Markup('<span class="state state-{}">{}</span>').format(row.state, word.get(row.state, row.state))]
+    shown = word.get(row.state, post_state(row.state))
+    parts = [Markup('<span class="state state-{}">{}</span>').format(row.state, shown)]
     if row.detail:
         parts.append(Markup('<span class="detail">{}</span>').format(row.detail))
     if row.action:
@@ -207,7 +209,9 @@ def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | Non
         return Markup("")
     record = records.get(fragment.index)
     if record is None:
-        return Markup('<span class="state state-{0}">{0}</span>').format(PostState.SCHEDULED)
+        return Markup('<span class="state state-{0}">{1}</span>').format(
+            PostState.SCHEDULED, post_state(PostState.SCHEDULED)
+        )
     label = escape(_(_FRAGMENT_STATE[record.state]))
     if record.state == FragmentState.SENT:
         when = Markup(" {}").format(time_element(record.sent_at, ctx, "%Y-%m-%d %H:%M")) if record.sent_at else ""

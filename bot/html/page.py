@@ -22,6 +22,7 @@ from bot.platforms import PLATFORMS
 from bot.preview import Approvals, campaign_cost, entry_approvals, platform_name, post_cost
 from bot.services.approvalview import approval_states
 from bot.states import PostState
+from bot.statewords import post_state
 
 # Only inline styles may apply; no script, font, frame or fetch of any kind (images only as data: URIs).
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -143,7 +144,7 @@ _ACCOUNT_ROW = Markup(
     '<td data-label="Est. cost">{cost}</td></tr>'
 )
 
-_HELD = Markup(' <span class="state state-{0}">{0}: {1}</span>')
+_HELD = Markup(' <span class="state state-{0}">{2}: {1}</span>')
 
 
 def _accounts_table(ctx: Context) -> Markup:
@@ -153,12 +154,12 @@ def _accounts_table(ctx: Context) -> Markup:
         posts = [p for p in ctx.plan.posts if p.account.name == name]
         account = posts[0].account
         who = account.display_name or ""
-        where = f"@{account.handle}" if account.handle else f"Page {account.page_id}"
+        where = f"@{account.handle}" if account.handle else _("Page {page_id}").format(page_id=account.page_id)
         hold = ctx.outbox.holds.get(name) if ctx.outbox is not None else None
         rows.append(
             _ACCOUNT_ROW.format(
                 name=name,
-                held=_HELD.format(PostState.HELD, hold) if hold else "",
+                held=_HELD.format(PostState.HELD, hold, post_state(PostState.HELD)) if hold else "",
                 who=" ".join(filter(None, (who, where))),
                 platform=platform_name(account.platform),
                 posts=len(posts),
@@ -202,12 +203,13 @@ def _removed(ctx: Context) -> Markup:
     if ctx.outbox is None or not ctx.outbox.removed:
         return Markup("")
     items = Markup("").join(
-        Markup('<li><span class="state state-{0}">{0}</span> {1} → {2}: {3}{4}</li>').format(
+        Markup('<li><span class="state state-{0}">{5}</span> {1} → {2}: {3}{4}</li>').format(
             PostState.REMOVED,
             row.id,
             row.account,
             row.detail,
             Markup("").join(Markup(" ") + web_link(url, "sent-link") for url in row.urls),
+            post_state(PostState.REMOVED),
         )
         for row in ctx.outbox.removed
     )
