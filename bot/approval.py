@@ -97,7 +97,7 @@ class ApprovalError(Exception):
         """The message, its details indented below it, then the hint; control characters shown as escapes."""
         lines = [printable(self.message), *("    " + printable(line) for line in self.details)]
         if self.hint:
-            lines.append("    hint: " + printable(self.hint))
+            lines.append("    " + _("hint: {hint}").format(hint=printable(self.hint)))
         return "\n".join(lines)
 
 
@@ -235,18 +235,18 @@ def fragment_diff(old: Sequence[str], new: Sequence[str], max_lines: int = 24, w
         if before == after:
             continue
         if before is None:
-            lines.append(f"fragment {i + 1}: added")
+            lines.append(_("fragment {n}: added").format(n=i + 1))
             lines.extend("  + " + _cut(line, width) for line in (after or "").splitlines())
             continue
         if after is None:
-            lines.append(f"fragment {i + 1}: removed")
+            lines.append(_("fragment {n}: removed").format(n=i + 1))
             lines.extend("  - " + _cut(line, width) for line in before.splitlines())
             continue
-        lines.append(f"fragment {i + 1}: changed")
+        lines.append(_("fragment {n}: changed").format(n=i + 1))
         lines.extend(_changed_lines(before.splitlines(), after.splitlines(), width))
     if len(lines) > max_lines:
         hidden = len(lines) - (max_lines - 1)
-        lines = [*lines[: max_lines - 1], f"... ({hidden} more lines)"]
+        lines = [*lines[: max_lines - 1], _("... ({hidden} more lines)").format(hidden=hidden)]
     return lines
 
 
