@@ -178,18 +178,27 @@ def parse_hex(given: str) -> str:
         "copy the digest the preview shows for the post: at least {SHORT} hex digits (0-9, a-f), or all {FULL}"
     ).format(SHORT=SHORT, FULL=FULL)
     if not text:
-        raise MalformedDigest("the digest is empty", hint)
+        raise MalformedDigest(_("the digest is empty"), hint)
     bad = next((i for i, ch in enumerate(text) if ch not in "0123456789abcdef"), None)
     if bad is not None:
         shown = given.strip()
         raise MalformedDigest(
-            f"the digest '{shown}' is not hexadecimal: '{shown[bad]}' at character {bad + 1}",
+            _("the digest '{shown}' is not hexadecimal: '{shown2}' at character {bad}").format(
+                shown=shown, shown2=shown[bad], bad=bad + 1
+            ),
             hint,
         )
     if len(text) < SHORT:
-        raise MalformedDigest(f"the digest '{text}' has {len(text)} hex digits; at least {SHORT} are needed", hint)
+        raise MalformedDigest(
+            _("the digest '{text}' has {text2} hex digits; at least {SHORT} are needed").format(
+                text=text, text2=len(text), SHORT=SHORT
+            ),
+            hint,
+        )
     if len(text) > FULL:
-        raise MalformedDigest(f"the digest has {len(text)} hex digits; a SHA-256 digest has {FULL}", hint)
+        raise MalformedDigest(
+            _("the digest has {text} hex digits; a SHA-256 digest has {FULL}").format(text=len(text), FULL=FULL), hint
+        )
     return text
 
 

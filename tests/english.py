@@ -110,6 +110,9 @@ def leaks(output: str) -> list[str]:
     found = []
     for raw in output.splitlines():
         line = re.sub(r"<[^>]*>", " ", raw)
+        if re.match(r"\s*hint: ", line):  # the label of every hint, untranslated
+            found.append(raw.strip())
+            continue
         if any(pattern.search(line) for _english, pattern in _patterns()):
             found.append(raw.strip())
             continue

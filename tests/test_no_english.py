@@ -45,6 +45,7 @@ def _campaign(folder: Path) -> Path:
 def test_the_oracle_sees_english() -> None:
     assert leaks("schedule.yaml:3:1: error: schedule: unknown key 'acounts'")
     assert leaks("the file is not what was expected here and it has no value")
+    assert leaks("    hint: vuelva a leer la publicación")
     assert not leaks("schedule.yaml:3:1: error: calendario: clave desconocida 'acounts'")
 
 
