@@ -151,11 +151,6 @@ def test_alert_titles_and_bodies_speak_spanish() -> None:
     assert _english(outputs) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the log lines of bot/services/daemon.py and runner.py are not wrapped yet: daemon.py is at the "
-    "400-line limit and must be split first (see the i18n report)",
-)
 def test_the_daemons_log_speaks_spanish(tmp_path: Path) -> None:
     """A dry run of a campaign whose post is long past: the daemon logs it as missed and exits."""
     schedule = _campaign(tmp_path)
