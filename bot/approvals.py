@@ -105,15 +105,26 @@ def awaiting(post: Post, state: ApprovalState, store: ApprovalStore) -> list[str
     command = approve_command(post.id, state.digest, post.account.name)
     old = state.outdated
     if old is None:
-        return [f"{where} is awaiting approval of digest {short(state.digest)}", f"to approve it: {command}"]
+        return [
+            _("{where} is awaiting approval of digest {digest}").format(where=where, digest=short(state.digest)),
+            _("to approve it: {command}").format(command=command),
+        ]
     lines = [
-        f"{where} is awaiting approval: its text changed after {old.by} approved {short(old.digest)} at "
-        f"{old.at.isoformat(timespec='seconds')}; the digest is now {short(state.digest)}"
+        _(
+            "{where} is awaiting approval: its text changed after {by} approved {digest} at {at}; the "
+            "digest is now {digest2}"
+        ).format(
+            where=where,
+            by=old.by,
+            digest=short(old.digest),
+            at=old.at.isoformat(timespec="seconds"),
+            digest2=short(state.digest),
+        )
     ]
     known = [k for k in store.texts_for(old.digest) if (k.post_id, k.account) == post.key]
     if known:
-        lines += fragment_diff(known[0].texts, [f.text for f in post.fragments]) or ["(only media changed)"]
-    lines.append(f"to approve the new text: {command}")
+        lines += fragment_diff(known[0].texts, [f.text for f in post.fragments]) or [_("(only media changed)")]
+    lines.append(_("to approve the new text: {command}").format(command=command))
     return lines
 
 
@@ -247,7 +258,9 @@ def _posts_of(posts: Iterable[Post], post_id: str, account: str | None) -> list[
         close = difflib.get_close_matches(post_id, ids, n=1, cutoff=0.6)
         raise UnknownPost(
             _("no post '{post_id}' in the schedule").format(post_id=post_id),
-            f"did you mean '{close[0]}'?" if close else "the ids are: " + (", ".join(ids) or "(none)"),
+            _("did you mean '{close}'?").format(close=close[0])
+            if close
+            else _("the ids are: ") + (", ".join(ids) or "(none)"),
         )
     if account is None:
         return mine
@@ -303,7 +316,8 @@ def _who(by: str | None) -> str:
     name = (by if by is not None else default_approver() or "").strip()
     if not name:
         raise BadArgument(
-            "cannot tell who approves: " + ("--by is empty" if by is not None else "the login name is unknown"),
+            _("cannot tell who approves: ")
+            + (_("--by is empty") if by is not None else _("the login name is unknown")),
             _("pass --by NAME"),
         )
     if printable(name) != name or len(name) > MAX_BY:

@@ -51,7 +51,9 @@ def read_media(media: Media) -> bytes:
     data = media.path.read_bytes()
     if hashlib.sha256(data).hexdigest() != media.sha256:
         raise MediaChanged(
-            f"{media.file} changed after the schedule was checked; run validate again (nothing was sent)"
+            _("{file} changed after the schedule was checked; run validate again (nothing was sent)").format(
+                file=media.file
+            )
         )
     return data
 
@@ -106,7 +108,9 @@ def _inspect_one(item: MediaItem, schedule_dir: Path, project_dir: Path, problem
     problems_before = len(problems)
     suffix = path.suffix.lower()
     if suffix not in EXTENSIONS[image_format]:
-        named = f"its name ends in {path.suffix}" if path.suffix else "its name has no extension"
+        named = (
+            _("its name ends in {suffix}").format(suffix=path.suffix) if path.suffix else _("its name has no extension")
+        )
         problems.append(
             Problem(
                 item.position,

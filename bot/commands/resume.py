@@ -99,6 +99,6 @@ def _resume_one(
         if outbox.resume(args.post_id, name, now):
             done.append(_("failed or missed fragments will be tried again"))
         # next_at = now: the daemon measures lateness from this moment, so a resumed post is not missed again
-        outbox.record_outcome(args.post_id, name, Outcome.RESUMED, "resumed by a person", now, now)
+        outbox.record_outcome(args.post_id, name, Outcome.RESUMED, _("resumed by a person"), now, now)
     print(f"{where}: " + ("; ".join(done) if done else _("nothing was held, failed or conflicting; re-checked")))
     return EXIT_OK

@@ -70,8 +70,9 @@ class FacebookPublisher:
         token = env.get(self._variable)
         if token is None:
             raise CredentialsError(
-                f"account {account.name!r}: {self._variable} is not set; add the Page access token to .env "
-                "(see .env.example)",
+                _(
+                    "account {name!r}: {_variable} is not set; add the Page access token to .env (see .env.example)"
+                ).format(name=account.name, _variable=self._variable),
                 self._variable,
             )
         self._version = settings.facebook_graph_version
@@ -104,13 +105,17 @@ class FacebookPublisher:
             result = self._request("POST", "feed", params, writes=True)
         except Rejected as error:
             if media_ids and not isinstance(error, AlreadyExists) and MEDIA_FBID in str(error):
-                raise MediaExpired(f"{error} (the photos are unknown or expired: upload them again)") from None
+                raise MediaExpired(
+                    _("{error} (the photos are unknown or expired: upload them again)").format(error=error)
+                ) from None
             raise
         post_id = str(result.get("id") or "")
         if not post_id:
             raise OutcomeUnknown(
-                f"Facebook: POST /{self._page}/feed answered without a post id: the post may exist; "
-                "look it up before sending again"
+                _(
+                    "Facebook: POST /{_page}/feed answered without a post id: the post may exist; look it up "
+                    "before sending again"
+                ).format(_page=self._page)
             )
         logger.info(_("facebook {name}: posted {post_id}").format(name=self.account.name, post_id=post_id))
         return Published(post_id, _url(post_id))
@@ -139,7 +144,11 @@ class FacebookPublisher:
             result = self._request("POST", "photos", params, files=_source(item))
             photo_id = str(result.get("id") or "")
             if not photo_id:
-                raise RetryLater(f"Facebook: POST /{self._page}/photos answered without a photo id; upload again")
+                raise RetryLater(
+                    _("Facebook: POST /{_page}/photos answered without a photo id; upload again").format(
+                        _page=self._page
+                    )
+                )
             logger.info(
                 _("facebook {name}: uploaded {name2} as unpublished photo {photo_id}").format(
                     name=self.account.name, name2=item.name, photo_id=photo_id
@@ -166,8 +175,10 @@ class FacebookPublisher:
         post_id = str(result.get("post_id") or "")
         if not post_id:
             raise OutcomeUnknown(
-                f"Facebook: POST /{self._page}/photos answered without a post id: the post may exist; "
-                "look it up before sending again"
+                _(
+                    "Facebook: POST /{_page}/photos answered without a post id: the post may exist; look it up "
+                    "before sending again"
+                ).format(_page=self._page)
             )
         logger.info(_("facebook {name}: posted photo post {post_id}").format(name=self.account.name, post_id=post_id))
         return Published(post_id, _url(post_id))
@@ -198,16 +209,20 @@ class FacebookPublisher:
             )
             if writes:
                 raise OutcomeUnknown(
-                    f"Facebook: {action}: the answer could not be read (no Content-Type or bad JSON): "
-                    "the post may exist; look it up before sending again"
+                    _(
+                        "Facebook: {action}: the answer could not be read (no Content-Type or bad JSON): the post "
+                        "may exist; look it up before sending again"
+                    ).format(action=action)
                 ) from None
-            raise RetryLater(f"Facebook: {action}: the answer could not be read; try again later") from None
+            raise RetryLater(
+                _("Facebook: {action}: the answer could not be read; try again later").format(action=action)
+            ) from None
         except requests.RequestException as error:
             failure = transport_error(error, "Facebook", action, writes)
             logger.warning(_("facebook {name}: {failure}").format(name=self.account.name, failure=failure))
             raise failure from None
         if not isinstance(result, dict):
-            raise RetryLater(f"Facebook: {action}: unexpected answer; try again later")
+            raise RetryLater(_("Facebook: {action}: unexpected answer; try again later").format(action=action))
         return result
 
     def _classify_graph(self, error: Exception, action: str, writes: bool) -> PublishError:
@@ -217,7 +232,11 @@ class FacebookPublisher:
             logger.warning(
                 _("facebook {name}: {action}: non-JSON error page").format(name=self.account.name, action=action)
             )
-            return RetryLater(f"Facebook: {action}: the server answered with an error page (not JSON); try later")
+            return RetryLater(
+                _("Facebook: {action}: the server answered with an error page (not JSON); try later").format(
+                    action=action
+                )
+            )
         raw = result.get("error")
         details: dict[str, Any] = raw if isinstance(raw, dict) else {}
         code = _as_int(details.get("code"))
@@ -227,16 +246,31 @@ class FacebookPublisher:
         logger.warning(_("facebook {name}: {where}").format(name=self.account.name, where=where))
         if code in TOKEN_INVALID:
             return CredentialsError(
-                f"{self._variable} was rejected by Facebook (token expired or invalid): generate a new Page "
-                f"access token with {POST_PERMISSION} and {READ_PERMISSION} (a System User token does not "
-                f"expire) and put it in .env. {where}",
+                _(
+                    "{_variable} was rejected by Facebook (token expired or invalid): generate a new Page "
+                    "access token with {POST_PERMISSION} and {READ_PERMISSION} (a System User token does not "
+                    "expire) and put it in .env. {where}"
+                ).format(
+                    _variable=self._variable,
+                    POST_PERMISSION=POST_PERMISSION,
+                    READ_PERMISSION=READ_PERMISSION,
+                    where=where,
+                ),
                 self._variable,
             )
         if code == 10 or (code is not None and 200 <= code <= 299):
             permission = POST_PERMISSION if writes else READ_PERMISSION
             return CredentialsError(
-                f"the token in {self._variable} lacks the {permission} permission: generate a Page access "
-                f"token that has {POST_PERMISSION} and {READ_PERMISSION} and put it in .env. {where}",
+                _(
+                    "the token in {_variable} lacks the {permission} permission: generate a Page access token "
+                    "that has {POST_PERMISSION} and {READ_PERMISSION} and put it in .env. {where}"
+                ).format(
+                    _variable=self._variable,
+                    permission=permission,
+                    POST_PERMISSION=POST_PERMISSION,
+                    READ_PERMISSION=READ_PERMISSION,
+                    where=where,
+                ),
                 self._variable,
             )
         if code == DUPLICATE:

@@ -76,7 +76,10 @@ class XPublisher:
             value = env.get(name)
             if value is None:
                 raise CredentialsError(
-                    f"account {account.name!r}: {name} is not set; add it to .env (see .env.example)", name
+                    _("account {name!r}: {name2} is not set; add it to .env (see .env.example)").format(
+                        name=account.name, name2=name
+                    ),
+                    name,
                 )
             values.append(value)
         self._variables = names
@@ -215,10 +218,17 @@ class XPublisher:
 
     def _read_only_message(self, evidence: str) -> str:
         token, secret = self._variables[2], self._variables[3]
-        return (
-            f"X: the access token of account {self.account.name!r} is read-only ({evidence}): it cannot post. "
-            f"{READ_WRITE_FIX[0].upper()}{READ_WRITE_FIX[1:]} in the X developer portal (User authentication "
-            f"settings), and put the new {token} and {secret} in .env"
+        return _(
+            "X: the access token of account {name!r} is read-only ({evidence}): it cannot post. "
+            "{READ_WRITE_FIX}{READ_WRITE_FIX2} in the X developer portal (User authentication "
+            "settings), and put the new {token} and {secret} in .env"
+        ).format(
+            name=self.account.name,
+            evidence=evidence,
+            READ_WRITE_FIX=READ_WRITE_FIX[0].upper(),
+            READ_WRITE_FIX2=READ_WRITE_FIX[1:],
+            token=token,
+            secret=secret,
         )
 
     def _learn_access_level(self) -> str | None:
@@ -262,9 +272,13 @@ class XPublisher:
             return MediaExpired(f"{where} (the media ids are unknown or expired: upload the images again)")
         if status == 401:
             return CredentialsError(
-                f"X rejected the credentials of account {self.account.name!r} (401 Unauthorized): check "
-                f"{', '.join(self._variables[:-1])} and {self._variables[-1]} (all four must belong to the "
-                "same app and account, with read and write access)",
+                _(
+                    "X rejected the credentials of account {name!r} (401 Unauthorized): check {_variables} and "
+                    "{_variables2} (all four must belong to the same app and account, with read and write "
+                    "access)"
+                ).format(
+                    name=self.account.name, _variables=", ".join(self._variables[:-1]), _variables2=self._variables[-1]
+                ),
                 self._variables[2],
             )
         if status == 403:

@@ -34,7 +34,9 @@ def approval_words(post_id: str, account: str, state: ApprovalState) -> str:
         return _("digest {digest} (approval not required)").format(digest=short(state.digest))
     words = _("awaiting approval of digest {digest}").format(digest=short(state.digest))
     if state.outdated is not None:
-        words += f" (the text changed after {state.outdated.by} approved {short(state.outdated.digest)})"
+        words += _(" (the text changed after {by} approved {digest})").format(
+            by=state.outdated.by, digest=short(state.outdated.digest)
+        )
     return words
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot import config, credentials
 from bot.credentials import ConnectionSettings, Environment
+from bot.i18n import _
 from bot.model import Account, Plan, Post, Schedule
 from bot.problems import Problem, errors
 from bot.publishers.base import Publisher
@@ -229,7 +230,7 @@ class Daemon:
             self._running.add(key)
         account_lock = self.accounts.lock_for(post.account.name)
         if not account_lock.acquire(blocking=False):  # one request at a time per account
-            return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
+            return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, _("another post of this account is publishing"))
         try:
             settings = self._run_settings()
             return self.publishing.run(post, lambda box: run_job(post, box, self.accounts, self.clock, settings))
@@ -262,7 +263,7 @@ class Daemon:
             count = self._job_errors[key] = self._job_errors.get(key, 0) + 1
         if count < MAX_JOB_ERRORS and not isinstance(error, OutboxError):
             daemonlog.run_failed(key, error, retrying=True)
-            self._schedule(key, self.clock() + ERROR_RETRY, "after an error")
+            self._schedule(key, self.clock() + ERROR_RETRY, _("after an error"))
             return
         daemonlog.run_failed(key, error, retrying=False)
         with self._lock:
@@ -303,7 +304,7 @@ class Daemon:
             return False
         at = self.clock() + self.policy.delay(attempt)
         daemonlog.look_up_later(key, message, at, attempt, self.policy.max_attempts)
-        self._schedule(key, at, "look it up again")
+        self._schedule(key, at, _("look it up again"))
         return True
 
     def _hold_account(self, account: str, reason: str) -> None:

@@ -67,7 +67,7 @@ def account_and_message_check(
         _schedule, plan, found = campaign.load_campaign(schedule_path, clock())
         if plan is None or errors(found):
             shown = report_lines(errors(found))[:3]
-            problems.append("the schedule or its messages no longer validate: " + " / ".join(shown))
+            problems.append(_("the schedule or its messages no longer validate: ") + " / ".join(shown))
         return problems
 
     return check
@@ -184,6 +184,8 @@ def read_failures(state_dir: Path) -> dict[Key, str]:
         for name, value in data.items():
             post_id, _tab, account = str(name).partition("\t")
             problems = "; ".join(str(p) for p in value.get("problems", []))
-            found[(post_id, account)] = f"pre-flight failed at {value.get('checked_at', '?')}: {problems}"
+            found[(post_id, account)] = _("pre-flight failed at {value}: {problems}").format(
+                value=value.get("checked_at", "?"), problems=problems
+            )
         return found
     return {}

@@ -15,6 +15,7 @@ from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.approvalview import approval_states, approval_words, command_for
 from bot.states import FragmentState, Outcome, PostState
+from bot.statewords import post_state
 from bot.store import Outbox, PostSummary
 
 
@@ -103,7 +104,9 @@ def collect(
                 summary.sent,
                 summary.total,
                 _urls(outbox, post_id, name),
-                f"no longer in the schedule; was {was.state} ({summary.sent}/{summary.total} sent)",
+                _("no longer in the schedule; was {state} ({sent}/{total} sent)").format(
+                    state=post_state(was.state), sent=summary.sent, total=summary.total
+                ),
                 "",
             )
         )

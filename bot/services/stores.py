@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.credentials import Environment
+from bot.i18n import _
 from bot.services import statefolder
 from bot.services.publishing import LeaseSettings, LeaseStore
 from bot.store import Outbox
@@ -62,7 +63,9 @@ def lease_settings(option: float | None, env: Environment, http_timeout_seconds:
         seconds = math.nan
     if not 0.5 <= seconds <= 3600:  # also refuses nan
         raise ValueError(
-            f"{LEASE_SECONDS} / --lease must be a number of seconds between 0.5 and 3600: write e.g. "
-            f"{LEASE_SECONDS}=20, or remove it (the default is 20)"
+            _(
+                "{LEASE_SECONDS} / --lease must be a number of seconds between 0.5 and 3600: write e.g. "
+                "{LEASE_SECONDS}=20, or remove it (the default is 20)"
+            ).format(LEASE_SECONDS=LEASE_SECONDS)
         )
     return LeaseSettings(timedelta(seconds=seconds), http_timeout_seconds)

@@ -59,7 +59,9 @@ class SqliteOutbox(SqliteApprovalMethods):
         """
         path = state_dir / DB_NAME
         if not create and not path.exists():
-            raise FileNotFoundError(f"no state database at {path}: nothing has been published from here")
+            raise FileNotFoundError(
+                _("no state database at {path}: nothing has been published from here").format(path=path)
+            )
         if not state_dir.exists():
             state_dir.mkdir(mode=0o700, parents=True)
             state_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
@@ -225,7 +227,7 @@ class SqliteOutbox(SqliteApprovalMethods):
                 "SELECT state FROM fragments WHERE post_id = ? AND account = ? AND idx = ?",
                 (post_id, account, index),
             ).fetchone()
-        found = "no such fragment" if row is None else f"it is {row['state']}"
+        found = _("no such fragment") if row is None else _("it is {row}").format(row=row["state"])
         raise OutboxError(
             _("post {post_id} account {account} fragment {index}: expected state {allowed}, {found}").format(
                 post_id=post_id, account=account, index=index, allowed="/".join(allowed), found=found
