@@ -109,3 +109,27 @@ def test_help_is_in_the_chosen_language() -> None:
     assert result.stdout.startswith("uso: python main.py preview")
     assert "simulación: muestra qué se publicará, dónde y cuándo; no envía nada" in result.stdout
     assert "opciones:" in result.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_babel_is_loaded_only_for_spanish_and_only_what_formats(tmp_path: Path, lang: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import text_only_campaign
+
+    schedule = str(text_only_campaign(tmp_path))
+    code = (
+        "import sys\n"
+        "from bot.commands import main\n"
+        f"main(['preview', '--lang', {lang!r}, '--schedule', {schedule!r}, '--now', {NOW!r}])\n"
+        "print(sorted(m for m in sys.modules if m == 'babel' or m.startswith('babel.')), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    loaded = result.stderr.splitlines()[-1]
+    if lang == "en":
+        assert loaded == "[]"
+    else:
+        assert "'babel.dates'" in loaded and "'babel.numbers'" in loaded
+        assert "babel.messages" not in loaded  # the extraction tools are for developers only
