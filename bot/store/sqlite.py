@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from bot.i18n import _
 from bot.model import Fragment, Post
 from bot.states import FragmentState, Outcome
 from bot.store import sqlite_media, sqlite_texts
@@ -60,12 +61,16 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
         """
         path = state_dir / DB_NAME
         if not create and not path.exists():
-            raise FileNotFoundError(f"no state database at {path}: nothing has been published from here")
+            raise FileNotFoundError(
+                _("no state database at {path}: nothing has been published from here").format(path=path)
+            )
         if not state_dir.exists():
             state_dir.mkdir(mode=0o700, parents=True)
             state_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
         elif state_dir.stat().st_mode & 0o077:
-            logger.warning("state folder %s is readable by other users; chmod 700 it", state_dir)
+            logger.warning(
+                _("state folder {state_dir} is readable by other users; chmod 700 it").format(state_dir=state_dir)
+            )
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             path.chmod(0o600)
@@ -75,8 +80,10 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
         except sqlite3.DatabaseError as error:  # not a database at all, or damaged: never a traceback
             outbox.close()
             raise OutboxError(
-                f"{path} cannot be read as the bot's state database ({error}): restore it from a backup, or move "
-                "it aside to start again (the bot then no longer knows what it already published)"
+                _(
+                    "{path} cannot be read as the bot's state database ({error}): restore it from a backup, or "
+                    "move it aside to start again (the bot then no longer knows what it already published)"
+                ).format(path=path, error=error)
             ) from None
         return outbox
 
@@ -95,13 +102,13 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
 
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
-            raise OutboxError(f"the outbox {self.path} is closed")
+            raise OutboxError(_("the outbox {path} is closed").format(path=self.path))
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is not None:
             return connection
         with self._lock:
             if self._closed:
-                raise OutboxError(f"the outbox {self.path} is closed")
+                raise OutboxError(_("the outbox {path} is closed").format(path=self.path))
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE) in _tx(). Each connection is
             # used by one thread only; check_same_thread=False lets close() run from another thread.
             connection = sqlite3.connect(
@@ -141,14 +148,18 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise OutboxError(
-                    f"{self.path} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: "
-                    "upgrade the bot or use another state folder"
+                    _(
+                        "{path} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: upgrade the "
+                        "bot or use another state folder"
+                    ).format(path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target]:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
-                logger.info("state database %s migrated to schema version %d", self.path, target)
+                logger.info(
+                    _("state database {path} migrated to schema version {target}").format(path=self.path, target=target)
+                )
 
     def schema_version(self) -> int:
         return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
@@ -219,9 +230,11 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
                 "SELECT state FROM fragments WHERE post_id = ? AND account = ? AND idx = ?",
                 (post_id, account, index),
             ).fetchone()
-        found = "no such fragment" if row is None else f"it is {row['state']}"
+        found = _("no such fragment") if row is None else _("it is {row}").format(row=row["state"])
         raise OutboxError(
-            f"post {post_id} account {account} fragment {index}: expected state {'/'.join(allowed)}, {found}"
+            _("post {post_id} account {account} fragment {index}: expected state {allowed}, {found}").format(
+                post_id=post_id, account=account, index=index, allowed="/".join(allowed), found=found
+            )
         )
 
     def mark_sending(self, post_id: str, account: str, index: int, now: datetime) -> None:
@@ -363,7 +376,9 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
     def _append_note(db: sqlite3.Connection, post_id: str, account: str, note: str) -> None:
         row = db.execute("SELECT notes FROM posts WHERE post_id = ? AND account = ?", (post_id, account)).fetchone()
         if row is None:
-            raise OutboxError(f"post {post_id} for account {account} was never frozen")
+            raise OutboxError(
+                _("post {post_id} for account {account} was never frozen").format(post_id=post_id, account=account)
+            )
         notes: list[str] = json.loads(row["notes"])
         if note not in notes:
             notes.append(note)
