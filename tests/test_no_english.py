@@ -170,3 +170,27 @@ def test_the_daemons_log_speaks_spanish(tmp_path: Path) -> None:
     log = result.stdout + result.stderr
     assert log.strip()
     assert _english({"run": log}) == []
+
+
+def test_the_served_page_speaks_spanish(tmp_path: Path) -> None:
+    """`serve`'s pages in Spanish: the sign-in page, a failed sign-in, the campaign page of an approver (session
+    bar, approve forms, footer) and of a reader, and a refusal."""
+    from tests.webharness import APPROVER, VIEWER, open_site
+
+    catalog.use("es")
+    site = open_site(tmp_path / "campaign", None)
+    try:
+        pages = {"login": site.client.get("/login").get_data(as_text=True)}
+        pages["wrong password"] = site.sign_in(APPROVER, "no-es-la-clave").get_data(as_text=True)
+        site.sign_in(APPROVER)
+        pages["approver"] = site.client.get("/").get_data(as_text=True)
+        pages["refusal"] = site.client.post("/approve", data={"csrf": site.csrf()}).get_data(as_text=True)
+        site.sign_in(VIEWER)
+        pages["viewer"] = site.client.get("/").get_data(as_text=True)
+    finally:
+        site.store.close()
+    assert all('<html lang="es">' in page for page in pages.values())
+    assert "Cerrar sesión" in pages["approver"] and "Aprobar este texto para cx" in pages["approver"]
+    assert "lector(a)" in pages["viewer"]
+    assert "Aprobación rechazada" in pages["refusal"]
+    assert _english(pages) == []

@@ -112,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
     _database_option(status)
     status.add_argument("--format", choices=("text", "json"), default="text")
     status.add_argument(
-        "--audit", action="store_true", help="list the web page's audit trail: sign-ins, failures, approvals"
+        "--audit", action="store_true", help=_("list the web page's audit trail: sign-ins, failures, approvals")
     )
 
     resume = command("resume", _("let a held, failed or conflicting post continue"))
@@ -129,7 +129,7 @@ def parser() -> argparse.ArgumentParser:
     _approval_commands(command)
     from bot.commands.webparser import web_commands  # issue 23: `serve` and `users`
 
-    web_commands(commands, command, _state_dir_option, _database_option)
+    web_commands(commands, command, _state_dir_option, _database_option, _language_option)
 
     _language_option(commands.add_parser("schema", help=_("print the JSON Schema of schedule.yaml")))
 

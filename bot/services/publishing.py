@@ -247,8 +247,8 @@ class Publishing:
             info = self.leases.lease_of(post.id, post.account.name)
             now = self.clock()
             at = max(info.expires_at + AFTER_EXPIRY, now + AFTER_EXPIRY) if info else now + self.settings.renew_every
-            holder = info.owner if info else "another daemon"
-            return JobResult(Outcome.LATER, at, f"being published by {holder}")
+            holder = info.owner if info else _("another daemon")
+            return JobResult(Outcome.LATER, at, _("being published by {holder}").format(holder=holder))
         keeper = _Keeper(self.leases.as_holder(lease), lease, self.settings.renew_every)
         if lease.wait > timedelta(0):
             logger.warning(

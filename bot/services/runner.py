@@ -189,7 +189,7 @@ class _Run:
             record = pending[0]
             if self.stop_requested():
                 self.say(logger.info, record, _("{record} not sent: stop requested"))
-                return self.finish(Outcome.STOPPED, "stop requested; the remaining fragments are pending")
+                return self.finish(Outcome.STOPPED, _("stop requested; the remaining fragments are pending"))
             due = self.due_at(record)
             now = self.now()
             if due > now:
