@@ -192,5 +192,6 @@ def test_the_served_page_speaks_spanish(tmp_path: Path) -> None:
     assert all('<html lang="es">' in page for page in pages.values())
     assert "Cerrar sesión" in pages["approver"] and "Aprobar este texto para cx" in pages["approver"]
     assert "lector(a)" in pages["viewer"]
+    assert "&#34;sent&#34;: &#34;publicada&#34;" in pages["approver"]  # the words live.js writes
     assert "Aprobación rechazada" in pages["refusal"]
     assert _english(pages) == []
