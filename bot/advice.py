@@ -6,42 +6,48 @@ the office reads the same advice in the terminal and in the e-mail.
 
 from __future__ import annotations
 
+from bot.i18n import _
+
 
 def resume_command(post_id: str, account: str, extra: str = "") -> str:
-    return f"python main.py resume {post_id} --account {account}{extra}"
+    return _("python main.py resume {post_id} --account {account}{extra}").format(
+        post_id=post_id, account=account, extra=extra
+    )
 
 
 def held(post_id: str | None, account: str, variable: str | None = None) -> str:
-    what = f"fix {variable} in .env" if variable else "fix the variable in .env"
+    what = _("fix {variable} in .env").format(variable=variable) if variable else _("fix the variable in .env")
     then = resume_command(post_id, account) if post_id else f"python main.py resume POST_ID --account {account}"
-    return f"{what}, then restart the daemon or run `{then}`"
+    return _("{what}, then restart the daemon or run `{then}`").format(what=what, then=then)
 
 
 def conflict(post_id: str, account: str) -> str:
     command = resume_command(post_id, account, " --accept-edit")
-    return f"`{command}` continues with the new text, or restore the message file"
+    return _("`{command}` continues with the new text, or restore the message file").format(command=command)
 
 
 def try_again(post_id: str, account: str) -> str:
     """A missed post: resume publishes it."""
-    return f"`{resume_command(post_id, account)}` tries it again"
+    return _("`{post_id}` tries it again").format(post_id=resume_command(post_id, account))
 
 
 def failed(post_id: str, account: str) -> str:
     """A fragment refused for good."""
-    return "fix the cause, then " + try_again(post_id, account)
+    return _("fix the cause, then {try_again}").format(try_again=try_again(post_id, account))
 
 
 def unknown(post_id: str, account: str, looking_up: bool = True) -> str:
     """A post in doubt: while the daemon still looks it up by itself, and once its look-ups are spent."""
-    head = "the running daemon looks the fragment up again by itself, with backoff; to do it at once, "
+    head = _("the running daemon looks the fragment up again by itself, with backoff; to do it at once, ")
     if not looking_up:
-        head = "the daemon has stopped looking it up; "
-    return f"{head}`{resume_command(post_id, account)}`; if it stays unknown, check the account on the platform"
+        head = _("the daemon has stopped looking it up; ")
+    return _("{head}`{post_id}`; if it stays unknown, check the account on the platform").format(
+        head=head, post_id=resume_command(post_id, account)
+    )
 
 
 def preflight() -> str:
-    return (
+    return _(
         "fix it before the post's time (`python main.py check` checks again at once); the daemon re-checks every "
         "10 minutes, and at the post's time publishing is tried as usual"
     )

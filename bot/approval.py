@@ -97,7 +97,7 @@ class ApprovalError(Exception):
         """The message, its details indented below it, then the hint; control characters shown as escapes."""
         lines = [printable(self.message), *("    " + printable(line) for line in self.details)]
         if self.hint:
-            lines.append("    hint: " + printable(self.hint))
+            lines.append("    " + _("hint: {hint}").format(hint=printable(self.hint)))
         return "\n".join(lines)
 
 
@@ -117,7 +117,7 @@ def target(account: Account) -> str:
         return account.handle.lstrip("@").lower()  # X ignores the case of handles
     if identity == "page_id" and account.page_id:
         return account.page_id
-    raise ValueError(f"account '{account.name}' has no handle or page id")  # config.py requires one
+    raise ValueError(_("account '{name}' has no handle or page id").format(name=account.name))  # config.py requires one
 
 
 def digest_of(platform: str, where: str, texts: Sequence[str], media: Sequence[MediaRef] = ()) -> str:
@@ -127,7 +127,7 @@ def digest_of(platform: str, where: str, texts: Sequence[str], media: Sequence[M
     parts.append(_field("media", str(len(media))))
     for sha256, alt in media:
         if len(sha256) != FULL or not _HEX.fullmatch(sha256.lower()):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+            raise ValueError(_("not a sha256 hex digest: {sha256!r}").format(sha256=sha256))
         parts.append(_field("sha256", sha256.lower()))
         parts.append(_field("alt", alt))
     return hashlib.sha256(b"".join(parts)).hexdigest()
@@ -222,18 +222,18 @@ def fragment_diff(old: Sequence[str], new: Sequence[str], max_lines: int = 24, w
         if before == after:
             continue
         if before is None:
-            lines.append(f"fragment {i + 1}: added")
+            lines.append(_("fragment {n}: added").format(n=i + 1))
             lines.extend("  + " + _cut(line, width) for line in (after or "").splitlines())
             continue
         if after is None:
-            lines.append(f"fragment {i + 1}: removed")
+            lines.append(_("fragment {n}: removed").format(n=i + 1))
             lines.extend("  - " + _cut(line, width) for line in before.splitlines())
             continue
-        lines.append(f"fragment {i + 1}: changed")
+        lines.append(_("fragment {n}: changed").format(n=i + 1))
         lines.extend(_changed_lines(before.splitlines(), after.splitlines(), width))
     if len(lines) > max_lines:
         hidden = len(lines) - (max_lines - 1)
-        lines = [*lines[: max_lines - 1], f"... ({hidden} more lines)"]
+        lines = [*lines[: max_lines - 1], _("... ({hidden} more lines)").format(hidden=hidden)]
     return lines
 
 

@@ -30,6 +30,7 @@ from bot.approval import (
     resolve,
     short,
 )
+from bot.i18n import N_, _
 from bot.model import Post
 from bot.problems import printable
 
@@ -104,15 +105,26 @@ def awaiting(post: Post, state: ApprovalState, store: ApprovalStore) -> list[str
     command = approve_command(post.id, state.digest, post.account.name)
     old = state.outdated
     if old is None:
-        return [f"{where} is awaiting approval of digest {short(state.digest)}", f"to approve it: {command}"]
+        return [
+            _("{where} is awaiting approval of digest {digest}").format(where=where, digest=short(state.digest)),
+            _("to approve it: {command}").format(command=command),
+        ]
     lines = [
-        f"{where} is awaiting approval: its text changed after {old.by} approved {short(old.digest)} at "
-        f"{old.at.isoformat(timespec='seconds')}; the digest is now {short(state.digest)}"
+        _(
+            "{where} is awaiting approval: its text changed after {by} approved {digest} at {at}; the "
+            "digest is now {digest2}"
+        ).format(
+            where=where,
+            by=old.by,
+            digest=short(old.digest),
+            at=old.at.isoformat(timespec="seconds"),
+            digest2=short(state.digest),
+        )
     ]
     known = [k for k in store.texts_for(old.digest) if (k.post_id, k.account) == post.key]
     if known:
-        lines += fragment_diff(known[0].texts, [f.text for f in post.fragments]) or ["(only media changed)"]
-    lines.append(f"to approve the new text: {command}")
+        lines += fragment_diff(known[0].texts, [f.text for f in post.fragments]) or [_("(only media changed)")]
+    lines.append(_("to approve the new text: {command}").format(command=command))
     return lines
 
 
@@ -151,7 +163,7 @@ class RevokeResult:
     not_approved: tuple[str, ...]  # accounts that had no approval to withdraw
 
 
-ALL_ACCOUNTS = "all accounts"
+ALL_ACCOUNTS = N_("all accounts")
 
 
 def default_approver() -> str | None:
@@ -245,8 +257,10 @@ def _posts_of(posts: Iterable[Post], post_id: str, account: str | None) -> list[
         ids = sorted({p.id for p in every})
         close = difflib.get_close_matches(post_id, ids, n=1, cutoff=0.6)
         raise UnknownPost(
-            f"no post '{post_id}' in the schedule",
-            f"did you mean '{close[0]}'?" if close else "the ids are: " + (", ".join(ids) or "(none)"),
+            _("no post '{post_id}' in the schedule").format(post_id=post_id),
+            _("did you mean '{close}'?").format(close=close[0])
+            if close
+            else _("the ids are: ") + (", ".join(ids) or "(none)"),
         )
     if account is None:
         return mine
@@ -254,8 +268,8 @@ def _posts_of(posts: Iterable[Post], post_id: str, account: str | None) -> list[
     if not named:
         names = ", ".join(sorted(p.account.name for p in mine))
         raise UnknownAccount(
-            f"post '{post_id}' does not go to account '{account}'",
-            f"its accounts are: {names} (or leave out --account to approve them all)",
+            _("post '{post_id}' does not go to account '{account}'").format(post_id=post_id, account=account),
+            _("its accounts are: {names} (or leave out --account to approve them all)").format(names=names),
         )
     return named
 
@@ -271,18 +285,27 @@ def _stale(
     current = dict(digests)
     if whole is not None:
         current[ALL_ACCOUNTS] = whole
-    details = ["current digests: " + ", ".join(f"{name} {short(d)}" for name, d in current.items())]
+    details = [
+        _("current digests: {digests}").format(digests=", ".join(f"{_(n)} {short(d)}" for n, d in current.items()))
+    ]
     texts = {p.account.name: tuple(f.text for f in p.fragments) for p in mine}
     known = [k for k in store.texts_for(given) if k.post_id == post_id and k.account in texts]
     for k in known:
-        details.append(f"what changed for {k.account} since {short(k.digest)}:")
-        details.extend("  " + line for line in fragment_diff(k.texts, texts[k.account]) or ["(only media changed)"])
+        details.append(
+            _("what changed for {account} since {digest}:").format(account=k.account, digest=short(k.digest))
+        )
+        diff = fragment_diff(k.texts, texts[k.account]) or [_("(only media changed)")]
+        details.extend("  " + line for line in diff)
     if not known:
-        details.append(f"the text of {given[:12]} was not recorded here, so what changed cannot be shown")
+        details.append(
+            _("the text of {digest} was not recorded here, so what changed cannot be shown").format(digest=given[:12])
+        )
     return StaleDigest(
-        f"approve refused: '{given}' is not the current digest of post '{post_id}': its text changed since that "
-        "digest was shown (or the digest is of another post); nothing was recorded",
-        "read the post again in the preview, then approve it with the digest shown now",
+        _(
+            "approve refused: '{given}' is not the current digest of post '{post_id}': its text changed since that "
+            "digest was shown (or the digest is of another post); nothing was recorded"
+        ).format(given=given, post_id=post_id),
+        _("read the post again in the preview, then approve it with the digest shown now"),
         details,
         given,
         current,
@@ -293,13 +316,16 @@ def _who(by: str | None) -> str:
     name = (by if by is not None else default_approver() or "").strip()
     if not name:
         raise BadArgument(
-            "cannot tell who approves: " + ("--by is empty" if by is not None else "the login name is unknown"),
-            "pass --by NAME",
+            _("cannot tell who approves: ")
+            + (_("--by is empty") if by is not None else _("the login name is unknown")),
+            _("pass --by NAME"),
         )
     if printable(name) != name or len(name) > MAX_BY:
         raise BadArgument(
-            f"--by '{printable(name[:MAX_BY])}' must be at most {MAX_BY} characters without control characters",
-            "pass a plain name, e.g. --by 'Oficina del Ministro'",
+            _("--by '{name}' must be at most {MAX_BY} characters without control characters").format(
+                name=printable(name[:MAX_BY]), MAX_BY=MAX_BY
+            ),
+            _("pass a plain name, e.g. --by 'Oficina del Ministro'"),
         )
     return name
 
@@ -309,7 +335,9 @@ def _note(note: str | None) -> str | None:
         return None
     if len(note) > MAX_NOTE or printable(note) != note:
         raise BadArgument(
-            f"--note must be at most {MAX_NOTE} characters on one line, without control characters",
-            "shorten the note",
+            _("--note must be at most {MAX_NOTE} characters on one line, without control characters").format(
+                MAX_NOTE=MAX_NOTE
+            ),
+            _("shorten the note"),
         )
     return note.strip() or None

@@ -8,13 +8,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from bot import schedulemedia, schema, yamlfile
-from bot.durations import parse_duration
+from bot.configtimes import TimesReader
+from bot.i18n import N_, _
 from bot.model import (
     DEFAULT_NUMBERING,
     X_DEFAULT_LIMIT,
@@ -27,12 +27,10 @@ from bot.platforms import PLATFORMS, WIDEST_LIMIT
 from bot.problems import Problem
 from bot.schema import Field
 from bot.yamlfile import Node
-from bot.yamlreader import Entry, PositionedReader, read_text_file, show, suggest
+from bot.yamlreader import Entry, read_text_file, show, suggest
 
 MAX_SCHEDULE_BYTES = 2 * 1024 * 1024
 ACCOUNT_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-MAX_EVERY = timedelta(days=7)
-YEARS = (2000, 2099)  # a time outside is a typo (2207 for 2027), and near year 9999 it would overflow
 FALSE_WORDS = ("false", "False", "FALSE", "no", "No", "off", "Off")
 
 
@@ -48,9 +46,9 @@ def display_path(path: Path) -> str:
 def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
     """Read and validate a schedule file. Returns the Schedule only when there is no error."""
     shown = display_path(path)
-    name_a_file = "check that --schedule names the schedule (a .yaml text file of a few kilobytes)"
-    hint = "run from the project folder, or pass --schedule PATH"
-    text, problems = read_text_file(path, shown, "schedule", MAX_SCHEDULE_BYTES, name_a_file, hint)
+    name_a_file = _("check that --schedule names the schedule (a .yaml text file of a few kilobytes)")
+    hint = _("run from the project folder, or pass --schedule PATH")
+    text, problems = read_text_file(path, shown, _("schedule"), MAX_SCHEDULE_BYTES, name_a_file, hint)
     if text is None:
         return None, problems
     root, problems = yamlfile.parse(text, shown)
@@ -64,7 +62,7 @@ def load(path: Path) -> tuple[Schedule | None, list[Problem]]:
     return schedule, problems
 
 
-class _Reader(PositionedReader):
+class _Reader(TimesReader):
     """Walks the schedule's YAML tree, collecting problems instead of stopping at the first one."""
 
     def __init__(self, path: Path, shown: str) -> None:
@@ -78,17 +76,19 @@ class _Reader(PositionedReader):
     def schedule(self, root: Node | None) -> Schedule | None:
         if root is None or root.kind != "mapping":
             at = root.position if root is not None else Position(self.shown, 1, 1)
-            self.error(at, "the schedule must be a mapping with 'accounts' and 'posts'", _EXAMPLE_HINT)
+            self.error(at, _("the schedule must be a mapping with 'accounts' and 'posts'"), _EXAMPLE_HINT)
             return None
-        found = self.mapping(root, schema.TOP_FIELDS, "schedule")
-        self.require(root, found, schema.TOP_FIELDS, "schedule")
+        found = self.mapping(root, schema.TOP_FIELDS, _("schedule"))
+        self.require(root, found, schema.TOP_FIELDS, _("schedule"))
         timezone = ZoneInfo(schema.DEFAULT_TIMEZONE)
         if "timezone" in found:
-            timezone = self.timezone(found["timezone"], "schedule") or timezone
+            timezone = self.timezone(found["timezone"], _("schedule")) or timezone
         accounts = self.accounts(found["accounts"], timezone) if "accounts" in found else {}
         posts = self.posts(found["posts"], accounts) if "posts" in found else []
-        approval = self.choice(found["approval"], schema.TOP_FIELDS[3], "schedule") if "approval" in found else None
+        approval = self.choice(found["approval"], schema.TOP_FIELDS[3], _("schedule")) if "approval" in found else None
         required = approval == schema.APPROVAL_REQUIRED
+        if "language" in found:  # chosen before reading (bot/catalog.py); here only checked, with its place
+            self.choice(found["language"], schema.TOP_FIELDS[4], _("schedule"))
         return Schedule(self.path, timezone, accounts, tuple(posts), approval_required=required)
 
     def accounts(self, entry: Entry, timezone: ZoneInfo) -> dict[str, Account]:
@@ -96,7 +96,7 @@ class _Reader(PositionedReader):
         if node.kind != "mapping" or not node.entries:
             self.error(
                 node.position if node.kind != "scalar" or node.text else entry.key.position,
-                "accounts: expected one or more accounts, each 'name: {platform: ..., credentials: ...}'",
+                _("accounts: expected one or more accounts, each 'name: {platform: ..., credentials: ...}'"),
                 _EXAMPLE_HINT,
             )
             return {}
@@ -106,19 +106,27 @@ class _Reader(PositionedReader):
             name = key.text
             if key.kind != "scalar":
                 self.error(
-                    key.position, f"accounts: an account name must be a plain name, not {key.describe()}", _NAME_HINT
+                    key.position,
+                    _("accounts: an account name must be a plain name, not {key}").format(key=key.describe()),
+                    _NAME_HINT,
                 )
                 continue
             if name in seen:
                 self.error(
                     key.position,
-                    f"accounts: '{show(name)}' is defined twice (first on line {seen[name]})",
-                    "give each account its own name, or remove the duplicate",
+                    _("accounts: '{name}' is defined twice (first on line {seen})").format(
+                        name=show(name), seen=seen[name]
+                    ),
+                    _("give each account its own name, or remove the duplicate"),
                 )
                 continue
             seen[name] = key.position.line
             if not ACCOUNT_NAME_PATTERN.fullmatch(name):
-                self.error(key.position, f"accounts: '{show(name)}' is not a usable account name", _NAME_HINT)
+                self.error(
+                    key.position,
+                    _("accounts: '{name}' is not a usable account name").format(name=show(name)),
+                    _NAME_HINT,
+                )
                 self.invalid_accounts.add(name)  # posts naming it are not reported again
                 continue
             account = self.account(name, key, value, timezone)
@@ -129,12 +137,12 @@ class _Reader(PositionedReader):
         return accounts
 
     def account(self, name: str, key: Node, node: Node, timezone: ZoneInfo) -> Account | None:
-        where = f"account '{name}'"
+        where = _("account '{name}'").format(name=name)
         if node.kind != "mapping":
             self.error(
                 node.position if not node.is_null else key.position,
-                f"{where}: expected its settings",
-                "write them below it, indented: platform, credentials and handle (X) or page_id (Facebook)",
+                _("{where}: expected its settings").format(where=where),
+                _("write them below it, indented: platform, credentials and handle (X) or page_id (Facebook)"),
             )
             return None
         fields = {f.name: f for f in schema.ACCOUNT_FIELDS}
@@ -142,7 +150,11 @@ class _Reader(PositionedReader):
         found = self.mapping(node, schema.ACCOUNT_FIELDS, where)
         platform = self.choice(found["platform"], fields["platform"], where) if "platform" in found else None
         if "platform" not in found and "platform" not in self.misspelt:
-            self.error(node.position, f"{where}: missing required key 'platform'", "platform: x  or  facebook")
+            self.error(
+                node.position,
+                _("{where}: missing required key 'platform'").format(where=where),
+                _("platform: x  or  facebook"),
+            )
         values: dict[str, Any] = {}
         for field_name, entry in found.items():
             field = fields[field_name]
@@ -151,8 +163,10 @@ class _Reader(PositionedReader):
             if field.platforms and platform is not None and platform not in field.platforms:
                 self.error(
                     entry.key.position,
-                    f"{where}: '{field_name}' applies only to {', '.join(field.platforms)} accounts",
-                    f"remove it, or set platform: {field.platforms[0]}",
+                    _("{where}: '{field_name}' applies only to {platforms} accounts").format(
+                        where=where, field_name=field_name, platforms=", ".join(field.platforms)
+                    ),
+                    _("remove it, or set platform: {platforms}").format(platforms=field.platforms[0]),
                 )
                 continue
             values[field_name] = self.account_value(entry, field, where, platform)
@@ -160,7 +174,11 @@ class _Reader(PositionedReader):
             applies = not field.platforms or platform in field.platforms
             missing = field.name not in found and field.name not in self.misspelt
             if field.required and applies and missing and field.name != "platform":
-                self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
+                self.error(
+                    node.position,
+                    _("{where}: missing required key '{name}'").format(where=where, name=field.name),
+                    field.description,
+                )
         if len(self.problems) > before or platform is None:
             return None
         default_limit = PLATFORMS[platform].default_limit
@@ -211,8 +229,10 @@ class _Reader(PositionedReader):
         if "{i}" not in text or not sample:
             self.error(
                 node.position,
-                f"{where}: numbering '{show(text)}' must contain {{i}} and may contain {{n}}, nothing else in braces",
-                "for example '{i}/{n}' gives 1/14, 2/14, ...; or write numbering: false",
+                _(
+                    "{where}: numbering '{text}' must contain {{i}} and may contain {{n}}, nothing else in braces"
+                ).format(where=where, text=show(text)),
+                _("for example '{i}/{n}' gives 1/14, 2/14, ...; or write numbering: false"),
             )
             return None
         return text
@@ -222,7 +242,7 @@ class _Reader(PositionedReader):
         if node.kind != "sequence" or not node.items:
             self.error(
                 node.position if node.kind != "scalar" or node.text else entry.key.position,
-                "posts: expected a list of posts, each starting with '- id: ...'",
+                _("posts: expected a list of posts, each starting with '- id: ...'"),
                 _EXAMPLE_HINT,
             )
             return []
@@ -235,8 +255,10 @@ class _Reader(PositionedReader):
             if post.id in first_seen:
                 self.error(
                     post.position,
-                    f"post '{post.id}': the id is used twice (first on line {first_seen[post.id]})",
-                    "every post needs its own id; it is how the bot remembers what it already published",
+                    _("post '{id}': the id is used twice (first on line {first_seen})").format(
+                        id=post.id, first_seen=first_seen[post.id]
+                    ),
+                    _("every post needs its own id; it is how the bot remembers what it already published"),
                 )
                 continue
             first_seen[post.id] = post.position.line
@@ -245,16 +267,22 @@ class _Reader(PositionedReader):
 
     def post(self, node: Node, accounts: dict[str, Account]) -> PostEntry | None:
         if node.kind != "mapping":
-            self.error(node.position, "posts: each post must be a mapping starting with '- id: ...'", _EXAMPLE_HINT)
+            self.error(node.position, _("posts: each post must be a mapping starting with '- id: ...'"), _EXAMPLE_HINT)
             return None
         before = len(self.problems)  # counted before the keys: an unknown (misspelt) one refuses the post too
         found = self.mapping(node, schema.POST_FIELDS, "post")
         fields = {f.name: f for f in schema.POST_FIELDS}
         post_id = self.pattern(found["id"], fields["id"], "post") if "id" in found else None
-        where = f"post '{post_id}'" if post_id else f"post at line {node.position.line}"
+        where = (
+            _("post '{post_id}'").format(post_id=post_id)
+            if post_id
+            else _("post at line {line}").format(line=node.position.line)
+        )
         self.require(node, {k: v for k, v in found.items() if k != "id"}, schema.POST_FIELDS[1:], where)
         if "id" not in found:
-            self.error(node.position, f"{where}: missing required key 'id'", fields["id"].description)
+            self.error(
+                node.position, _("{where}: missing required key 'id'").format(where=where), fields["id"].description
+            )
         readers: dict[str, Callable[[Entry], Any]] = {
             "message": lambda e: self.message_path(e, where),
             "at": lambda e: self.when(e, where),
@@ -280,12 +308,12 @@ class _Reader(PositionedReader):
         text = self.scalar(entry, where)
         if text is None:
             return None
-        keep_inside = "keep message files in the schedule's folder (e.g. messages/...) and give a relative path"
+        keep_inside = _("keep message files in the schedule's folder (e.g. messages/...) and give a relative path")
         if any(ord(c) < 32 or ord(c) == 127 for c in text):
             self.error(
                 entry.value.position,
-                f"{where}: message '{show(text)}' has a control character in its name",
-                "write the path of a text file, e.g. messages/mensaje.txt",
+                _("{where}: message '{text}' has a control character in its name").format(where=where, text=show(text)),
+                _("write the path of a text file, e.g. messages/mensaje.txt"),
             )
             return None
         folder = self.path.parent.resolve()
@@ -293,107 +321,72 @@ class _Reader(PositionedReader):
         if Path(text).is_absolute() or not target.is_relative_to(folder):
             written = os.path.normpath(folder / text)
             if not Path(text).is_absolute() and Path(written).is_relative_to(folder):
-                message = f"{where}: message '{show(text)}' is a link to a file outside the schedule's folder"
-                hint = "copy the file into the schedule's folder instead of linking to it"
+                message = _("{where}: message '{text}' is a link to a file outside the schedule's folder").format(
+                    where=where, text=show(text)
+                )
+                hint = _("copy the file into the schedule's folder instead of linking to it")
             else:
-                message, hint = f"{where}: message '{show(text)}' is outside the schedule's folder", keep_inside
+                message, hint = (
+                    _("{where}: message '{text}' is outside the schedule's folder").format(
+                        where=where, text=show(text)
+                    ),
+                    keep_inside,
+                )
             self.error(entry.value.position, message, hint)
             return None
         return self.path.parent / text
-
-    def when(self, entry: Entry, where: str) -> datetime | None:
-        text = self.scalar(entry, where)
-        if text is None:
-            return None
-        hint = "write it as YYYY-MM-DD HH:MM, e.g. 2027-07-28 09:00 (optionally :SS and an offset like -05:00)"
-        if not re.match(schema.DATETIME_PATTERN, text):
-            self.error(entry.value.position, f"{where}: '{show(text)}' is not a date and time", hint)
-            return None
-        offset = re.search(r"([+-])(\d{2}):?(\d{2})?$", text)
-        widest = 14 * 60 if offset and offset[1] == "+" else 12 * 60
-        if offset and (int(offset[2]) * 60 + int(offset[3] or 0) > widest or int(offset[3] or 0) > 59):
-            self.error(
-                entry.value.position,
-                f"{where}: '{show(text)}' has the offset {offset[0]}, which no place uses",
-                "UTC offsets go from -12:00 to +14:00; Lima is -05:00",
-            )
-            return None
-        normal = re.sub(r"\s*(Z|[+-]\d{2}(:?\d{2})?)$", lambda m: m.group(1), text.replace("T", " ", 1))
-        normal = re.sub(r" (\d):", r" 0\1:", normal)
-        try:
-            value = datetime.fromisoformat(normal)
-        except ValueError as error:
-            self.error(entry.value.position, f"{where}: '{show(text)}' is not a real date or time ({error})", hint)
-            return None
-        if not YEARS[0] <= value.year <= YEARS[1]:
-            self.error(
-                entry.value.position,
-                f"{where}: '{show(text)}' is out of range: the year must be between {YEARS[0]} and {YEARS[1]}",
-                "check the year for a typo, e.g. 2027-07-28 09:00",
-            )
-            return None
-        return value
 
     def targets(self, entry: Entry, accounts: dict[str, Account], where: str) -> tuple[str, ...] | None:
         node = entry.value
         items = [node] if node.kind == "scalar" else node.items if node.kind == "sequence" else []
         if node.kind == "mapping" or not items or (node.kind == "scalar" and node.is_null):
-            self.error(node.position, f"{where}: 'to' must list account names, e.g. to: [cancilleria_x]", _TO_HINT)
+            self.error(
+                node.position,
+                _("{where}: 'to' must list account names, e.g. to: [cancilleria_x]").format(where=where),
+                _TO_HINT,
+            )
             return None
         names: list[str] = []
         listed: set[str] = set()  # `names` as a set: 5,000 names are 12.5 million comparisons as a list
         for item in items:
             if item.kind != "scalar" or item.is_null:
-                self.error(item.position, f"{where}: 'to' must hold account names only", _TO_HINT)
+                self.error(item.position, _("{where}: 'to' must hold account names only").format(where=where), _TO_HINT)
                 continue
             name = item.text.strip()
             parts = [part.strip() for part in name.split(",")]
             if name in listed:
                 self.error(
-                    item.position, f"{where}: account '{show(name)}' is listed twice in 'to'", "list each account once"
+                    item.position,
+                    _("{where}: account '{name}' is listed twice in 'to'").format(where=where, name=show(name)),
+                    _("list each account once"),
                 )
             elif len(parts) > 1 and all(part in accounts or part in self.invalid_accounts for part in parts):
                 self.error(
                     item.position,
-                    f"{where}: 'to' is the single text '{show(name)}', not a list of accounts",
-                    f"write the list in brackets: to: [{', '.join(parts)}]",
+                    _("{where}: 'to' is the single text '{name}', not a list of accounts").format(
+                        where=where, name=show(name)
+                    ),
+                    _("write the list in brackets: to: [{parts}]").format(parts=", ".join(parts)),
                 )
             elif name not in accounts and name not in self.invalid_accounts:
                 known = [*accounts, *self.invalid_accounts]
-                hint = suggest(name, known) or f"define it under 'accounts' (defined: {', '.join(known) or 'none'})"
-                self.error(item.position, f"{where}: unknown account '{show(name)}'", hint)
+                hint = suggest(name, known) or _("define it under 'accounts' (defined: {known})").format(
+                    known=", ".join(known) or "none"
+                )
+                self.error(
+                    item.position, _("{where}: unknown account '{name}'").format(where=where, name=show(name)), hint
+                )
             names.append(name)
             listed.add(name)
         return tuple(names)
 
-    def duration(self, entry: Entry, where: str) -> timedelta | None:
-        text = self.scalar(entry, where)
-        if text is None:
-            return None
-        value = parse_duration(text)
-        if value is None:
-            self.error(
-                entry.value.position,
-                f"{where}: '{show(text)}' is not a duration",
-                "write a number with a unit: 30m, 2h, 1h30m, 45s, 1d",
-            )
-            return None
-        if value > MAX_EVERY:
-            self.error(
-                entry.value.position,
-                f"{where}: 'every' is {show(text)}, longer than {MAX_EVERY.days} days between two posts of a thread",
-                "space the posts by minutes or hours (e.g. every: 2m), or make separate posts with their own 'at'",
-            )
-            return None
-        return value
 
-
-_EXAMPLE_HINT = "see README.md ('schedule.yaml reference') for a complete example"
-_NAME_HINT = "use letters, digits, '_', '-' or '.', e.g. cancilleria_x"
-_TO_HINT = "write the names of accounts defined under 'accounts', e.g. to: [cancilleria_x, cancilleria_fb]"
+_EXAMPLE_HINT = N_("see README.md ('schedule.yaml reference') for a complete example")
+_NAME_HINT = N_("use letters, digits, '_', '-' or '.', e.g. cancilleria_x")
+_TO_HINT = N_("write the names of accounts defined under 'accounts', e.g. to: [cancilleria_x, cancilleria_fb]")
 _PATTERN_HINTS = {
-    "id": "use up to 100 letters, digits, '.', '_' or '-', e.g. mensaje-fiestas-patrias",
-    "credentials": "use capital letters, digits and '_', starting with a letter, e.g. CANCILLERIA_X",
-    "handle": "an X handle is 1 to 15 letters, digits or '_' (the '@' is optional), e.g. CancilleriaPeru",
-    "page_id": 'the Page\'s numeric id, in quotes, e.g. page_id: "123456789012345" (not its name or address)',
+    "id": N_("use up to 100 letters, digits, '.', '_' or '-', e.g. mensaje-fiestas-patrias"),
+    "credentials": N_("use capital letters, digits and '_', starting with a letter, e.g. CANCILLERIA_X"),
+    "handle": N_("an X handle is 1 to 15 letters, digits or '_' (the '@' is optional), e.g. CancilleriaPeru"),
+    "page_id": N_('the Page\'s numeric id, in quotes, e.g. page_id: "123456789012345" (not its name or address)'),
 }

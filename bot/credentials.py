@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import assert_never
 
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.model import Account, Position
 from bot.platforms import PLATFORMS
 from bot.textfile import Fault, FileFault, read_text
@@ -35,7 +35,7 @@ class EnvProblem:
 
     position: Position
     message: str
-    hint: str = "fix or remove the line"
+    hint: str = _("fix or remove the line")
     names: tuple[str, ...] = ()  # the variables the bad line was meant to set: not reported as missing too
     whole_file: bool = False  # the file could not be read at all: no variable is reported as missing
 
@@ -113,7 +113,7 @@ def load_environment(env_file: Path | None = None, environ: Mapping[str, str] | 
         first = binding.original.string[len(skipped) :].split("\n", 1)[0].rstrip("\r")
         if binding.error:
             col, message, name = _diagnose(first)
-            hint = "write NAME=value on one line; put a value with spaces or '#' in quotes"
+            hint = _("write NAME=value on one line; put a value with spaces or '#' in quotes")
             problems.append(EnvProblem(Position(str(path), line, col), message, hint, (name,) if name else ()))
         elif binding.key is not None:
             value_at = _VALUE_AT.match(first)
@@ -144,8 +144,8 @@ def _interpolate(raw: list[tuple[str, str | None]]) -> dict[str, str | None]:
     return values
 
 
-_NAME_A_FILE = "check the path given to --env-file"
-_SAVE_UTF8 = "save the file as UTF-8 text"
+_NAME_A_FILE = N_("check the path given to --env-file")
+_SAVE_UTF8 = N_("save the file as UTF-8 text")
 
 
 def _unreadable(fault: FileFault, path: Path) -> EnvProblem:
@@ -153,27 +153,29 @@ def _unreadable(fault: FileFault, path: Path) -> EnvProblem:
     whole_file = Position(str(path))
     match fault.kind:
         case Fault.FOLDER:
-            return EnvProblem(whole_file, "the .env file is a folder, not a file", _NAME_A_FILE, whole_file=True)
+            return EnvProblem(whole_file, _("the .env file is a folder, not a file"), _NAME_A_FILE, whole_file=True)
         case Fault.NOT_REGULAR:
-            return EnvProblem(whole_file, "the .env file is not a regular file", _NAME_A_FILE, whole_file=True)
+            return EnvProblem(whole_file, _("the .env file is not a regular file"), _NAME_A_FILE, whole_file=True)
         case Fault.MISSING:
-            return EnvProblem(whole_file, "the .env file does not exist", _NAME_A_FILE, whole_file=True)
+            return EnvProblem(whole_file, _("the .env file does not exist"), _NAME_A_FILE, whole_file=True)
         case Fault.UNREADABLE:
-            message = f"cannot read the .env file: {fault.reason}"
+            message = _("cannot read the .env file: {reason}").format(reason=fault.reason)
             return EnvProblem(whole_file, message, _NAME_A_FILE, whole_file=True)
         case Fault.TOO_LARGE:
-            message = f"the .env file is larger than {MAX_ENV_BYTES:,} bytes: too large to be a .env file"
+            message = _("the .env file is larger than {MAX_ENV_BYTES:,} bytes: too large to be a .env file").format(
+                MAX_ENV_BYTES=MAX_ENV_BYTES
+            )
             return EnvProblem(whole_file, message, _NAME_A_FILE, whole_file=True)
         case Fault.UTF16:
             where = Position(str(path), 1, 1)
-            return EnvProblem(where, "the .env file is UTF-16 text, not UTF-8", _SAVE_UTF8, whole_file=True)
+            return EnvProblem(where, _("the .env file is UTF-16 text, not UTF-8"), _SAVE_UTF8, whole_file=True)
         case Fault.NUL:
             where = Position(str(path), fault.line, fault.col)
-            message = "the .env file is not a text file (it contains NUL bytes)"
+            message = _("the .env file is not a text file (it contains NUL bytes)")
             return EnvProblem(where, message, _NAME_A_FILE, whole_file=True)
         case Fault.NOT_UTF8:
             where = Position(str(path), fault.line, 1)
-            return EnvProblem(where, "the .env file is not UTF-8 text", _SAVE_UTF8, whole_file=True)
+            return EnvProblem(where, _("the .env file is not UTF-8 text"), _SAVE_UTF8, whole_file=True)
         case _:
             assert_never(fault.kind)
 
@@ -187,22 +189,32 @@ def _diagnose(line: str) -> tuple[int, str, str | None]:
     assert start is not None  # every part of the pattern is optional
     name, at = start.group(1), start.end()
     if "=" not in line:
-        return 1, "this line is not NAME=value: it has no '='", name
+        return 1, _("this line is not NAME=value: it has no '='"), name
     if not name:
-        return at + 1, "this line is not NAME=value: it does not start with a variable name", None
+        return at + 1, _("this line is not NAME=value: it does not start with a variable name"), None
     if line[at] != "=":
         meant = re.search(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=", line)  # `export: KEY=...` meant KEY
-        return at + 1, f"this line is not NAME=value: expected '=' after {name}", meant[1] if meant else name
+        return (
+            at + 1,
+            _("this line is not NAME=value: expected '=' after {name}").format(name=name),
+            meant[1] if meant else name,
+        )
     at = re.compile(r"=[ \t]*").match(line, at).end()  # type: ignore[union-attr]
     if at < len(line) and line[at] in "'\"":
         quote = line[at]
         closing = re.compile(rf"(?:\\.|[^{quote}\\])*{quote}").match(line, at + 1)
         if closing is None:
-            return at + 1, f"the value of {name} opens a quote ({quote}) that is not closed on this line", name
+            return (
+                at + 1,
+                _("the value of {name} opens a quote ({quote}) that is not closed on this line").format(
+                    name=name, quote=quote
+                ),
+                name,
+            )
         rest = re.compile(r"[ \t]*").match(line, closing.end()).end()  # type: ignore[union-attr]
         if rest < len(line) and line[rest] != "#":
-            return rest + 1, f"the value of {name} goes on after its closing quote", name
-    return 1, "this line is not NAME=value; quote values that contain spaces or '#'", name
+            return rest + 1, _("the value of {name} goes on after its closing quote").format(name=name), name
+    return 1, _("this line is not NAME=value; quote values that contain spaces or '#'"), name
 
 
 def required_variables(account: Account) -> tuple[str, ...]:
@@ -228,14 +240,14 @@ def token_problem(value: str | None) -> str | None:
     if value is None:
         return None
     if _SPACE.search(value):
-        return "it has spaces or line breaks in it"
+        return _("it has spaces or line breaks in it")
     if value[0] in "'\"<" or value[-1] in "'\">":
-        return "it is still in quotes or <angle brackets>"
+        return _("it is still in quotes or <angle brackets>")
     if value in EXAMPLE_VALUES:
-        return "it is still the example value from .env.example"
+        return _("it is still the example value from .env.example")
     odd = _NOT_PRINTABLE_ASCII.search(value)
     if odd is not None:
-        return f"it has the character U+{ord(odd[0]):04X} in it, which no token has"
+        return _("it has the character U+{odd:04X} in it, which no token has").format(odd=ord(odd[0]))
     return None
 
 
@@ -287,7 +299,10 @@ def _check_base_url(name: str, default: str) -> Callable[[str], Refusal | None]:
     def check(url: str) -> Refusal | None:
         if re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
             return None
-        return f"{name} is not an http:// or https:// address", f"write e.g. {name}={default}, or remove it"
+        return (
+            _("{name} is not an http:// or https:// address").format(name=name),
+            _("write e.g. {name}={default}, or remove it").format(name=name, default=default),
+        )
 
     return check
 
@@ -296,8 +311,10 @@ def _check_graph_version(version: str) -> Refusal | None:
     if re.fullmatch(r"v?\d{1,3}\.\d{1,2}", version):
         return None
     return (
-        "FACEBOOK_GRAPH_VERSION is not a Graph API version",
-        f"write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it",
+        _("FACEBOOK_GRAPH_VERSION is not a Graph API version"),
+        _("write e.g. FACEBOOK_GRAPH_VERSION={DEFAULT_FACEBOOK_GRAPH_VERSION}, or remove it").format(
+            DEFAULT_FACEBOOK_GRAPH_VERSION=DEFAULT_FACEBOOK_GRAPH_VERSION
+        ),
     )
 
 
@@ -309,8 +326,8 @@ def _check_timeout(text: str) -> Refusal | None:
     if 0 < timeout <= 600:  # also refuses nan
         return None
     return (
-        "HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600",
-        "write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)",
+        _("HTTP_TIMEOUT_SECONDS must be a number of seconds between 0 and 600"),
+        _("write e.g. HTTP_TIMEOUT_SECONDS=30, or remove it (the default is 30)"),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot import schema
+from bot.i18n import _, ngettext
 
 Style = Literal["long", "coarse", "compact"]
 
@@ -38,13 +39,14 @@ def format_duration(delta: timedelta, style: Style = "long") -> str:
         return f"{seconds}s"
     if style == "coarse":
         if delta >= timedelta(days=2):
-            return f"{delta.days} days"
+            return ngettext("{n} day", "{n} days", delta.days).format(n=delta.days)
         hours = int(delta.total_seconds() // 3600)
         return f"{hours} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"
     days, seconds = delta.days, delta.seconds
     hours, minutes = seconds // 3600, (seconds % 3600) // 60
     if days:
-        return f"{days} days {hours} h" if hours else f"{days} days"
+        days_text = ngettext("{n} day", "{n} days", days).format(n=days)
+        return f"{days_text} {hours} h" if hours else days_text
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min"
@@ -54,4 +56,4 @@ def until(now: datetime, at: datetime) -> str:
     """'in 243 days 8 h', '3 h ago'."""
     delta = at - now
     amount = format_duration(abs(delta))
-    return f"in {amount}" if delta >= timedelta(0) else f"{amount} ago"
+    return _("in {amount}").format(amount=amount) if delta >= timedelta(0) else _("{amount} ago").format(amount=amount)

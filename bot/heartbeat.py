@@ -16,6 +16,8 @@ import urllib.request
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from bot.i18n import _
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_HEARTBEAT_SECONDS = 60.0
@@ -33,8 +35,14 @@ def parse_heartbeat_seconds(value: str | None) -> float:
         seconds = -1.0
     if not seconds >= MIN_HEARTBEAT_SECONDS or seconds == float("inf"):
         raise ValueError(
-            f"HEARTBEAT_SECONDS={value.strip()!r} is not a period: write a number of seconds, at least "
-            f"{MIN_HEARTBEAT_SECONDS:g} (default {DEFAULT_HEARTBEAT_SECONDS:g})"
+            _(
+                "HEARTBEAT_SECONDS={value!r} is not a period: write a number of seconds, at least "
+                "{MIN_HEARTBEAT_SECONDS:g} (default {DEFAULT_HEARTBEAT_SECONDS:g})"
+            ).format(
+                value=value.strip(),
+                MIN_HEARTBEAT_SECONDS=MIN_HEARTBEAT_SECONDS,
+                DEFAULT_HEARTBEAT_SECONDS=DEFAULT_HEARTBEAT_SECONDS,
+            )
         )
     return seconds
 
@@ -43,7 +51,7 @@ def check_heartbeat_url(value: str) -> str | None:
     """A problem with HEARTBEAT_URL (for validate), or None."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "HEARTBEAT_URL must be an http:// or https:// URL, e.g. https://hc-ping.com/<your-check-uuid>"
+        return _("HEARTBEAT_URL must be an http:// or https:// URL, e.g. https://hc-ping.com/<your-check-uuid>")
     return None
 
 
@@ -79,9 +87,9 @@ class Pulse:
                 if self._healthy():
                     self._beat()
                 else:
-                    logger.warning("%s: not healthy, beat skipped", self._thread.name)
+                    logger.warning(_("{name}: not healthy, beat skipped").format(name=self._thread.name))
             except Exception:  # a bug in a beat must not end the loop silently
-                logger.exception("%s: beat failed", self._thread.name)
+                logger.exception(_("{name}: beat failed").format(name=self._thread.name))
             next_at += self.period
             now = time.monotonic()
             if next_at < now:  # a slow beat: skip the missed ones rather than fire a burst
@@ -107,11 +115,13 @@ class HttpPing:
             self.sent += 1
         except urllib.error.HTTPError as error:
             self.failed += 1
-            logger.warning("heartbeat to %s: HTTP %s", self.label, error.code)
+            logger.warning(_("heartbeat to {label}: HTTP {code}").format(label=self.label, code=error.code))
         except (urllib.error.URLError, OSError, ValueError) as error:
             self.failed += 1
             reason = getattr(error, "reason", error)
-            logger.warning("heartbeat to %s failed: %s", self.label, type(reason).__name__)
+            logger.warning(
+                _("heartbeat to {label} failed: {__name__}").format(label=self.label, __name__=type(reason).__name__)
+            )
 
 
 def heartbeat(url: str, period: float, healthy: Callable[[], bool], timeout: float = PING_TIMEOUT) -> Pulse:

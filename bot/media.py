@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.model import Media, MediaFormat, MediaItem
 from bot.problems import Problem, describe_character, hidden_characters
 from bot.schema import MAX_ALT_LENGTH, MAX_MEDIA_ITEMS
@@ -51,7 +51,9 @@ def read_media(media: Media) -> bytes:
     data = media.path.read_bytes()
     if hashlib.sha256(data).hexdigest() != media.sha256:
         raise MediaChanged(
-            f"{media.file} changed after the schedule was checked; run validate again (nothing was sent)"
+            _("{file} changed after the schedule was checked; run validate again (nothing was sent)").format(
+                file=media.file
+            )
         )
     return data
 
@@ -74,8 +76,10 @@ def inspect_media(
         problems.append(
             Problem(
                 items[MAX_IMAGES].position,
-                f"this post has {len(items)} images; X and Facebook take at most {MAX_IMAGES} per post",
-                f"remove {len(items) - MAX_IMAGES} of them, or give them to another post",
+                _("this post has {items} images; X and Facebook take at most {MAX_IMAGES} per post").format(
+                    items=len(items), MAX_IMAGES=MAX_IMAGES
+                ),
+                _("remove {items} of them, or give them to another post").format(items=len(items) - MAX_IMAGES),
             )
         )
     gifs = [m for m in media if m.format == "GIF"]
@@ -83,9 +87,10 @@ def inspect_media(
         problems.append(
             Problem(
                 gifs[0].position,
-                f"{gifs[0].file} is a GIF, and a GIF must be the only image of its post "
-                f"(this post has {len(items)} media items)",
-                "keep the GIF alone, or replace it by a still image (PNG or JPEG)",
+                _(
+                    "{file} is a GIF, and a GIF must be the only image of its post (this post has {items} media items)"
+                ).format(file=gifs[0].file, items=len(items)),
+                _("keep the GIF alone, or replace it by a still image (PNG or JPEG)"),
             )
         )
     return tuple(media), problems
@@ -103,13 +108,18 @@ def _inspect_one(item: MediaItem, schedule_dir: Path, project_dir: Path, problem
     problems_before = len(problems)
     suffix = path.suffix.lower()
     if suffix not in EXTENSIONS[image_format]:
-        named = f"its name ends in {path.suffix}" if path.suffix else "its name has no extension"
+        named = (
+            _("its name ends in {suffix}").format(suffix=path.suffix) if path.suffix else _("its name has no extension")
+        )
         problems.append(
             Problem(
                 item.position,
-                f"{item.file} is a {image_format} image but {named}",
-                f"rename it to {Path(item.file).with_suffix(EXTENSIONS[image_format][0]).as_posix()} "
-                "(the platforms and browsers go by the extension too)",
+                _("{file} is a {image_format} image but {named}").format(
+                    file=item.file, image_format=image_format, named=named
+                ),
+                _("rename it to {EXTENSIONS} (the platforms and browsers go by the extension too)").format(
+                    EXTENSIONS=Path(item.file).with_suffix(EXTENSIONS[image_format][0]).as_posix()
+                ),
             )
         )
     limit = MAX_GIF_BYTES if image_format == "GIF" else MAX_IMAGE_BYTES
@@ -121,16 +131,24 @@ def _inspect_one(item: MediaItem, schedule_dir: Path, project_dir: Path, problem
         problems.append(
             Problem(
                 item.position,
-                f"{item.file} is {width}×{height} pixels; images must be between {MIN_SIDE}×{MIN_SIDE} and "
-                f"{MAX_SIDE}×{MAX_SIDE}",
-                "resize it (for example to 2048 pixels on its longest side)",
+                _(
+                    "{file} is {width}×{height} pixels; images must be between {MIN_SIDE}×{MIN_SIDE} and "
+                    "{MAX_SIDE}×{MAX_SIDE}"
+                ).format(file=item.file, width=width, height=height, MIN_SIDE=MIN_SIDE, MAX_SIDE=MAX_SIDE),
+                _("resize it (for example to 2048 pixels on its longest side)"),
             )
         )
     elif size <= limit:
         try:
             data = path.read_bytes()  # these exact bytes are decoded and hashed
         except OSError as error:
-            problems.append(Problem(item.position, f"{item.file} cannot be read ({error.strerror})", _FIX_PERMISSIONS))
+            problems.append(
+                Problem(
+                    item.position,
+                    _("{file} cannot be read ({strerror})").format(file=item.file, strerror=error.strerror),
+                    _FIX_PERMISSIONS,
+                )
+            )
             return None
         size = len(data)
         _check_decodes(item, data, image_format, problems)
@@ -152,13 +170,13 @@ def _inspect_one(item: MediaItem, schedule_dir: Path, project_dir: Path, problem
 
 def _check_alt(item: MediaItem, problems: list[Problem]) -> str | None:
     where = item.alt_position or item.position
-    hint = 'describe the image in a sentence, e.g. alt: "Escarapela peruana roja y blanca" (screen readers read it)'
+    hint = _('describe the image in a sentence, e.g. alt: "Escarapela peruana roja y blanca" (screen readers read it)')
     if item.alt is None:
-        problems.append(Problem(item.position, f"image {item.file} has no alt text", "add " + hint))
+        problems.append(Problem(item.position, _("image {file} has no alt text").format(file=item.file), "add " + hint))
         return None
     alt = unicodedata.normalize("NFC", item.alt).strip()
     if not alt:
-        problems.append(Problem(where, f"the alt text of {item.file} is empty", hint))
+        problems.append(Problem(where, _("the alt text of {file} is empty").format(file=item.file), hint))
         return None
     hidden = hidden_characters(alt)
     for offset in hidden:
@@ -173,52 +191,64 @@ def _check_alt(item: MediaItem, problems: list[Problem]) -> str | None:
         problems.append(
             Problem(
                 where,
-                f"the alt text of {item.file} is {len(alt)} characters; at most {MAX_ALT}",
-                "shorten it: the alt text describes the image; put the rest in the post's text",
+                _("the alt text of {file} is {alt} characters; at most {MAX_ALT}").format(
+                    file=item.file, alt=len(alt), MAX_ALT=MAX_ALT
+                ),
+                _("shorten it: the alt text describes the image; put the rest in the post's text"),
             )
         )
         return None
     return alt
 
 
-_FIX_PERMISSIONS = "check the file's permissions"
-_PATH_HINT = "the path is relative to the folder of schedule.yaml; check its spelling"
+_FIX_PERMISSIONS = N_("check the file's permissions")
+_PATH_HINT = N_("the path is relative to the folder of schedule.yaml; check its spelling")
 
 
 def _check_path(item: MediaItem, schedule_dir: Path, project_dir: Path, problems: list[Problem]) -> Path | None:
     if not item.file.strip():
         problems.append(
-            Problem(item.position, "the media file name is empty", "write the image's path, e.g. media/x.png")
+            Problem(item.position, _("the media file name is empty"), _("write the image's path, e.g. media/x.png"))
         )
         return None
     written = schedule_dir / item.file
     if not os.path.lexists(written):
-        problems.append(Problem(item.position, f"image file {item.file} not found", _PATH_HINT))
+        problems.append(Problem(item.position, _("image file {file} not found").format(file=item.file), _PATH_HINT))
         return None
     project = project_dir.resolve()
     resolved = written.resolve()
     if not resolved.is_relative_to(project):
-        via = " (it is a symbolic link pointing there)" if _has_link(written, schedule_dir) else ""
+        via = _(" (it is a symbolic link pointing there)") if _has_link(written, schedule_dir) else ""
         problems.append(
             Problem(
                 item.position,
-                f"image file {item.file} is outside the project folder {project}{via}",
-                "copy the image into the project (e.g. into media/) and refer to that copy",
+                _("image file {file} is outside the project folder {project}{via}").format(
+                    file=item.file, project=project, via=via
+                ),
+                _("copy the image into the project (e.g. into media/) and refer to that copy"),
             )
         )
         return None
     try:
         mode = resolved.stat().st_mode
     except OSError:  # a dangling link inside the project
-        problems.append(Problem(item.position, f"image file {item.file} not found (a broken link)", _PATH_HINT))
+        problems.append(
+            Problem(item.position, _("image file {file} not found (a broken link)").format(file=item.file), _PATH_HINT)
+        )
         return None
     if stat.S_ISDIR(mode):
         problems.append(
-            Problem(item.position, f"{item.file} is a folder, not an image file", "name an image file inside it")
+            Problem(
+                item.position,
+                _("{file} is a folder, not an image file").format(file=item.file),
+                _("name an image file inside it"),
+            )
         )
         return None
     if not stat.S_ISREG(mode):
-        problems.append(Problem(item.position, f"{item.file} is not a regular file", "name an image file"))
+        problems.append(
+            Problem(item.position, _("{file} is not a regular file").format(file=item.file), _("name an image file"))
+        )
         return None
     return resolved
 
@@ -236,8 +266,10 @@ def _has_link(path: Path, stop: Path) -> bool:
 def _too_big(item: MediaItem, size: int, limit: int, what: str) -> Problem:
     return Problem(
         item.position,
-        f"{item.file} is {_megabytes(size)}; X accepts {what} of at most {_megabytes(limit)}",
-        "make it smaller: export it as JPEG at quality 85, or reduce its pixels",
+        _("{file} is {size}; X accepts {what} of at most {limit}").format(
+            file=item.file, size=_megabytes(size), what=what, limit=_megabytes(limit)
+        ),
+        _("make it smaller: export it as JPEG at quality 85, or reduce its pixels"),
     )
 
 
@@ -255,14 +287,22 @@ def _read_image(item: MediaItem, path: Path, problems: list[Problem]) -> tuple[M
             with Image.open(path) as image:
                 found, width, height = image.format or "", image.width, image.height
     except PermissionError as error:
-        problems.append(Problem(item.position, f"{item.file} cannot be read ({error.strerror})", _FIX_PERMISSIONS))
+        problems.append(
+            Problem(
+                item.position,
+                _("{file} cannot be read ({strerror})").format(file=item.file, strerror=error.strerror),
+                _FIX_PERMISSIONS,
+            )
+        )
         return None
     except Image.DecompressionBombError:
         problems.append(
             Problem(
                 item.position,
-                f"{item.file} has far too many pixels (more than {MAX_SIDE}×{MAX_SIDE})",
-                "resize it (for example to 2048 pixels on its longest side)",
+                _("{file} has far too many pixels (more than {MAX_SIDE}×{MAX_SIDE})").format(
+                    file=item.file, MAX_SIDE=MAX_SIDE
+                ),
+                _("resize it (for example to 2048 pixels on its longest side)"),
             )
         )
         return None
@@ -270,8 +310,8 @@ def _read_image(item: MediaItem, path: Path, problems: list[Problem]) -> tuple[M
         problems.append(
             Problem(
                 item.position,
-                f"{item.file} is not an image Pillow can read (JPEG, PNG, WEBP or GIF)",
-                "export it again as PNG or JPEG",
+                _("{file} is not an image Pillow can read (JPEG, PNG, WEBP or GIF)").format(file=item.file),
+                _("export it again as PNG or JPEG"),
             )
         )
         return None
@@ -280,8 +320,10 @@ def _read_image(item: MediaItem, path: Path, problems: list[Problem]) -> tuple[M
         problems.append(
             Problem(
                 item.position,
-                f"{item.file} is a {found} image; X and Facebook take JPEG, PNG, WEBP or GIF",
-                "convert it to PNG or JPEG",
+                _("{file} is a {found} image; X and Facebook take JPEG, PNG, WEBP or GIF").format(
+                    file=item.file, found=found
+                ),
+                _("convert it to PNG or JPEG"),
             )
         )
         return None
@@ -302,8 +344,10 @@ def _check_decodes(item: MediaItem, data: bytes, image_format: MediaFormat, prob
         problems.append(
             Problem(
                 item.position,
-                f"{item.file} is a damaged or incomplete {image_format} image ({error})",
-                "export or download the image again from its original",
+                _("{file} is a damaged or incomplete {image_format} image ({error})").format(
+                    file=item.file, image_format=image_format, error=error
+                ),
+                _("export or download the image again from its original"),
             )
         )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import assert_never
 
 from bot import yamlfile
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.model import Message, Position
 from bot.problems import Problem, describe_character, hidden_characters
 from bot.textfile import Fault, FileFault, read_text
@@ -39,7 +39,11 @@ def load_message(path: Path, display: str, at: Position) -> tuple[Message | None
     text = normalise_line_endings(raw)
     message, problems = _split_front_matter(path, display, text)
     if message is not None and not message.text.strip():
-        return None, [Problem(at, f"message {display} is empty", "write the text to publish in the file")]
+        return None, [
+            Problem(
+                at, _("message {display} is empty").format(display=display), _("write the text to publish in the file")
+            )
+        ]
     if message is not None and (hidden := _hidden(message)):
         return None, hidden
     return message, problems
@@ -60,31 +64,45 @@ def _hidden(message: Message) -> list[Problem]:
     ]
 
 
-_TEXT = "name a text file (plain text or Markdown, saved as UTF-8)"
-_SAVE_UTF8 = "save the file with UTF-8 encoding"
+_TEXT = N_("name a text file (plain text or Markdown, saved as UTF-8)")
+_SAVE_UTF8 = N_("save the file with UTF-8 encoding")
 
 
 def _unreadable(fault: FileFault, path: Path, display: str, at: Position) -> Problem:
     """The guard's fault in a message's words: at `at`, where the schedule names the file, but for bad UTF-8."""
     match fault.kind:
         case Fault.FOLDER:
-            return Problem(at, f"message {display} is a folder, not a file", "name a text file")
+            return Problem(
+                at, _("message {display} is a folder, not a file").format(display=display), _("name a text file")
+            )
         case Fault.NOT_REGULAR:
-            return Problem(at, f"message {display} is not a regular file (a device, pipe or socket)", _TEXT)
+            return Problem(
+                at,
+                _("message {display} is not a regular file (a device, pipe or socket)").format(display=display),
+                _TEXT,
+            )
         case Fault.MISSING:
-            return Problem(at, f"message file {display} does not exist", _path_hint(path))
+            return Problem(at, _("message file {display} does not exist").format(display=display), _path_hint(path))
         case Fault.UNREADABLE:
-            return Problem(at, f"cannot read message file {display}: {fault.reason}", _TEXT)
+            return Problem(
+                at,
+                _("cannot read message file {display}: {reason}").format(display=display, reason=fault.reason),
+                _TEXT,
+            )
         case Fault.TOO_LARGE:
-            message = f"message {display} is too large ({fault.size:,} bytes; the limit is {MAX_MESSAGE_BYTES:,})"
-            return Problem(at, message, "check that the schedule names the right file")
+            message = _("message {display} is too large ({size:,} bytes; the limit is {MAX_MESSAGE_BYTES:,})").format(
+                display=display, size=fault.size, MAX_MESSAGE_BYTES=MAX_MESSAGE_BYTES
+            )
+            return Problem(at, message, _("check that the schedule names the right file"))
         case Fault.UTF16:
-            return Problem(at, f"message {display} is UTF-16 text, not UTF-8", _SAVE_UTF8)
+            return Problem(at, _("message {display} is UTF-16 text, not UTF-8").format(display=display), _SAVE_UTF8)
         case Fault.NUL:
-            return Problem(at, f"message {display} is not a text file (it contains NUL bytes)", _TEXT)
+            return Problem(
+                at, _("message {display} is not a text file (it contains NUL bytes)").format(display=display), _TEXT
+            )
         case Fault.NOT_UTF8:
             where = Position(display, fault.line, fault.col)
-            return Problem(where, f"message {display} is not valid UTF-8 text", _SAVE_UTF8)
+            return Problem(where, _("message {display} is not valid UTF-8 text").format(display=display), _SAVE_UTF8)
         case _:
             assert_never(fault.kind)
 
@@ -94,8 +112,10 @@ def _path_hint(path: Path) -> str:
     if folder.is_dir():
         names = sorted(p.name for p in folder.iterdir() if p.is_file())[:5]
         if names:
-            return f"the path is relative to the schedule's folder; files there: {', '.join(names)}"
-    return "the path is relative to the folder of schedule.yaml"
+            return _("the path is relative to the schedule's folder; files there: {names}").format(
+                names=", ".join(names)
+            )
+    return _("the path is relative to the folder of schedule.yaml")
 
 
 def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | None, list[Problem]]:
@@ -109,8 +129,8 @@ def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | 
             return None, [
                 Problem(
                     Position(display, 1, 1),
-                    "the front matter that starts here has no closing '---' line",
-                    "end the front matter with a line holding only '---', or remove the first line",
+                    _("the front matter that starts here has no closing '---' line"),
+                    _("end the front matter with a line holding only '---', or remove the first line"),
                 )
             ]
     block = text[4 : end + 1]
@@ -125,8 +145,10 @@ def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | 
             problems.append(
                 Problem(
                     _shift_pos(root.position, 1),
-                    "the front matter must be 'key: value' lines",
-                    f"e.g. 'title: ...' between the two '---' lines; allowed keys: {', '.join(FRONT_MATTER_KEYS)}",
+                    _("the front matter must be 'key: value' lines"),
+                    _("e.g. 'title: ...' between the two '---' lines; allowed keys: {FRONT_MATTER_KEYS}").format(
+                        FRONT_MATTER_KEYS=", ".join(FRONT_MATTER_KEYS)
+                    ),
                 )
             )
         else:
@@ -135,16 +157,18 @@ def _split_front_matter(path: Path, display: str, text: str) -> tuple[Message | 
                     problems.append(
                         Problem(
                             _shift_pos(key.position, 1),
-                            f"unknown front matter key '{key.text}'",
-                            f"allowed keys: {', '.join(FRONT_MATTER_KEYS)}",
+                            _("unknown front matter key '{text}'").format(text=key.text),
+                            _("allowed keys: {FRONT_MATTER_KEYS}").format(
+                                FRONT_MATTER_KEYS=", ".join(FRONT_MATTER_KEYS)
+                            ),
                         )
                     )
                 elif value.kind != "scalar":
                     problems.append(
                         Problem(
                             _shift_pos(value.position, 1),
-                            f"'{key.text}' must be one value",
-                            f"write it on one line: {key.text}: ...",
+                            _("'{text}' must be one value").format(text=key.text),
+                            _("write it on one line: {text}: ...").format(text=key.text),
                         )
                     )
                 else:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.durations import format_duration
+from bot.i18n import _
 from bot.model import Account, Fragment, Message, Plan, Post, PostEntry, Schedule, Warning_
 from bot.platforms import PLATFORMS
 from bot.problems import Problem
@@ -72,9 +73,11 @@ def _fragments_for(
             problems.append(
                 Problem(
                     message.position_of(start),
-                    f"the message is {length:,} characters; one Facebook post holds at most "
-                    f"{account.limit:,} (account '{account.name}')",
-                    "shorten the message, or set mode: series on the account to split it into several posts",
+                    _(
+                        "the message is {length:,} characters; one Facebook post holds at most {limit:,} (account "
+                        "'{name}')"
+                    ).format(length=length, limit=account.limit, name=account.name),
+                    _("shorten the message, or set mode: series on the account to split it into several posts"),
                 )
             )
         else:
@@ -87,9 +90,13 @@ def _fragments_for(
             problems.append(
                 Problem(
                     message.position_of(error.offset),
-                    f"'{shown}' cannot fit in one post of account '{account.name}' "
-                    f"(limit {account.limit}{', with numbering' if numbering else ''})",
-                    "shorten or break up this word or link, or raise the account's limit",
+                    _("'{shown}' cannot fit in one post of account '{name}' (limit {limit}{value})").format(
+                        shown=shown,
+                        name=account.name,
+                        limit=account.limit,
+                        value=", with numbering" if numbering else "",
+                    ),
+                    _("shorten or break up this word or link, or raise the account's limit"),
                 )
             )
     cache[key] = texts
@@ -106,15 +113,18 @@ def local_time(naive: datetime, account: Account) -> tuple[datetime, list[Warnin
         warnings.append(
             Warning_(
                 "nonexistent-time",
-                f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks move forward); "
-                f"it is taken as {at:%H:%M %Z}",
+                _(
+                    "{naive:%Y-%m-%d %H:%M} does not exist in {key} (clocks move forward); it is taken as {at:%H:%M %Z}"
+                ).format(naive=naive, key=zone.key, at=at),
             )
         )
     elif at.utcoffset() != naive.replace(tzinfo=zone, fold=1).utcoffset():
         warnings.append(
             Warning_(
                 "ambiguous-time",
-                f"{naive:%Y-%m-%d %H:%M} happens twice in {zone.key} (clocks move back); the first is used",
+                _("{naive:%Y-%m-%d %H:%M} happens twice in {key} (clocks move back); the first is used").format(
+                    naive=naive, key=zone.key
+                ),
             )
         )
     return at, warnings
@@ -148,7 +158,12 @@ def _post(
     warnings += [_mid_phrase(i, len(pieces), piece) for i, piece in enumerate(pieces, start=1) if piece.mid_phrase]
     if at < now:
         warnings.append(
-            Warning_("past", f"the time {at:%Y-%m-%d %H:%M %z} has passed ({format_duration(now - at, 'coarse')} ago)")
+            Warning_(
+                "past",
+                _("the time {at:%Y-%m-%d %H:%M %z} has passed ({now} ago)").format(
+                    at=at, now=format_duration(now - at, "coarse")
+                ),
+            )
         )
     return Post(entry.id, account, at, message.path, fragments, tuple(warnings), entry.position, entry.media)
 
@@ -158,8 +173,10 @@ def _mid_phrase(index: int, total: int, piece: Piece) -> Warning_:
     shown = " ".join(words[-_LAST_WORDS:])
     return Warning_(
         "mid-phrase",
-        f"fragment {index}/{total} ends mid-phrase, at a plain space: '{'...' if len(words) > _LAST_WORDS else ''}"
-        f"{shown}'; rephrase so that the sentence has a comma, colon or full stop within this post",
+        _(
+            "fragment {index}/{total} ends mid-phrase, at a plain space: '{value}{shown}'; rephrase so "
+            "that the sentence has a comma, colon or full stop within this post"
+        ).format(index=index, total=total, value="..." if len(words) > _LAST_WORDS else "", shown=shown),
     )
 
 
@@ -188,9 +205,16 @@ def _with_limit_warnings(posts: list[Post]) -> list[Post]:
                     extra.append(
                         Warning_(
                             "plan-limit",
-                            f"{worst} posts within {_window(limit.window)} for {post.account.name}: the "
-                            f"{post.account.plan} plan allows {limit.describe()}; X will refuse the rest "
-                            "until the window resets (space them with 'every' or change 'plan')",
+                            _(
+                                "{worst} posts within {window} for {name}: the {plan} plan allows {limit}; X will "
+                                "refuse the rest until the window resets (space them with 'every' or change 'plan')"
+                            ).format(
+                                worst=worst,
+                                window=_window(limit.window),
+                                name=post.account.name,
+                                plan=post.account.plan,
+                                limit=limit.describe(),
+                            ),
                         )
                     )
         result.append(replace(post, warnings=post.warnings + tuple(extra)) if extra else post)
@@ -198,4 +222,4 @@ def _with_limit_warnings(posts: list[Post]) -> list[Post]:
 
 
 def _window(window: timedelta) -> str:
-    return "15 minutes" if window == timedelta(minutes=15) else "24 hours"
+    return _("15 minutes") if window == timedelta(minutes=15) else _("24 hours")

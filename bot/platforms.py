@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, assert_never, get_args
 
+from bot.i18n import N_
 from bot.measure import Measure, plain_length, x_weighted_length
 from bot.model import FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platform
 
@@ -38,8 +39,8 @@ def spec(platform: Platform) -> PlatformSpec:
             return PlatformSpec(
                 name="x",
                 display="X",
-                post_kind="X post",
-                series_kind="X thread",
+                post_kind=N_("X post"),
+                series_kind=N_("X thread"),
                 default_limit=X_DEFAULT_LIMIT,
                 max_limit=X_LONG_POST_LIMIT,
                 measure=x_weighted_length,
@@ -55,8 +56,8 @@ def spec(platform: Platform) -> PlatformSpec:
             return PlatformSpec(
                 name="facebook",
                 display="Facebook",
-                post_kind="Facebook Page post",
-                series_kind="Facebook Page series",
+                post_kind=N_("Facebook Page post"),
+                series_kind=N_("Facebook Page series"),
                 default_limit=FACEBOOK_LIMIT,
                 max_limit=FACEBOOK_LIMIT,
                 measure=plain_length,

@@ -12,7 +12,9 @@ from typing import Any
 
 from bot.approval import ApprovalState, approve_command, entry_digest
 from bot.durations import until
-from bot.i18n import _
+from bot.i18n import _, language, ngettext
+from bot.localformat import day as local_day
+from bot.localformat import moment, number, zone_name
 from bot.measure import url_spans
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS, display_name
@@ -50,7 +52,7 @@ def platform_name(platform: str) -> str:
 
 def account_line(post: Post) -> str:
     account = post.account
-    where = f"@{account.handle}" if account.handle else f"page {account.page_id}"
+    where = f"@{account.handle}" if account.handle else _("page {page_id}").format(page_id=account.page_id)
     name = f"{account.display_name}, " if account.display_name else ""
     return shown(f"{account.name} ({platform_name(account.platform)}: {name}{where})")
 
@@ -67,10 +69,17 @@ def _approval_lines(plan: Plan, approvals: Approvals) -> list[str]:
     if not plan.approval_required:
         return []
     done = sum(1 for state in approvals.values() if state.approved)
-    lines = [f"Approval required: {done} of {len(approvals)} posts approved. Nothing unapproved is published."]
+    lines = [
+        _("Approval required: {done} of {total} posts approved. Nothing unapproved is published.").format(
+            done=number(done), total=number(len(approvals))
+        )
+    ]
     for post_id, digest, names in entry_approvals(plan, approvals):
         if not all(approvals[(post_id, name)].approved for name in names):
-            lines.append(f"  to approve {post_id} for {', '.join(names)}: {approve_command(post_id, digest)}")
+            line = _("to approve {post_id} for {accounts}: {command}").format(
+                post_id=post_id, accounts=", ".join(names), command=approve_command(post_id, digest)
+            )
+            lines.append(f"  {line}")
     return lines
 
 
@@ -79,27 +88,35 @@ def render_text(plan: Plan, schedule_name: str, approvals: Approvals | None = No
     zone = plan.timezone
     fragments = sum(len(p.fragments) for p in plan.posts)
     accounts = {p.account.name for p in plan.posts}
+    now = f"{plan.now.astimezone(zone):%Y-%m-%d %H:%M %z}" if language() == "en" else moment(plan.now, zone)
     lines = [
-        f"Campaign {schedule_name}: {len(plan.posts)} posts on {len(accounts)} accounts, "
-        f"{fragments} fragments. Times in {zone.key}.",
-        f"Now: {plan.now.astimezone(zone):%Y-%m-%d %H:%M %z}. Nothing is sent by this preview.",
+        _("Campaign {schedule}: {posts} on {accounts}, {fragments}. Times in {zone}.").format(
+            schedule=schedule_name,
+            posts=ngettext("{n} post", "{n} posts", len(plan.posts)).format(n=number(len(plan.posts))),
+            accounts=ngettext("{n} account", "{n} accounts", len(accounts)).format(n=number(len(accounts))),
+            fragments=ngettext("{n} fragment", "{n} fragments", fragments).format(n=number(fragments)),
+            zone=zone.key,
+        ),
+        _("Now: {now}. Nothing is sent by this preview.").format(now=now),
     ]
     cost = campaign_cost(plan.posts)
     if any(PLATFORMS[p.account.platform].billed_per_post for p in plan.posts):
         lines.append(
-            f"Estimated X cost of the campaign: US${cost:.2f} (pay-per-use prices; plans billed "
-            "monthly are not counted)."
+            _(
+                "Estimated X cost of the campaign: US${cost} (pay-per-use prices; plans billed "
+                "monthly are not counted)."
+            ).format(cost=f"{cost:.2f}")
         )
     lines += _approval_lines(plan, approvals)
     warnings = sum(len(p.warnings) for p in plan.posts)
     if warnings:
-        lines.append(f"Warnings: {warnings} (marked '!' below).")
+        lines.append(_("Warnings: {n} (marked '!' below).").format(n=number(warnings)))
     day = None
     for post in plan.posts:
         local = post.at.astimezone(zone)
         if local.date() != day:
             day = local.date()
-            lines += ["", f"== {local:%A %d %B %Y} ({zone.key}) =="]
+            lines += ["", f"== {local_day(local)} ({zone_name(zone)}) =="]
         lines += ["", *_render_post(post, plan, approvals[post.key])]
     return "\n".join(lines) + "\n"
 
@@ -114,12 +131,12 @@ def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
     when += f" = {post.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, {until(plan.now, post.at)}"
     total = len(post.fragments)
     kind = (
-        f"thread of {total}"
+        _("thread of {n}").format(n=number(total))
         if PLATFORMS[post.account.platform].threads and total > 1
-        else ("1 post" if total == 1 else f"{total} posts")
+        else ngettext("{n} post", "{n} posts", total).format(n=number(total))
     )
     cost = post_cost(post)
-    price = f", est. US${cost:.3f}" if cost is not None else ""
+    price = _(", est. US${cost}").format(cost=f"{cost:.3f}") if cost is not None else ""
     lines = [f"{when}", f"  {post.id} -> {account_line(post)}: {kind}{price}"]
     lines.append(f"  {approval_words(post.id, post.account.name, approval)}")
     if approval.required and not approval.approved:  # the whole digest, where it is copied from
@@ -129,9 +146,9 @@ def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
         lines.append(f"  ! {warning.message}")
     spread = len({f.at for f in post.fragments}) > 1
     for fragment in post.fragments:
-        header = f"  [{fragment.index}/{fragment.total}] {fragment.length:,}/{fragment.limit:,}"
+        header = f"  [{fragment.index}/{fragment.total}] {number(fragment.length)}/{number(fragment.limit)}"
         if spread:
-            header += f" at {fragment.at.astimezone(zone):%H:%M}"
+            header += _(" at {time}").format(time=f"{fragment.at.astimezone(zone):%H:%M}")
         lines.append(header)
         for paragraph in shown(fragment.text).split("\n"):  # a control or bidi character escaped, never raw
             wrapped = textwrap.wrap(paragraph, width=96)
@@ -146,7 +163,10 @@ def _render_media(post: Post) -> list[str]:
     lines = []
     for media in post.media:
         pixels = f"{media.width}×{media.height} px"
-        lines.append(f"      [image] {shown(media.file)}: {media.format}, {pixels}, {_size(media.size)}")
+        image = _("[image] {file}: {format}, {pixels}, {size}").format(
+            file=shown(media.file), format=media.format, pixels=pixels, size=_size(media.size)
+        )
+        lines.append(f"      {image}")
         wrapped = textwrap.wrap(f"alt: {shown(media.alt)}", width=90)
         lines += [f"        {part}" for part in wrapped]
     return lines

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.i18n import N_, _, ngettext
 from bot.model import Position
 
 Severity = Literal["error", "warning"]
+_SEVERITY = {"error": N_("error"), "warning": N_("warning")}
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,11 @@ class Problem:
 
     def format(self) -> str:
         """`PATH:LINE:COL: error: message` and, on the next line, the hint."""
-        text = f"{self.position}: {self.severity}: {printable(self.message)}"
+        # _() again here: a sentence kept in a table (N_) is translated where it is shown; one already in the
+        # language in use is not a message id and comes back unchanged.
+        text = f"{self.position}: {_(_SEVERITY[self.severity])}: {printable(_(self.message))}"
         if self.hint:
-            text += f"\n    hint: {printable(self.hint)}"
+            text += "\n    " + _("hint: {hint}").format(hint=printable(_(self.hint)))
         return text
 
 
@@ -76,5 +80,9 @@ def report_lines(problems: Iterable[Problem]) -> list[str]:
     found = errors(ordered)
     if found:
         count = len(found)
-        lines.append(f"{count} error{'s' if count != 1 else ''}: nothing was sent or changed.")
+        lines.append(
+            ngettext(
+                "{n} error: nothing was sent or changed.", "{n} errors: nothing was sent or changed.", count
+            ).format(n=count)
+        )
     return lines

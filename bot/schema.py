@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
+from bot.i18n import N_, _
 from bot.model import DEFAULT_NUMBERING, FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platform
 
 # Value kinds understood by config.py's readers.
@@ -25,6 +26,7 @@ STRING, INTEGER, ENUM, TIMEZONE, DATETIME, DURATION, NAMES, NUMBERING, MEDIA = (
 )
 
 DEFAULT_TIMEZONE = "America/Lima"
+LANGUAGES = ("en", "es")  # the catalogs bot/catalog.py has (it checks it is the same list)
 APPROVAL_REQUIRED, APPROVAL_NONE = "required", "none"
 APPROVAL_CHOICES = (APPROVAL_REQUIRED, APPROVAL_NONE)
 DURATION_PATTERN = r"^\s*(\d+\s*d)?\s*(\d+\s*h)?\s*(\d+\s*m)?\s*(\d+\s*s)?\s*$"
@@ -39,7 +41,7 @@ PAGE_ID_PATTERN = r"^[0-9]{1,30}$"
 class Field:
     name: str
     kind: str
-    description: str
+    source: str  # the English description: a catalog message id (N_), numbers as {placeholders}
     required: bool = False
     platforms: tuple[str, ...] = ()  # account keys that apply to some platforms only
     choices: tuple[str, ...] = ()
@@ -48,40 +50,58 @@ class Field:
     maximum: int | None = None
     default: Any = None
 
+    @property
+    def description(self) -> str:
+        """What the key is for, in the language in use (editors show it on hover; hints quote it)."""
+        return _(self.source).format(**_NUMBERS)
+
 
 TOP_FIELDS = (
     Field(
         "timezone",
         TIMEZONE,
-        "IANA time zone in which naive times are read, unless an account has its own.",
+        N_("IANA time zone in which naive times are read, unless an account has its own."),
         default=DEFAULT_TIMEZONE,
     ),
-    Field("accounts", "accounts", "The accounts to post as, by a name you choose.", required=True),
-    Field("posts", "posts", "What to publish, when, and to which accounts.", required=True),
+    Field("accounts", "accounts", N_("The accounts to post as, by a name you choose."), required=True),
+    Field("posts", "posts", N_("What to publish, when, and to which accounts."), required=True),
     Field(
         "approval",
         ENUM,
-        "required: a post goes out only after `python main.py approve` recorded the digest of its exact text "
-        "(see docs/approvals.md); none: no approval step.",
+        N_(
+            "required: a post goes out only after `python main.py approve` recorded the digest of its exact text "
+            "(see docs/approvals.md); none: no approval step."
+        ),
         choices=APPROVAL_CHOICES,
         default=APPROVAL_NONE,
+    ),
+    Field(
+        "language",
+        ENUM,
+        N_(
+            "Language of the bot's output (preview, validate, status, alerts): es (Spanish) or en (English). "
+            "--lang and BOT_LANG override it; without any, the locale decides, else English."
+        ),
+        choices=LANGUAGES,
     ),
 )
 
 ACCOUNT_FIELDS = (
-    Field("platform", ENUM, "Where this account lives.", required=True, choices=("x", "facebook")),
+    Field("platform", ENUM, N_("Where this account lives."), required=True, choices=("x", "facebook")),
     Field(
         "credentials",
         STRING,
-        "Prefix of the environment variables holding this account's secrets, e.g. CANCILLERIA_X "
-        "reads CANCILLERIA_X_API_KEY, ... (see .env.example).",
+        N_(
+            "Prefix of the environment variables holding this account's secrets, e.g. CANCILLERIA_X "
+            "reads CANCILLERIA_X_API_KEY, ... (see .env.example)."
+        ),
         required=True,
         pattern=CREDENTIALS_PATTERN,
     ),
     Field(
         "handle",
         STRING,
-        "The X @handle (without or with '@').",
+        N_("The X @handle (without or with '@')."),
         required=True,
         platforms=("x",),
         pattern=HANDLE_PATTERN,
@@ -89,32 +109,36 @@ ACCOUNT_FIELDS = (
     Field(
         "page_id",
         STRING,
-        "The numeric id of the Facebook Page (quote it).",
+        N_("The numeric id of the Facebook Page (quote it)."),
         required=True,
         platforms=("facebook",),
         pattern=PAGE_ID_PATTERN,
     ),
-    Field("name", STRING, "Display name shown in previews, e.g. 'Cancillería del Perú'."),
-    Field("timezone", TIMEZONE, "The account's own time zone: posts' naive times are read in it."),
+    Field("name", STRING, N_("Display name shown in previews, e.g. 'Cancillería del Perú'.")),
+    Field("timezone", TIMEZONE, N_("The account's own time zone: posts' naive times are read in it.")),
     Field(
         "limit",
         INTEGER,
-        f"Maximum length of one post. X: {X_DEFAULT_LIMIT} weighted characters (up to "
-        f"{X_LONG_POST_LIMIT} for accounts with long posts). Facebook: {FACEBOOK_LIMIT}.",
+        N_(
+            "Maximum length of one post. X: {x_limit} weighted characters (up to "
+            "{x_long_limit} for accounts with long posts). Facebook: {facebook_limit}."
+        ),
         minimum=20,
         maximum=FACEBOOK_LIMIT,
     ),
     Field(
         "numbering",
         NUMBERING,
-        "Label added to each post of a thread, with {i} (this post) and {n} (how many), or false "
-        "for none. Counted inside the limit.",
+        N_(
+            "Label added to each post of a thread, with {{i}} (this post) and {{n}} (how many), or false "
+            "for none. Counted inside the limit."
+        ),
         default=DEFAULT_NUMBERING,
     ),
     Field(
         "plan",
         ENUM,
-        "The X API plan of the app: sets the posting limits checked by preview and the price per post.",
+        N_("The X API plan of the app: sets the posting limits checked by preview and the price per post."),
         platforms=("x",),
         choices=("pay-per-use", "free", "basic", "pro"),
         default="pay-per-use",
@@ -122,8 +146,10 @@ ACCOUNT_FIELDS = (
     Field(
         "on_reply_refused",
         ENUM,
-        "If X refuses replies in a thread: 'series' posts the rest as standalone numbered posts, "
-        "'stop' stops the thread.",
+        N_(
+            "If X refuses replies in a thread: 'series' posts the rest as standalone numbered posts, "
+            "'stop' stops the thread."
+        ),
         platforms=("x",),
         choices=("series", "stop"),
         default="series",
@@ -131,7 +157,7 @@ ACCOUNT_FIELDS = (
     Field(
         "mode",
         ENUM,
-        "'single': the whole message as one post. 'series': split at `limit` into several posts.",
+        N_("'single': the whole message as one post. 'series': split at `limit` into several posts."),
         platforms=("facebook",),
         choices=("single", "series"),
         default="single",
@@ -142,48 +168,58 @@ POST_FIELDS = (
     Field(
         "id",
         STRING,
-        "Stable identity of this post. Changing it makes a new post; keep it when you edit the time.",
+        N_("Stable identity of this post. Changing it makes a new post; keep it when you edit the time."),
         required=True,
         pattern=POST_ID_PATTERN,
     ),
-    Field("message", STRING, "Path of the message file, relative to this file's folder.", required=True),
+    Field("message", STRING, N_("Path of the message file, relative to this file's folder."), required=True),
     Field(
         "at",
         DATETIME,
-        "When to publish: 'YYYY-MM-DD HH:MM' (seconds and a UTC offset are allowed). Without an "
-        "offset it is read in each target account's time zone.",
+        N_(
+            "When to publish: 'YYYY-MM-DD HH:MM' (seconds and a UTC offset are allowed). Without an "
+            "offset it is read in each target account's time zone."
+        ),
         required=True,
         pattern=DATETIME_PATTERN,
     ),
-    Field("to", NAMES, "Names of the accounts (from `accounts`) to publish to.", required=True),
+    Field("to", NAMES, N_("Names of the accounts (from `accounts`) to publish to."), required=True),
     Field(
         "every",
         DURATION,
-        "Space the posts of a thread by this much, e.g. 30m, 1h, 1h30m. Default: back to back.",
+        N_("Space the posts of a thread by this much, e.g. 30m, 1h, 1h30m. Default: back to back."),
         pattern=DURATION_PATTERN,
     ),
     Field(
         "media",
         MEDIA,
-        "Images for this post (up to 4 JPEG, PNG or WEBP, or one GIF alone), each a `file` and its `alt` text. "
-        "On X they go on the first post of the thread; on Facebook on the post (mode: series: the first one).",
+        N_(
+            "Images for this post (up to 4 JPEG, PNG or WEBP, or one GIF alone), each a `file` and its `alt` text. "
+            "On X they go on the first post of the thread; on Facebook on the post (mode: series: the first one)."
+        ),
     ),
 )
 
 MAX_MEDIA_ITEMS = 4  # bot/media.py checks the same limit, with a message that says what to do
 MAX_ALT_LENGTH = 1000
+_NUMBERS = {
+    "x_limit": X_DEFAULT_LIMIT,
+    "x_long_limit": X_LONG_POST_LIMIT,
+    "facebook_limit": FACEBOOK_LIMIT,
+    "max_alt": MAX_ALT_LENGTH,
+}
 
 MEDIA_FIELDS = (
     Field(
         "file",
         STRING,
-        "Path of the image, relative to this file's folder, inside the project (e.g. media/escarapela.png).",
+        N_("Path of the image, relative to this file's folder, inside the project (e.g. media/escarapela.png)."),
         required=True,
     ),
     Field(
         "alt",
         STRING,
-        f"What the image shows, for people who cannot see it (at most {MAX_ALT_LENGTH} characters). Required.",
+        N_("What the image shows, for people who cannot see it (at most {max_alt} characters). Required."),
         required=True,
     ),
 )
@@ -262,7 +298,7 @@ def json_schema() -> dict[str, Any]:
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "schedule.schema.json",
-        "title": "Fiestas Patrias bot schedule",
+        "title": _("Fiestas Patrias bot schedule"),
         **top,
         "definitions": {"account": account, "post": _object(POST_FIELDS)},
     }

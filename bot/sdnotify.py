@@ -12,6 +12,8 @@ import os
 import socket
 from collections.abc import Mapping
 
+from bot.i18n import _
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +29,11 @@ class Notifier:
         elif name.startswith("/"):
             self._address = name
         elif name:
-            logger.warning("NOTIFY_SOCKET=%r is not a socket path or @abstract name: systemd is not told", name)
+            logger.warning(
+                _("NOTIFY_SOCKET={name!r} is not a socket path or @abstract name: systemd is not told").format(
+                    name=name
+                )
+            )
         self._watchdog = _watchdog_seconds(env)
 
     @property
@@ -49,7 +55,11 @@ class Notifier:
                 sock.sendall(message.encode())
             return True
         except OSError as error:
-            logger.warning("could not notify systemd (%s): %s", message.split("=", 1)[0], error.strerror or error)
+            logger.warning(
+                _("could not notify systemd ({value}): {value2}").format(
+                    value=message.split("=", 1)[0], value2=error.strerror or error
+                )
+            )
             return False
 
     def ready(self, status: str | None = None) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.i18n import _
+
 
 @dataclass(frozen=True)
 class PostingLimit:
@@ -18,8 +20,8 @@ class PostingLimit:
 
     def describe(self) -> str:
         if self.window == timedelta(minutes=15):
-            return f"{self.posts} posts per 15 minutes"
-        return f"{self.posts} posts per 24 hours"
+            return _("{posts} posts per 15 minutes").format(posts=self.posts)
+        return _("{posts} posts per 24 hours").format(posts=self.posts)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from bot.i18n import N_, _
 from bot.model import Position
 from bot.problems import Problem
 
@@ -34,8 +35,8 @@ class Node:
     def describe(self) -> str:
         """How to name this node's type in a message."""
         if self.kind == "scalar":
-            return "a value" if self.text else "nothing"
-        return "a list" if self.kind == "sequence" else "a mapping"
+            return _("a value") if self.text else "nothing"
+        return _("a list") if self.kind == "sequence" else _("a mapping")
 
     @property
     def is_null(self) -> bool:
@@ -49,15 +50,15 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = error.problem or error.context or "invalid YAML"
-        hint = "check the indentation (spaces only, no tabs) and that every 'key: value' pair has its colon"
+        what = error.problem or error.context or _("invalid YAML")
+        hint = _("check the indentation (spaces only, no tabs) and that every 'key: value' pair has its colon")
         if "expected a single document" in str(error):
-            what = "the file holds more than one YAML document ('---')"
-            hint = "keep a single document: remove the extra '---' line"
+            what = _("the file holds more than one YAML document ('---')")
+            hint = _("keep a single document: remove the extra '---' line")
         elif "nesting depth" in what:
-            what = "the values are nested too deeply"
+            what = _("the values are nested too deeply")
             hint = _DEPTH_HINT
-        return None, [Problem(Position(path, line, col), f"YAML syntax error: {what}", hint)]
+        return None, [Problem(Position(path, line, col), _("YAML syntax error: {what}").format(what=what), hint)]
     except yaml.reader.ReaderError as error:  # a character YAML does not allow, e.g. a control character
         offset = text.find(chr(error.character)) if isinstance(error.character, int) else -1
         line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
@@ -66,12 +67,18 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         return None, [
             Problem(
                 Position(path, line, col),
-                f"the file contains the control character {character}, which YAML does not allow",
-                "delete it (most editors do not show it), or write it as an escape such as \\t inside double quotes",
+                _("the file contains the control character {character}, which YAML does not allow").format(
+                    character=character
+                ),
+                _("delete it (most editors do not show it), or write it as an escape such as \\t inside double quotes"),
             )
         ]
     except yaml.YAMLError as error:  # errors without a position
-        return None, [Problem(Position(path, 1, 1), f"YAML error: {error}", "save the file as UTF-8 text")]
+        return None, [
+            Problem(
+                Position(path, 1, 1), _("YAML error: {error}").format(error=error), _("save the file as UTF-8 text")
+            )
+        ]
     if root is None:
         return None, []
     converter = _Converter(path)
@@ -86,8 +93,8 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
 # values written in the file (the file's size limits those: 5,000 accounts are 55,000 values, no alias).
 MAX_ALIAS_VALUES = 100_000
 MAX_DEPTH = 50  # a schedule is 4 levels deep; deeper nesting is a mistake or an attack on the recursion
-_DEPTH_HINT = "a schedule needs only a few levels (accounts, posts, lists): check the brackets and the indentation"
-_ALIAS_HINT = "write the values out instead of using aliases"
+_DEPTH_HINT = N_("a schedule needs only a few levels (accounts, posts, lists): check the brackets and the indentation")
+_ALIAS_HINT = N_("write the values out instead of using aliases")
 _YAML_TAG = "tag:yaml.org,2002:"
 # The tags YAML gives plain values by itself; any other (!!python/object, !!binary, !custom) is refused.
 _PLAIN_TAGS = {_YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
@@ -137,7 +144,9 @@ class _Converter:
                 break
         raise _Refused(
             self.position(child),
-            f"the aliases (*name) in this file add more than {MAX_ALIAS_VALUES:,} values when written out",
+            _("the aliases (*name) in this file add more than {limit:,} values when written out").format(
+                limit=MAX_ALIAS_VALUES
+            ),
             _ALIAS_HINT,
         )
 
@@ -157,19 +166,23 @@ class _Converter:
         if known is not None:
             return known
         if depth > MAX_DEPTH:
-            raise _Refused(self.position(node), f"the values are nested more than {MAX_DEPTH} levels deep", _DEPTH_HINT)
+            raise _Refused(
+                self.position(node),
+                _("the values are nested more than {MAX_DEPTH} levels deep").format(MAX_DEPTH=MAX_DEPTH),
+                _DEPTH_HINT,
+            )
         if node.tag not in _PLAIN_TAGS and node.tag != _YAML_TAG + "merge":  # a stray "<<" value is text
             tag = "!!" + node.tag.removeprefix(_YAML_TAG) if node.tag.startswith(_YAML_TAG) else node.tag
             raise _Refused(
                 self.position(node),
-                f"the YAML tag '{tag[:60]}' is not allowed",
-                "remove it: a schedule holds only plain values, lists and mappings",
+                _("the YAML tag '{tag}' is not allowed").format(tag=tag[:60]),
+                _("remove it: a schedule holds only plain values, lists and mappings"),
             )
         size = 1
         if not isinstance(node, yaml.ScalarNode):
             if id(node) in self.open:
                 raise _Refused(
-                    self.position(node), "an alias refers to the list or mapping that contains it", _ALIAS_HINT
+                    self.position(node), _("an alias refers to the list or mapping that contains it"), _ALIAS_HINT
                 )
             self.open.add(id(node))
             pairs = node.value if isinstance(node, yaml.MappingNode) else [(None, item) for item in node.value]
@@ -178,8 +191,8 @@ class _Converter:
                     if key.tag == _YAML_TAG + "merge":
                         raise _Refused(
                             self.position(key),
-                            "merge keys ('<<: *name') are not supported",
-                            "write the settings out in full in each place",
+                            _("merge keys ('<<: *name') are not supported"),
+                            _("write the settings out in full in each place"),
                         )
                     size += self.measure(key, depth + 1)
                 size += self.measure(value, depth + 1)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import _
 from bot.model import Position
 from bot.problems import Problem
 from bot.schema import Field
@@ -29,23 +30,39 @@ def read_text_file(
     whole_file = Position(shown)
     match read.kind:
         case Fault.FOLDER:
-            problem = Problem(whole_file, f"this is a folder, not a {what} file", "name a .yaml file")
+            problem = Problem(
+                whole_file, _("this is a folder, not a {what} file").format(what=what), _("name a .yaml file")
+            )
         case Fault.NOT_REGULAR:
-            problem = Problem(whole_file, "this is not a regular file (a device, pipe or socket)", name_a_file)
+            problem = Problem(whole_file, _("this is not a regular file (a device, pipe or socket)"), name_a_file)
         case Fault.MISSING:
-            problem = Problem(whole_file, f"{what} file not found", not_found_hint)
+            problem = Problem(whole_file, _("{what} file not found").format(what=what), not_found_hint)
         case Fault.UNREADABLE:
-            problem = Problem(whole_file, f"cannot read the {what}: {read.reason}", name_a_file)
+            problem = Problem(
+                whole_file, _("cannot read the {what}: {reason}").format(what=what, reason=read.reason), name_a_file
+            )
         case Fault.TOO_LARGE:
-            message = f"the file is larger than {max_bytes:,} bytes: too large to be a {what}"
+            message = _("the file is larger than {max_bytes:,} bytes: too large to be a {what}").format(
+                max_bytes=max_bytes, what=what
+            )
             problem = Problem(whole_file, message, name_a_file)
         case Fault.UTF16:
-            problem = Problem(Position(shown, 1, 1), f"the {what} is UTF-16 text, not UTF-8", "save it as UTF-8")
+            problem = Problem(
+                Position(shown, 1, 1),
+                _("the {what} is UTF-16 text, not UTF-8").format(what=what),
+                _("save it as UTF-8"),
+            )
         case Fault.NUL:
             where = Position(shown, read.line, read.col)
-            problem = Problem(where, f"the {what} is not a text file (it contains NUL bytes)", name_a_file)
+            problem = Problem(
+                where, _("the {what} is not a text file (it contains NUL bytes)").format(what=what), name_a_file
+            )
         case Fault.NOT_UTF8:
-            problem = Problem(Position(shown, read.line, 1), f"the {what} is not UTF-8 text", "save it as UTF-8")
+            problem = Problem(
+                Position(shown, read.line, 1),
+                _("the {what} is not UTF-8 text").format(what=what),
+                _("save it as UTF-8"),
+            )
         case _:
             assert_never(read.kind)
     return None, [problem]
@@ -79,19 +96,27 @@ class PositionedReader:
         self.misspelt = set()  # about this mapping only; read by the checks that follow
         for key, value in node.entries:
             if key.kind != "scalar":
-                self.error(key.position, f"{where}: a key must be a plain name", "keys are words such as 'id' or 'at'")
+                self.error(
+                    key.position,
+                    _("{where}: a key must be a plain name").format(where=where),
+                    _("keys are words such as 'id' or 'at'"),
+                )
                 continue
             if key.text in found:
                 first = found[key.text].key.position.line
                 self.error(
                     key.position,
-                    f"{where}: '{show(key.text)}' is given twice (first on line {first})",
-                    "keep only one of them",
+                    _("{where}: '{text}' is given twice (first on line {first})").format(
+                        where=where, text=show(key.text), first=first
+                    ),
+                    _("keep only one of them"),
                 )
                 continue
             if key.text not in allowed:
                 hint = suggest(key.text, allowed)
-                self.error(key.position, f"{where}: unknown key '{show(key.text)}'", hint)
+                self.error(
+                    key.position, _("{where}: unknown key '{text}'").format(where=where, text=show(key.text)), hint
+                )
                 self.misspelt.update(_close(key.text, allowed))
                 continue
             found[key.text] = Entry(key, value)
@@ -101,7 +126,11 @@ class PositionedReader:
         ok = True
         for field in fields:
             if field.required and field.name not in found and field.name not in self.misspelt:
-                self.error(node.position, f"{where}: missing required key '{field.name}'", field.description)
+                self.error(
+                    node.position,
+                    _("{where}: missing required key '{name}'").format(where=where, name=field.name),
+                    field.description,
+                )
                 ok = False
         return ok
 
@@ -110,15 +139,17 @@ class PositionedReader:
         if node.kind != "scalar":
             self.error(
                 node.position,
-                f"{where}: '{entry.key.text}' must be a single value, not {node.describe()}",
-                f"write one value after '{entry.key.text}:', without brackets or '-' items",
+                _("{where}: '{text}' must be a single value, not {node}").format(
+                    where=where, text=entry.key.text, node=node.describe()
+                ),
+                _("write one value after '{text}:', without brackets or '-' items").format(text=entry.key.text),
             )
             return None
         if node.is_null or not node.text.strip():
             self.error(
                 entry.key.position,
-                f"{where}: '{entry.key.text}' has no value",
-                f"write its value after '{entry.key.text}:', or remove the line",
+                _("{where}: '{text}' has no value").format(where=where, text=entry.key.text),
+                _("write its value after '{text}:', or remove the line").format(text=entry.key.text),
             )
             return None
         return node.text.strip()
@@ -132,8 +163,8 @@ class PositionedReader:
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'America' is a folder of zones
             self.error(
                 entry.value.position,
-                f"{where}: unknown time zone '{show(text)}'",
-                "use an IANA name such as America/Lima, Europe/Madrid or Asia/Tokyo",
+                _("{where}: unknown time zone '{text}'").format(where=where, text=show(text)),
+                _("use an IANA name such as America/Lima, Europe/Madrid or Asia/Tokyo"),
             )
             return None
 
@@ -144,7 +175,9 @@ class PositionedReader:
         if field.pattern and not re.match(field.pattern, text):
             self.error(
                 entry.value.position,
-                f"{where}: '{show(text)}' is not a valid value for '{field.name}'",
+                _("{where}: '{text}' is not a valid value for '{name}'").format(
+                    where=where, text=show(text), name=field.name
+                ),
                 self.pattern_hints.get(field.name, field.description),
             )
             return None
@@ -160,7 +193,9 @@ class PositionedReader:
             options = ", ".join(field.choices)
             self.error(
                 entry.value.position,
-                f"{where}: {field.name} '{show(text)}' is not one of: {options}",
+                _("{where}: {name} '{text}' is not one of: {options}").format(
+                    where=where, name=field.name, text=show(text), options=options
+                ),
                 suggest(text, list(field.choices)) or field.description,
             )
             return None
@@ -173,8 +208,12 @@ class PositionedReader:
         if not re.fullmatch(r"[0-9_]+", text):
             self.error(
                 entry.value.position,
-                f"{where}: {field.name} must be a whole number, not '{show(text)}'",
-                f"write digits only, e.g. {field.name}: {field.default or self.example_integer}",
+                _("{where}: {name} must be a whole number, not '{text}'").format(
+                    where=where, name=field.name, text=show(text)
+                ),
+                _("write digits only, e.g. {name}: {default}").format(
+                    name=field.name, default=field.default or self.example_integer
+                ),
             )
             return None
         value = int(text.replace("_", ""))
@@ -182,7 +221,9 @@ class PositionedReader:
         if not low <= value <= maximum:
             self.error(
                 entry.value.position,
-                f"{where}: {field.name} must be between {low} and {maximum}",
+                _("{where}: {name} must be between {low} and {maximum}").format(
+                    where=where, name=field.name, low=low, maximum=maximum
+                ),
                 field.description,
             )
             return None
@@ -197,9 +238,9 @@ def show(text: str, limit: int = 60) -> str:
 def suggest(word: str, choices: list[str]) -> str:
     close = _close(word, choices)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return _("did you mean '{word}'?").format(word=close[0])
     if choices:
-        return f"expected one of: {', '.join(choices)}"
+        return _("expected one of: {choices}").format(choices=", ".join(choices))
     return ""
 
 

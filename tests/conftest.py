@@ -11,9 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import install
 from bot.store.sqlite import SqliteOutbox
 from tests import secretscan
 from tests.pgserver import PgServer, find_bindir
+
+
+@pytest.fixture(autouse=True)
+def english_by_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests pin English wording: BOT_LANG=en for the commands they run (in-process or as subprocesses, which
+    inherit it), even on the committed campaign (`language: es`); tests of Spanish ask for it (--lang es or
+    BOT_LANG=es). The catalog a test installed in-process is removed after it."""
+    monkeypatch.setenv("BOT_LANG", "en")
+    yield
+    install(None, "en")
 
 
 @pytest.fixture

@@ -71,10 +71,12 @@ def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- the page --------------------------------------------------------------------------------------------
 
 
-def render(schedule: Path, out: Path) -> tuple[Path, dict[str, Any]]:
-    """The HTML page and the JSON plan of `schedule`, both from the real CLI."""
+def render(schedule: Path, out: Path, lang: str = "en") -> tuple[Path, dict[str, Any]]:
+    """The HTML page (in `lang`) and the JSON plan of `schedule`, both from the real CLI."""
     page = out / "preview.html"
-    result = run_cli("preview", "--schedule", str(schedule), "--format", "html", "--output", str(page), "--now", NOW)
+    result = run_cli(
+        "preview", "--schedule", str(schedule), "--format", "html", "--output", str(page), "--now", NOW, "--lang", lang
+    )
     assert result.returncode == 0, result.stderr
     assert page.is_file(), f"preview --output did not write {page}"
     plan = run_cli("preview", "--schedule", str(schedule), "--format", "json", "--now", NOW)
@@ -118,7 +120,7 @@ def check_x_thread(driver: Chrome, post: dict[str, Any]) -> int:
     return len(cards)
 
 
-def check_facebook(driver: Chrome, post: dict[str, Any], *, folded: bool | None) -> None:
+def check_facebook(driver: Chrome, post: dict[str, Any], *, folded: bool | None, see_more: str = "See more") -> None:
     from selenium.webdriver.common.by import By
 
     selector = f'article.post.post-facebook[data-post="{post["id"]}"][data-account="{post["account"]}"]'
@@ -130,7 +132,7 @@ def check_facebook(driver: Chrome, post: dict[str, Any], *, folded: bool | None)
     if folded:
         assert markers, f"{post['id']}: a long Facebook post has no fold marker"
         assert all(visible(marker) for marker in markers), f"{post['id']}: the fold marker is hidden"
-        assert any("See more" in marker.text for marker in markers)
+        assert any(see_more in marker.text for marker in markers)
     elif folded is False:
         assert not markers, f"{post['id']}: a short Facebook post has a fold marker"
 
@@ -207,12 +209,13 @@ def take_screenshots(driver: Chrome, page: Path, folder: Path, name: str) -> Non
         print(f"{path}: {painted.width}x{painted.height}, {painted.non_background:.1%} painted")
 
 
-def check_page(driver: Chrome, page: Path, plan: dict[str, Any], folder: Path, name: str) -> None:
+def check_page(driver: Chrome, page: Path, plan: dict[str, Any], folder: Path, name: str, lang: str = "en") -> None:
     from selenium.webdriver.common.by import By
 
     from tools import browser
 
     url = open_page(driver, page, DESKTOP)
+    assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
     summary = driver.find_elements(By.CSS_SELECTOR, "section.summary")
     assert len(summary) == 1 and visible(summary[0])
     days = driver.find_elements(By.CSS_SELECTOR, "section.day")
@@ -228,7 +231,8 @@ def check_page(driver: Chrome, page: Path, plan: dict[str, Any], folder: Path, n
             # Facebook folds somewhere after a few hundred characters (the page marks about 477): clearly long
             # posts must show the marker, a one-liner must not; in between the page decides.
             length = sum(len(f["text"]) for f in post["fragments"])
-            check_facebook(driver, post, folded=True if length > 800 else False if length < 125 else None)
+            folded = True if length > 800 else False if length < 125 else None
+            check_facebook(driver, post, folded=folded, see_more="Ver más" if lang == "es" else "See more")
     x_fragments = sum(len(p["fragments"]) for p in plan["posts"] if p["platform"] == "x")
     assert fragments == x_fragments > 0
     for post in plan["posts"]:
@@ -241,11 +245,15 @@ def check_page(driver: Chrome, page: Path, plan: dict[str, Any], folder: Path, n
     assert not strays, f"the page made requests: {strays}"
 
 
-def test_committed_campaign_page_in_a_browser(driver: Chrome, shots_dir: Path, tmp_path: Path) -> None:
-    page, plan = render(ROOT / "schedule.yaml", tmp_path)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_committed_campaign_page_in_a_browser(driver: Chrome, shots_dir: Path, tmp_path: Path, lang: str) -> None:
+    page, plan = render(ROOT / "schedule.yaml", tmp_path, lang)
     assert any(p["platform"] == "facebook" for p in plan["posts"])
     assert all(p["media"] for p in plan["posts"]), "the committed campaign shows its image on every post"
-    check_page(driver, page, plan, shots_dir, "committed")
+    if lang == "es":  # the page's own words and dates in Spanish (the campaign says `language: es`)
+        html = page.read_text(encoding="utf-8")
+        assert "miércoles, 28 de julio de 2027" in html and "Resumen" in html
+    check_page(driver, page, plan, shots_dir, f"committed-{lang}", lang)
 
 
 LONG_MESSAGE = "\n\n".join(

@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from bot import catalog
 from bot.measure import x_weighted_length
 from bot.schema import json_schema
 from bot.yamlfile import parse
@@ -81,7 +82,7 @@ def test_preview_text_shows_times_lengths_and_numbering() -> None:
 def test_validate_committed_schedule_is_valid_and_names_missing_credentials() -> None:
     result = run_cli("validate", "--now", NOW, "--env-file", "tests/data/empty.env")
     assert result.returncode == 0, result.stderr
-    line = "schedule.yaml: valid. 2 accounts, 1 schedule entries, 2 posts, 17 fragments."
+    line = "schedule.yaml: valid. 2 accounts, 1 schedule entry, 2 posts, 17 fragments."
     assert result.stdout == line + "\n"
     assert f"`{line}`" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "warning: account 'cancilleria_x' needs CANCILLERIA_X_API_KEY," in result.stderr
@@ -148,10 +149,14 @@ def test_validate_reports_alert_urls_with_their_place_and_warns_when_unset(tmp_p
 
 
 def test_committed_json_schema_is_generated_from_the_model() -> None:
+    # In the campaign's language (schedule.yaml says `language: es`): editors show its descriptions on hover.
     committed = json.loads((ROOT / "schedule.schema.json").read_text(encoding="utf-8"))
+    catalog.use("es")
     assert committed == json_schema()
-    result = run_cli("schema")
+    result = run_cli("schema", "--lang", "es")
     assert json.loads(result.stdout) == committed
+    english = json.loads(run_cli("schema", "--lang", "en").stdout)
+    assert english["properties"]["posts"]["description"] == "What to publish, when, and to which accounts."
 
 
 def _as_plain_data(node: object) -> object:

@@ -149,6 +149,7 @@ def apply(document: dict[str, Any], edit: Edit) -> bool:
 # -- the campaigns -----------------------------------------------------------------------------------------
 
 _FULL = """\
+language: es
 timezone: America/Lima
 approval: required
 accounts:
@@ -299,6 +300,9 @@ def test_pairs_of_edits(campaigns: dict[str, Path], tmp_path: Path, data: st.Dat
     applied = [edit for edit in pair if apply(document, edit)]
     # a misspelt key the other edit removed again (with its mapping) is no longer there to report
     applied = [e for e in applied if e.kind != "rename" or e.new in (_mapping_at(document, e.where) or {})]
+    # two edits of one key: the later one (a delete, a rename or another value) replaced what the first wrote
+    if len(applied) == 2 and (applied[0].where, applied[0].key) == (applied[1].where, applied[1].key):
+        applied = applied[1:]
     path = _campaign(tmp_path / f"pair-{random.getrandbits(64):x}", None)
     check_edited(path, write(path, document), applied)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.alerts.sender import AppriseTarget, Target, call_with_timeout
 from bot.alerts.texts import test_alert
 from bot.alerts.urls import AlertURL, check_alert_urls, locate_in_env, split_alert_urls
+from bot.i18n import _
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -46,7 +47,12 @@ def probe_alert_urls(
         return ProbeReport(
             EXIT_INVALID,
             (),
-            ("ALERT_URLS is not set: add one or more Apprise URLs to .env, e.g. ALERT_URLS=mailto://user:pass@host",),
+            (
+                _(
+                    "ALERT_URLS is not set: add one or more Apprise URLs to .env, e.g. "
+                    "ALERT_URLS=mailto://user:pass@host"
+                ),
+            ),
         )
     problems = [
         f"{_where(p.url, env_text, env_name)}: ALERT_URLS {p.url.label} {p.message}"
@@ -56,8 +62,10 @@ def probe_alert_urls(
     targets = [(url, make_target(url)) for url in urls]
     if not problems:
         problems = [
-            f"{_where(url, env_text, env_name)}: ALERT_URLS {url.label}: Apprise cannot parse this URL; "
-            "check it against the Apprise documentation of its service"
+            _(
+                "{where}: ALERT_URLS {label}: Apprise cannot parse this URL; "
+                "check it against the Apprise documentation of its service"
+            ).format(where=_where(url, env_text, env_name), label=url.label)
             for url, target in targets
             if isinstance(target, AppriseTarget) and not target.parses()
         ]
@@ -74,14 +82,20 @@ def probe_alert_urls(
 
 def _where(url: AlertURL, env_text: str | None, env_name: str) -> str:
     position = locate_in_env(env_text, "ALERT_URLS", url.offset) if env_text is not None else None
-    return f"{env_name}:{position[0]}:{position[1]}" if position else "ALERT_URLS (environment)"
+    return f"{env_name}:{position[0]}:{position[1]}" if position else _("ALERT_URLS (environment)")
 
 
 def format_probe(report: ProbeReport) -> str:
     """The command's output: problems (exit 2) or one `OK`/`FAILED` line per URL, then a summary."""
     if report.problems:
-        return "\n".join(f"error: {p}" for p in report.problems) + "\nnothing was sent.\n"
-    out = [f"OK     {line.label}" if line.ok else f"FAILED {line.label}: {line.reason}" for line in report.lines]
+        errors = (_("error: {error}").format(error=p) for p in report.problems)
+        return "\n".join(errors) + "\n" + _("nothing was sent.") + "\n"
+    out = [
+        f"OK     {line.label}"
+        if line.ok
+        else _("FAILED {label}: {reason}").format(label=line.label, reason=line.reason)
+        for line in report.lines
+    ]
     good = sum(line.ok for line in report.lines)
-    out.append(f"{good} of {len(report.lines)} alert URL(s) delivered the test alert")
+    out.append(_("{good} of {total} alert URL(s) delivered the test alert").format(good=good, total=len(report.lines)))
     return "\n".join(out) + "\n"

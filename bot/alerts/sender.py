@@ -23,6 +23,7 @@ from typing import ClassVar, Protocol
 
 from bot.alerts.model import Alert, AlertLevel
 from bot.alerts.urls import describe_url
+from bot.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,9 @@ class AlertSender:
             with self._lock:
                 last = self._sent.get(alert.dedupe_key)
                 if last is not None and now - last < self._window:
-                    logger.debug("alert %r not repeated: sent %s ago", alert.title, now - last)
+                    logger.debug(
+                        _("alert {title!r} not repeated: sent {now} ago").format(title=alert.title, now=now - last)
+                    )
                     return False
                 self._sent[alert.dedupe_key] = now
                 if len(self._sent) > 1000:  # a long run: forget what is past the window
@@ -123,10 +126,14 @@ class AlertSender:
         except queue.Full:
             with self._lock:  # not sent: a later identical alert may go out
                 self._sent.pop(alert.dedupe_key, None)
-            logger.warning("alert queue full (%d waiting): alert %r dropped", self._queue.qsize(), alert.title)
+            logger.warning(
+                _("alert queue full ({qsize} waiting): alert {title!r} dropped").format(
+                    qsize=self._queue.qsize(), title=alert.title
+                )
+            )
             return False
         except Exception:  # a bug here must not reach the publishing thread
-            logger.exception("alert %r could not be queued", alert.title)
+            logger.exception(_("alert {title!r} could not be queued").format(title=alert.title))
             return False
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -136,11 +143,13 @@ class AlertSender:
         try:
             self._queue.put(_STOP, timeout=timeout)
         except queue.Full:
-            logger.warning("alert queue full at stop: queued alerts are dropped")
+            logger.warning(_("alert queue full at stop: queued alerts are dropped"))
             return
         self._thread.join(timeout)
         if self._thread.is_alive():
-            logger.warning("alerts still being delivered after %.0f s at stop: left behind", timeout)
+            logger.warning(
+                _("alerts still being delivered after {timeout:.0f} s at stop: left behind").format(timeout=timeout)
+            )
 
     # --- the delivering thread -------------------------------------------------------------------------
 
@@ -167,7 +176,9 @@ class AlertSender:
                 continue
             if item is _STOP:
                 if self._retries:
-                    logger.warning("stopping: %d alert retries left undelivered", len(self._retries))
+                    logger.warning(
+                        _("stopping: {_retries} alert retries left undelivered").format(_retries=len(self._retries))
+                    )
                 return
             assert isinstance(item, Alert)
             for target in self.targets:
@@ -177,24 +188,27 @@ class AlertSender:
         error = call_with_timeout(lambda: target.deliver(alert), self._timeout)
         if error is None:
             self.delivered += 1
-            logger.debug("alert %r delivered to %s", alert.title, target.label)
+            logger.debug(_("alert {title!r} delivered to {label}").format(title=alert.title, label=target.label))
             return
         if attempt < len(self._backoff):
             delay = self._backoff[attempt]
             logger.warning(
-                "alert %r to %s failed (%s); retry %d of %d in %.0f s",
-                alert.title,
-                target.label,
-                error,
-                attempt + 1,
-                len(self._backoff),
-                delay,
+                _("alert {title!r} to {label} failed ({error}); retry {attempt} of {_backoff} in {delay:.0f} s").format(
+                    title=alert.title,
+                    label=target.label,
+                    error=error,
+                    attempt=attempt + 1,
+                    _backoff=len(self._backoff),
+                    delay=delay,
+                ),
             )
             heapq.heappush(self._retries, _Retry(time.monotonic() + delay, next(self._seq), alert, target, attempt + 1))
             return
         self.failed += 1
         logger.warning(
-            "alert %r to %s failed (%s); given up after %d attempts", alert.title, target.label, error, attempt + 1
+            _("alert {title!r} to {label} failed ({error}); given up after {attempt} attempts").format(
+                title=alert.title, label=target.label, error=error, attempt=attempt + 1
+            )
         )
 
 
@@ -215,7 +229,7 @@ def call_with_timeout(action: Callable[[], None], timeout: float) -> str | None:
     worker.start()
     worker.join(timeout)
     if worker.is_alive() or not outcome:
-        return f"no answer within {timeout:g} s"
+        return _("no answer within {timeout:g} s").format(timeout=timeout)
     return outcome[0]
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.i18n import _
+
 # Separators are spaces and commas, but a comma may also sit inside one URL (mailto://...?to=a@x,b@y): split
 # only where the next part starts a new scheme://.
 _NEXT = re.compile(r",(?=[A-Za-z][A-Za-z0-9+.-]*://)")
@@ -135,10 +137,10 @@ def split_alert_urls(value: str | None) -> list[AlertURL]:
 def describe_url(url: str) -> str:
     """`scheme://host` when the host is plainly a host name or address, else `scheme://…`. Never a secret."""
     if "://" not in url:
-        return "(not a URL)"
+        return _("(not a URL)")
     scheme = url.split("://", 1)[0].lower()
     if not _SCHEME.fullmatch(scheme):
-        return "(not a URL)"
+        return _("(not a URL)")
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -156,30 +158,40 @@ def check_alert_urls(value: str | None) -> list[UrlProblem]:
     for url in split_alert_urls(value):
         if "://" not in url.text:
             problems.append(
-                UrlProblem(url, "error", "is not an Apprise URL: write it as scheme://..., e.g. json://host/path")
+                UrlProblem(url, "error", _("is not an Apprise URL: write it as scheme://..., e.g. json://host/path"))
             )
             continue
         scheme, rest = url.text.split("://", 1)
         scheme = scheme.lower()
         if not _SCHEME.fullmatch(scheme):
-            problems.append(UrlProblem(url, "error", "has no valid scheme before '://'"))
+            problems.append(UrlProblem(url, "error", _("has no valid scheme before '://'")))
         elif scheme in _WEB:
             problems.append(
                 UrlProblem(
                     url,
                     "error",
-                    f"{scheme}:// is a web address, not an Apprise URL: for a webhook write json://"
-                    f"{'' if scheme == 'http' else ' (jsons:// for https)'} with the same host and path",
+                    _(
+                        "{scheme}:// is a web address, not an Apprise URL: for a webhook write json://{value} with "
+                        "the same host and path"
+                    ).format(scheme=scheme, value="" if scheme == "http" else " (jsons:// for https)"),
                 )
             )
         elif not rest.strip("/"):
-            problems.append(UrlProblem(url, "error", f"{scheme}:// has nothing after it (no host, token or address)"))
+            problems.append(
+                UrlProblem(
+                    url,
+                    "error",
+                    _("{scheme}:// has nothing after it (no host, token or address)").format(scheme=scheme),
+                )
+            )
         elif scheme not in KNOWN_SCHEMES:
             problems.append(
                 UrlProblem(
                     url,
                     "warning",
-                    f"{scheme}:// is not a scheme this bot knows; `python main.py alerts test` asks Apprise",
+                    _("{scheme}:// is not a scheme this bot knows; `python main.py alerts test` asks Apprise").format(
+                        scheme=scheme
+                    ),
                 )
             )
     return problems

@@ -8,14 +8,25 @@ or usage. Nothing below this package imports it.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Sequence
 
-from bot.commands.common import EXIT_OK
+from bot import catalog
+from bot.commands import argparse_words, language
+from bot.commands.common import EXIT_INVALID, EXIT_OK
 from bot.commands.parser import COMMAND_NAMES, parser
+from bot.i18n import _
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        catalog.use(language.choose(arguments))
+    except catalog.LanguageError as error:
+        print(_("error: {error}").format(error=error.message()), file=sys.stderr)
+        return EXIT_INVALID
+    argparse_words.use_catalog()
+    args = parser().parse_args(arguments)
     assert args.command in COMMAND_NAMES
     module = importlib.import_module(f"bot.commands.{args.command}")
     try:

@@ -14,6 +14,7 @@ from bot.approval import ApprovalError, short
 from bot.approvals import approve
 from bot.commands.approving import open_for_approval, print_refusal
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
+from bot.i18n import _
 from bot.services.approvedby import cli_by
 
 
@@ -37,15 +38,27 @@ def main(args: argparse.Namespace) -> int:
     except ApprovalError as error:
         return print_refusal(error)
     except Exception as error:  # the database refused (locked too long, damaged): nothing was recorded
-        print(f"error: the approval was not recorded: {error}", file=sys.stderr)
+        print(_("error: the approval was not recorded: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         outbox.close()
     for record in result.approved:
         when, digest = record.at.isoformat(timespec="seconds"), short(record.digest)
-        print(f"approved post {record.post_id} for {record.account}: digest {digest} by {record.by} at {when}")
+        print(
+            _("approved post {post_id} for {account}: digest {digest} by {by} at {when}").format(
+                post_id=record.post_id, account=record.account, digest=digest, by=record.by, when=when
+            )
+        )
     if result.waiting:
-        print(f"still awaiting approval: {', '.join(result.waiting)} (each has its own digest in the preview)")
+        print(
+            _("still awaiting approval: {waiting} (each has its own digest in the preview)").format(
+                waiting=", ".join(result.waiting)
+            )
+        )
     if not plan.approval_required:
-        print(f"note: {args.schedule} does not say `approval: required`: posts go out without approval anyway")
+        print(
+            _("note: {schedule} does not say `approval: required`: posts go out without approval anyway").format(
+                schedule=args.schedule
+            )
+        )
     return EXIT_OK

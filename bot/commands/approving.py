@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.approval import ApprovalError
 from bot.approvals import ApprovalStore
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, report
+from bot.i18n import _
 from bot.model import Plan
 from bot.services import campaign
 from bot.store import OutboxError, PostSummary
@@ -25,20 +26,20 @@ class _Store(ApprovalStore, Protocol):
 
 def open_for_approval(args: argparse.Namespace, now: datetime) -> tuple[Plan, _Store] | int:
     """The plan and the outbox (created if missing: approving comes before the first run), or the exit status."""
-    _, plan, problems = campaign.load_campaign(args.schedule, now)
+    _schedule, plan, problems = campaign.load_campaign(args.schedule, now)
     if plan is None:
         report(problems, sys.stderr)
-        print("nothing was approved or revoked: fix the files first", file=sys.stderr)
+        print(_("nothing was approved or revoked: fix the files first"), file=sys.stderr)
         return EXIT_INVALID
     from bot.store.sqlite import SqliteOutbox
 
     try:
         return plan, SqliteOutbox.open(args.state_dir)
     except OutboxError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
 
 
 def print_refusal(error: ApprovalError) -> int:
-    print("error: " + error.format(), file=sys.stderr)
+    print(_("error: {error}").format(error=error.format()), file=sys.stderr)
     return error.exit_code

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from bot import credentials
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
+from bot.i18n import _
 from bot.problems import errors
 from bot.services import campaign
 from bot.services.environment import credential_problems, load_environment
@@ -18,7 +19,7 @@ from bot.services.settings import CONNECTION_NAMES, setting_problems
 
 
 def main(args: argparse.Namespace) -> int:
-    schedule, _, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))  # messages are files too
+    schedule, _plan, problems = campaign.load_campaign(args.schedule, datetime.now(UTC))  # messages are files too
     env, env_problems = load_environment(args.env_file)
     problems += env_problems + setting_problems(env, only=CONNECTION_NAMES)
     if schedule is not None and not errors(problems):
@@ -29,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         settings = credentials.connection_settings(env)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_INVALID
 
     from bot.services.check import check_accounts, format_check

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot import config
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
+from bot.i18n import _
 from bot.model import Plan
 from bot.services import campaign
 from bot.services.approvalview import read_approvals
@@ -19,7 +20,10 @@ def main(args: argparse.Namespace) -> int:
 
     fmt = args.format or ("html" if args.open else "text")
     if fmt != "html" and (args.open or args.database_url):
-        print(f"error: {'--open' if args.open else '--database-url'} goes with --format html", file=sys.stderr)
+        print(
+            _("error: {value} goes with --format html").format(value="--open" if args.open else "--database-url"),
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     now = args.now or datetime.now(UTC)
     schedule, plan, problems = campaign.load_campaign(args.schedule, now)
@@ -31,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
         try:
             approvals = read_approvals(plan, args.state_dir)
         except _outbox_error() as error:  # e.g. written by a newer bot: the same message and status as `status`
-            print(f"error: {error}", file=sys.stderr)
+            print(_("error: {error}").format(error=error), file=sys.stderr)
             return EXIT_FAILURE
         output = (preview.render_json if fmt == "json" else preview.render_text)(plan, name, approvals)
         return _output(args.output, output, plan, open_it=False)
@@ -41,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         page = command.build_page(schedule, plan, name, args.state_dir, now, database_url(args))
     except _outbox_error() as error:  # e.g. written by a newer bot: the same message and status as `status`
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     path = command.temporary_file() if args.open and args.output is None else args.output  # --open needs a file
     return _output(path, page, plan, open_it=args.open)
@@ -64,10 +68,15 @@ def _output(path: Path | None, output: str, plan: Plan, open_it: bool) -> int:
 
     problem = command.write_page(path, output)
     if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
+        print(_("error: {error}").format(error=problem), file=sys.stderr)
         return EXIT_INVALID
     fragments = sum(len(p.fragments) for p in plan.posts)
-    print(f"wrote {path} ({fragments} fragments, {len(plan.posts)} posts)", file=sys.stderr)
+    print(
+        _("wrote {path} ({fragments} fragments, {posts} posts)").format(
+            path=path, fragments=fragments, posts=len(plan.posts)
+        ),
+        file=sys.stderr,
+    )
     if open_it and (note := command.open_in_browser(path)) is not None:
         print(note, file=sys.stderr)
     return EXIT_OK

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK, report
+from bot.i18n import _
 from bot.model import Plan
 from bot.services import campaign
 from bot.store import OutboxError
@@ -21,7 +22,7 @@ def plan_and_outbox(args: argparse.Namespace, now: datetime) -> tuple[Plan | Non
 
     The store: PostgreSQL at --database-url or DATABASE_URL (environment, then .env), else the state folder's.
     """
-    _, plan, problems = campaign.load_campaign(args.schedule, now)
+    _schedule, plan, problems = campaign.load_campaign(args.schedule, now)
     if plan is None:
         report(problems, sys.stderr)
         return None, None, EXIT_INVALID
@@ -30,7 +31,7 @@ def plan_and_outbox(args: argparse.Namespace, now: datetime) -> tuple[Plan | Non
     try:
         return plan, stores.open_store(database_url(args), args.state_dir, create=False), EXIT_OK
     except OutboxError as error:  # not a database, written by a newer version of the bot, unreachable
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return None, None, EXIT_FAILURE
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, EXIT_OK
 from bot.commands.reading import plan_and_outbox
+from bot.i18n import _
 from bot.model import Post
 from bot.services.approvalview import unapproved_edit
 from bot.services.statefolder import RESUME_MARKER
@@ -33,13 +34,14 @@ def main(args: argparse.Namespace) -> int:
         names = [n for n in names if n == args.account]
     if not names:
         print(
-            f"error: no post '{args.post_id}'{' for account ' + args.account if args.account else ''} "
-            "in the schedule or the state folder",
+            _("error: no post '{post_id}'{value} in the schedule or the state folder").format(
+                post_id=args.post_id, value=" for account " + args.account if args.account else ""
+            ),
             file=sys.stderr,
         )
         return EXIT_INVALID
     if outbox is None:
-        print(f"nothing has been published from {args.state_dir} yet: nothing to resume")
+        print(_("nothing has been published from {state_dir} yet: nothing to resume").format(state_dir=args.state_dir))
         return EXIT_OK
     status = EXIT_OK
     try:
@@ -51,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
                 continue
             status = max(status, _resume_one(outbox, args, post, recorded.get(name), name, now))
     except OutboxError as error:  # e.g. a daemon is publishing the post right now (LeaseHeld): try again later
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         outbox.close()
@@ -68,30 +70,35 @@ def _resume_one(
     name: str,
     now: datetime,
 ) -> int:
-    where = f"post {args.post_id} account {name}"
+    where = _("post {post_id} account {name}").format(post_id=args.post_id, name=name)
     done: list[str] = []
     hold = outbox.hold_reason(name)
     if hold is not None:
         outbox.release(name)
-        done.append(f"account hold released (was: {hold}); make sure the variable is fixed in .env")
+        done.append(_("account hold released (was: {hold}); make sure the variable is fixed in .env").format(hold=hold))
     if summary is not None and summary.conflict and not args.accept_edit:
         print(
-            f"{where}: {summary.conflict}\n    hint: add --accept-edit to continue with the new text, "
-            "or restore the message file",
+            _(
+                "{where}: {conflict}\n    hint: add --accept-edit to continue with the new text, or restore "
+                "the message file"
+            ).format(where=where, conflict=summary.conflict),
             file=sys.stderr,
         )
         return EXIT_FAILURE
     if args.accept_edit:
         if post is None:
-            print(f"{where}: not in the schedule any more: there is no new text to accept", file=sys.stderr)
+            print(
+                _("{where}: not in the schedule any more: there is no new text to accept").format(where=where),
+                file=sys.stderr,
+            )
             return EXIT_FAILURE
         if summary is not None:
             replaced = outbox.accept_edit(post, now)
-            done.append(f"new text accepted for {replaced} unsent fragments")
+            done.append(_("new text accepted for {replaced} unsent fragments").format(replaced=replaced))
     if summary is not None:
         if outbox.resume(args.post_id, name, now):
-            done.append("failed or missed fragments will be tried again")
+            done.append(_("failed or missed fragments will be tried again"))
         # next_at = now: the daemon measures lateness from this moment, so a resumed post is not missed again
-        outbox.record_outcome(args.post_id, name, Outcome.RESUMED, "resumed by a person", now, now)
-    print(f"{where}: " + ("; ".join(done) if done else "nothing was held, failed or conflicting; re-checked"))
+        outbox.record_outcome(args.post_id, name, Outcome.RESUMED, _("resumed by a person"), now, now)
+    print(f"{where}: " + ("; ".join(done) if done else _("nothing was held, failed or conflicting; re-checked")))
     return EXIT_OK

@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     except ApprovalError as error:
         return print_refusal(error)
     except Exception as error:  # the database refused: nothing was recorded
-        print(f"error: the revocation was not recorded: {error}", file=sys.stderr)
+        print(_("error: the revocation was not recorded: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         outbox.close()
@@ -43,5 +43,5 @@ def main(args: argparse.Namespace) -> int:
             )
         )
     for name in result.not_approved:
-        print(f"post {args.post_id} for {name} had no approval to withdraw")
+        print(_("post {post_id} for {name} had no approval to withdraw").format(post_id=args.post_id, name=name))
     return EXIT_OK

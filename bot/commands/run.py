@@ -75,16 +75,19 @@ def main(args: argparse.Namespace) -> int:
         settings = credentials.connection_settings(env)
         leasing = stores.lease_settings(args.lease, env, settings.timeout_seconds)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_INVALID
     state_dir = statefolder.state_folder(args.state_dir, args.dry_run)
     try:
         lock = StateLock.acquire(state_dir)
     except StateLocked as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     except OSError as error:
-        print(f"error: cannot use the state folder {state_dir}: {error}", file=sys.stderr)
+        print(
+            _("error: cannot use the state folder {state_dir}: {error}").format(state_dir=state_dir, error=error),
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     try:
         return _run_locked(args, state_dir, schedule, plan, env, settings, leasing)
@@ -121,24 +124,32 @@ def _run_locked(
         store = stores.open_store(url, state_dir, create=True)
         assert store is not None
     except OutboxError as error:  # a newer schema, a damaged or unreachable database
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     outbox = store.outbox
     publishing = Publishing(outbox, store.leases, leasing, lambda: datetime.now(UTC))
     try:
         publishing.register(plan)
     except OutboxError as error:  # PlanMismatch: another daemon runs another schedule
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         outbox.close()
         return EXIT_FAILURE
     if store.leases is not None:
-        logger.info("outbox %s shared by several daemons; this one is %s", store.where, publishing.owner)
+        logger.info(
+            _("outbox {where} shared by several daemons; this one is {owner}").format(
+                where=store.where, owner=publishing.owner
+            )
+        )
     try:
         for account, reason in outbox.holds().items():
             if (until := held_until(reason)) is not None and until > datetime.now(UTC):
                 continue  # an X 24-hour cap: a restart does not make it reset sooner
             outbox.release(account)
-            logger.info("account %s: hold from the previous run released (%s)", account, reason)
+            logger.info(
+                _("account {account}: hold from the previous run released ({reason})").format(
+                    account=account, reason=reason
+                )
+            )
         told = telling(
             schedule,
             env,
@@ -199,9 +210,11 @@ def _serve(daemon: Daemon, schedule: Schedule, plan: Plan, told: Telling) -> int
         if failures:
             logger.critical("%s", failures[0])
         elif received:
-            logger.info("%s received: finishing the request in flight, then stopping", received[0])
+            logger.info(
+                _("{received} received: finishing the request in flight, then stopping").format(received=received[0])
+            )
         else:
-            logger.info("every post reached a final state (--exit-when-done)")
+            logger.info(_("every post reached a final state (--exit-when-done)"))
     finally:
         stop_listening()
         told.stopping()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
+from bot.i18n import _
 from bot.services.publishing import LIVE_WITHIN, LeaseStore
 from bot.store.leases import DaemonInfo, LeaseInfo
 
@@ -26,23 +27,33 @@ def _at(moment: datetime, zone: tzinfo) -> str:
 
 
 def sharing_text(shared: Sharing, zone: tzinfo) -> str:
-    lines = ["", "Publishing now (leases)"]
+    lines = ["", _("Publishing now (leases)")]
     if not shared.leases:
-        lines.append("  nobody: no post is being published")
+        lines.append(_("  nobody: no post is being published"))
     for lease in shared.leases:
-        state = "expired (its holder stopped renewing)" if lease.expired else f"until {_at(lease.expires_at, zone)}"
+        state = _("expired (its holder stopped renewing)") if lease.expired else f"until {_at(lease.expires_at, zone)}"
         lines.append(
-            f"  {lease.post_id:<28} {lease.account:<20} held by {lease.owner} since {_at(lease.acquired_at, zone)}, "
-            f"{state}"
+            _("  {post_id:<28} {account:<20} held by {owner} since {acquired_at}, {state}").format(
+                post_id=lease.post_id,
+                account=lease.account,
+                owner=lease.owner,
+                acquired_at=_at(lease.acquired_at, zone),
+                state=state,
+            )
         )
     lines += ["", "Daemons"]
     if not shared.daemons:
         lines.append("  none registered")
     for daemon in shared.daemons:
-        alive = "live" if daemon.live else "not seen lately"
+        alive = "live" if daemon.live else _("not seen lately")
         lines.append(
-            f"  {daemon.owner:<40} {alive}, started {_at(daemon.started_at, zone)}, last seen "
-            f"{_at(daemon.seen_at, zone)}, plan {daemon.plan_digest[:12]}"
+            _("  {owner:<40} {alive}, started {started_at}, last seen {seen_at}, plan {plan_digest}").format(
+                owner=daemon.owner,
+                alive=alive,
+                started_at=_at(daemon.started_at, zone),
+                seen_at=_at(daemon.seen_at, zone),
+                plan_digest=daemon.plan_digest[:12],
+            )
         )
     return "\n".join(lines) + "\n"
 

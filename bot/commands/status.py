@@ -15,11 +15,13 @@ from bot import config
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
 from bot.commands.reading import plan_and_outbox
 from bot.commands.sharing import sharing, sharing_text, with_sharing_json
+from bot.i18n import _
 from bot.model import Plan
 from bot.services.preflight import read_failures
 from bot.services.status import AccountStatus, PostStatus, collect
 from bot.services.statusjson import render_json
 from bot.states import PostState
+from bot.statewords import count, post_state
 from bot.store import OutboxError
 
 __all__ = ["main", "render_json", "render_text"]
@@ -39,7 +41,7 @@ def main(args: argparse.Namespace) -> int:
         accounts, rows = collect(plan, outbox, now, read_failures(args.state_dir))
         shared = sharing(store.leases) if store is not None and store.leases is not None else None
     except OutboxError as error:  # the database went away meanwhile
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     finally:
         if outbox is not None:
@@ -65,24 +67,31 @@ def render_text(
 ) -> str:
     zone = plan.timezone
     lines = [
-        f"{schedule_name} — state {state_dir} — {now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}",
+        _("{schedule} — state {state_dir} — {now}").format(
+            schedule=schedule_name, state_dir=state_dir, now=f"{now.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}"
+        ),
         "",
-        "Accounts",
+        _("Accounts"),
     ]
     for account in accounts:
-        lines.append(f"  {account.name:<24} {account.platform:<9} {'held: ' + account.hold if account.hold else 'ok'}")
+        held = _("held: {reason}").format(reason=account.hold) if account.hold else _("ok")
+        lines.append(f"  {account.name:<24} {account.platform:<9} {held}")
     counts = Counter(str(row.state) for row in rows)
-    lines += ["", "Posts: " + ", ".join(f"{n} {state}" for state, n in counts.items())]
+    lines += ["", _("Posts: {counts}").format(counts=", ".join(count(s, n) for s, n in counts.items()))]
     for row in rows:
         progress = f"{row.sent}/{row.total}"
-        word = f"{row.state} {progress}" if row.state in (PostState.PUBLISHING, PostState.SENT) else row.state
+        shown = post_state(row.state)
+        word = f"{shown} {progress}" if row.state in (PostState.PUBLISHING, PostState.SENT) else shown
         lines.append(f"  {row.id:<28} {row.account:<20} {word:<18} {row.at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}")
         if row.detail:
             lines.append(f"      {row.detail}")
         if row.approval and row.approval["approved"]:
             digest = str(row.approval["digest"])[:12]
-            lines.append(f"      approved by {row.approval['approved_by']} at {row.approval['approved_at']} ({digest})")
+            approved = _("approved by {by} at {at} ({digest})").format(
+                by=row.approval["approved_by"], at=row.approval["approved_at"], digest=digest
+            )
+            lines.append(f"      {approved}")
         if row.action:
-            lines.append(f"      what to do: {row.action}")
+            lines.append("      " + _("what to do: {action}").format(action=row.action))
         lines.extend(f"      {url}" for url in row.urls)
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot import config
 from bot.commands.common import EXIT_INVALID, EXIT_OK, report
+from bot.i18n import _, ngettext
 from bot.problems import errors
 from bot.services import campaign
 from bot.services.alertsettings import alert_problems
@@ -34,7 +35,14 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     fragments = sum(len(p.fragments) for p in plan.posts)
     print(
-        f"{config.display_path(args.schedule)}: valid. {len(schedule.accounts)} accounts, "
-        f"{len(schedule.posts)} schedule entries, {len(plan.posts)} posts, {fragments} fragments."
+        _("{schedule}: valid. {accounts}, {entries}, {posts}, {fragments}.").format(
+            schedule=config.display_path(args.schedule),
+            accounts=ngettext("{n} account", "{n} accounts", len(schedule.accounts)).format(n=len(schedule.accounts)),
+            entries=ngettext("{n} schedule entry", "{n} schedule entries", len(schedule.posts)).format(
+                n=len(schedule.posts)
+            ),
+            posts=ngettext("{n} post", "{n} posts", len(plan.posts)).format(n=len(plan.posts)),
+            fragments=ngettext("{n} fragment", "{n} fragments", fragments).format(n=fragments),
+        )
     )
     return EXIT_OK

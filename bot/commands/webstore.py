@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.commands.common import EXIT_FAILURE
 from bot.commands.reading import database_url
+from bot.i18n import _
 from bot.store import OutboxError
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def open_web_store(args: argparse.Namespace) -> tuple[WebApprovalStore, str] | i
     try:
         opened = open_store(database_url(args), args.state_dir, create=True)
     except OutboxError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
     assert opened is not None
     store: WebApprovalStore = opened.outbox  # type: ignore[assignment]  # both stores implement it

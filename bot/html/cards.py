@@ -16,31 +16,39 @@ from bot.html.forms import WebParts, approval_forms
 from bot.html.media import Thumbnails
 from bot.html.state import OutboxView
 from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
+from bot.i18n import N_, _
+from bot.localformat import number, strftime
 from bot.model import Fragment, Plan, Post, Warning_
 from bot.platforms import PLATFORMS
 from bot.preview import post_cost
 from bot.states import FragmentState, PostState
+from bot.statewords import post_state
 from bot.store import FragmentRecord
 
 DEFAULT_LANG = "es"  # the campaign's messages are in Spanish unless their front matter says `lang:`
 
-FOLD_MARKER = Markup(
+_FOLD_MARKER = N_(
     '<span class="fold-marker" lang="en"><span class="see-more">… See more</span> '
     "<span class=\"fold-label\">Facebook folds here ('See more'): readers first see only the text above. "
     "Approximate: about {} characters on a computer, about {} on a phone.</span></span>"
-).format(FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE)
+)
+
+
+def fold_marker() -> Markup:
+    return Markup(_(_FOLD_MARKER)).format(FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE)
+
 
 _FRAGMENT_STATE = {
     **{state: state.value for state in FragmentState},
-    FragmentState.SENDING: "sending (in flight)",
-    FragmentState.UNKNOWN: "outcome unknown",
+    FragmentState.SENDING: N_("sending (in flight)"),
+    FragmentState.UNKNOWN: N_("outcome unknown"),
 }
 _WARNING_KIND = {
-    "past": "Time passed",
-    "nonexistent-time": "Time does not exist",
-    "ambiguous-time": "Ambiguous time",
-    "plan-limit": "X plan limit",
-    "mid-phrase": "Ends mid-phrase",
+    "past": N_("Time passed"),
+    "nonexistent-time": N_("Time does not exist"),
+    "ambiguous-time": N_("Ambiguous time"),
+    "plan-limit": N_("X plan limit"),
+    "mid-phrase": N_("Ends mid-phrase"),
 }
 
 
@@ -72,7 +80,7 @@ _TIME = Markup('<time datetime="{}" title="{:%Y-%m-%d %H:%M} UTC">{}</time>')
 def time_element(at: datetime, ctx: Context, fmt: str = "%H:%M") -> Markup:
     """Local time of the schedule's zone; UTC on hover."""
     local = at.astimezone(ctx.plan.timezone)
-    return _TIME.format(local.isoformat(), at.astimezone(UTC), local.strftime(fmt))
+    return _TIME.format(local.isoformat(), at.astimezone(UTC), strftime(local, fmt))
 
 
 def warnings_list(warnings: Sequence[Warning_]) -> Markup:
@@ -80,7 +88,7 @@ def warnings_list(warnings: Sequence[Warning_]) -> Markup:
         return Markup("")
     items = Markup("").join(
         Markup('<li class="warning warning-{}"><strong>{}:</strong> {}</li>').format(
-            w.kind, _WARNING_KIND.get(w.kind, w.kind), w.message
+            w.kind, _(_WARNING_KIND.get(w.kind, w.kind)), w.message
         )
         for w in warnings
     )
@@ -114,14 +122,18 @@ def article(post: Post, ctx: Context, anchor: str) -> Markup:
 def _kind(post: Post) -> str:
     total = len(post.fragments)
     row = PLATFORMS[post.account.platform]
-    return f"{row.series_kind} of {total} posts" if total > 1 else row.post_kind
+    return (
+        _("{series_kind} of {total} posts").format(series_kind=_(row.series_kind), total=total)
+        if total > 1
+        else _(row.post_kind)
+    )
 
 
 def _post_head(post: Post, ctx: Context, anchor: str) -> Markup:
     meta = [Markup('<span class="post-id">{}</span>').format(post.id)]
     cost = post_cost(post)
     if cost is not None:
-        meta.append(Markup("est. US${:.3f}").format(cost))
+        meta.append(Markup(_("est. US${:.3f}")).format(cost))
     own_zone = post.account.timezone
     if own_zone.key != ctx.plan.timezone.key:
         meta.append(Markup("{:%Y-%m-%d %H:%M} in {}").format(post.at.astimezone(own_zone), own_zone.key))
@@ -149,32 +161,34 @@ def _approval(post: Post, ctx: Context) -> Markup:
 def _approval_words(post: Post, state: ApprovalState, ctx: Context) -> Markup:
     digest = Markup('<code class="digest" title="{}">{}</code>').format(state.digest, short(state.digest))
     if state.approval is not None:
-        return Markup('<p class="approval approval-approved">Approved by {} at {} · digest {}</p>').format(
+        return Markup(_('<p class="approval approval-approved">Approved by {} at {} · digest {}</p>')).format(
             state.approval.by, time_element(state.approval.at, ctx, "%Y-%m-%d %H:%M"), digest
         )
     if not state.required:
-        return Markup('<p class="approval approval-none">Digest {} (approval not required)</p>').format(digest)
+        return Markup(_('<p class="approval approval-none">Digest {} (approval not required)</p>')).format(digest)
     commands = [
-        Markup('this account: <code class="approve-command">{}</code>').format(
+        Markup(_('this account: <code class="approve-command">{}</code>')).format(
             approve_command(post.id, state.digest, post.account.name)
         )
     ]
     entry = ctx.entry_digests.get(post.id)
     if entry is not None:
         commands.append(
-            Markup('every account of {}: <code class="approve-command">{}</code>').format(
+            Markup(_('every account of {}: <code class="approve-command">{}</code>')).format(
                 post.id, approve_command(post.id, entry)
             )
         )
     changed = ""
     if state.outdated is not None:
-        changed = Markup(" (the text changed after {} approved {})").format(
+        changed = Markup(_(" (the text changed after {} approved {})")).format(
             state.outdated.by, short(state.outdated.digest)
         )
     return Markup(
-        '<p class="approval approval-awaiting"><strong>Awaiting approval</strong> of digest {}{}. To approve what '
-        "this page shows, run {}</p>"
-    ).format(digest, changed, Markup("; or ").join(commands))
+        _(
+            '<p class="approval approval-awaiting"><strong>Awaiting approval</strong> of digest {}{}. To approve what '
+            "this page shows, run {}</p>"
+        )
+    ).format(digest, changed, Markup(_("; or ")).join(commands))
 
 
 def _post_state(post: Post, ctx: Context) -> Markup:
@@ -184,14 +198,15 @@ def _post_state(post: Post, ctx: Context) -> Markup:
     if row is None:
         return Markup("")
     word = {
-        PostState.PUBLISHING: f"{PostState.PUBLISHING} {row.sent}/{row.total}",
-        PostState.SENT: f"{PostState.SENT} {row.sent}/{row.total}",
+        PostState.PUBLISHING: f"{post_state(PostState.PUBLISHING)} {row.sent}/{row.total}",
+        PostState.SENT: f"{post_state(PostState.SENT)} {row.sent}/{row.total}",
     }
-    parts = [Markup('<span class="state state-{}">{}</span>').format(row.state, word.get(row.state, row.state))]
+    shown = word.get(row.state, post_state(row.state))
+    parts = [Markup('<span class="state state-{}">{}</span>').format(row.state, shown)]
     if row.detail:
         parts.append(Markup('<span class="detail">{}</span>').format(row.detail))
     if row.action:
-        parts.append(Markup('<span class="action">What to do: {}</span>').format(row.action))
+        parts.append(Markup(_('<span class="action">What to do: {}</span>')).format(row.action))
     return Markup('<p class="post-state">{}</p>').format(Markup(" ").join(parts))
 
 
@@ -200,8 +215,10 @@ def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | Non
         return Markup("")
     record = records.get(fragment.index)
     if record is None:
-        return Markup('<span class="state state-{0}">{0}</span>').format(PostState.SCHEDULED)
-    label = escape(_FRAGMENT_STATE[record.state])
+        return Markup('<span class="state state-{0}">{1}</span>').format(
+            PostState.SCHEDULED, post_state(PostState.SCHEDULED)
+        )
+    label = escape(_(_FRAGMENT_STATE[record.state]))
     if record.state == FragmentState.SENT:
         when = Markup(" {}").format(time_element(record.sent_at, ctx, "%Y-%m-%d %H:%M")) if record.sent_at else ""
         link = web_link(record.url, "sent-link") if record.url else "(no link recorded)"
@@ -210,11 +227,11 @@ def _fragment_state(fragment: Fragment, records: dict[int, FragmentRecord] | Non
         label = Markup("{}: {}").format(label, record.last_error)
     note = Markup("")
     if record.text != fragment.text:
-        note = Markup('<span class="state-note">the outbox holds another text (edited after it started)</span>')
+        note = Markup(_('<span class="state-note">the outbox holds another text (edited after it started)</span>'))
     return Markup('<span class="state state-{}">{}</span>{}').format(record.state, label, note)
 
 
-_TWEET = Markup(
+_TWEET = N_(
     '<li class="fragment" data-index="{index}">{gap}<div class="tweet">'
     '<div class="avatar" aria-hidden="true">{avatar}</div><div class="tweet-body">'
     '<p class="who"><span class="name">{name}</span> <span class="handle">{handle}</span> · {when}</p>'
@@ -236,12 +253,12 @@ def _thread(post: Post, ctx: Context) -> Markup:
         gap = Markup("")
         if previous is not None and fragment.at != previous.at:
             after = until(previous.at, fragment.at).removeprefix("in ")
-            gap = Markup('<p class="gap">{} · {} after the previous post</p>').format(
+            gap = Markup(_('<p class="gap">{} · {} after the previous post</p>')).format(
                 time_element(fragment.at, ctx), after
             )
         same_day = fragment.at.astimezone(ctx.plan.timezone).date() == day
         items.append(
-            _TWEET.format(
+            Markup(_(_TWEET)).format(
                 index=fragment.index,
                 gap=gap,
                 avatar=initials(name),
@@ -252,8 +269,8 @@ def _thread(post: Post, ctx: Context) -> Markup:
                 text=rich(fragment.text),
                 media=ctx.thumbnails.block(post.media if fragment.index == 1 else ()),
                 over=" over" if fragment.length > fragment.limit else "",
-                length=fragment.length,
-                limit=fragment.limit,
+                length=number(fragment.length),
+                limit=number(fragment.limit),
                 state=_fragment_state(fragment, records, ctx),
             )
         )
@@ -261,11 +278,11 @@ def _thread(post: Post, ctx: Context) -> Markup:
     return Markup('<ol class="thread">{}</ol>').format(Markup("").join(items))
 
 
-_FB_CARD = Markup(
+_FB_CARD = N_(
     '<div class="fb-card" data-index="{index}"><div class="fb-head">'
     '<div class="avatar" aria-hidden="true">{avatar}</div><div><p class="name">{page}</p>'
     '<p class="sub">{when} · Page {page_id}</p></div></div><div class="fb-text" lang="{lang}">{text}</div>{media}'
-    '<p class="meta"><span class="char-count{over}">{length:,}/{limit:,} characters</span>{state}</p></div>'
+    '<p class="meta"><span class="char-count{over}">{length}/{limit} characters</span>{state}</p></div>'
 )
 
 
@@ -274,18 +291,18 @@ def _facebook(post: Post, ctx: Context) -> Markup:
     page = account.display_name or account.name
     records = ctx.records(post)
     cards = [
-        _FB_CARD.format(
+        Markup(_(_FB_CARD)).format(
             index=fragment.index,
             avatar=initials(page),
             page=page,
             when=time_element(fragment.at, ctx),
             page_id=account.page_id or "",
             lang=ctx.lang(post),
-            text=facebook_html(fragment.text, FOLD_MARKER, fold_offset(fragment.text)),
+            text=facebook_html(fragment.text, fold_marker(), fold_offset(fragment.text)),
             media=ctx.thumbnails.block(post.media if fragment.index == 1 else ()),
             over=" over" if fragment.length > fragment.limit else "",
-            length=fragment.length,
-            limit=fragment.limit,
+            length=number(fragment.length),
+            limit=number(fragment.limit),
             state=_fragment_state(fragment, records, ctx),
         )
         for fragment in post.fragments

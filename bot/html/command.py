@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.html.page import render_html
 from bot.html.state import read_outbox
+from bot.i18n import _
 from bot.model import Plan, Schedule
 from bot.services import campaign
 from bot.services.approvalview import approval_states
@@ -47,7 +48,7 @@ def build_page(
 
 def message_langs(schedule: Schedule) -> dict[Path, str]:
     """Each message file's front matter `lang`, for the lang attribute of its text (the plan does not keep it)."""
-    messages, _ = campaign.load_messages(schedule)
+    messages, _problems = campaign.load_messages(schedule)
     return {path: message.meta["lang"] for path, message in messages.items() if message.meta.get("lang")}
 
 
@@ -61,11 +62,11 @@ def temporary_file() -> Path:
 def write_page(path: Path, page: str) -> str | None:
     """Write the page; the reason when it cannot be written. The folder must exist: a typo is not created."""
     if not path.parent.is_dir():
-        return f"cannot write {path}: the folder {path.parent} does not exist"
+        return _("cannot write {path}: the folder {parent} does not exist").format(path=path, parent=path.parent)
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as error:
-        return f"cannot write {path}: {error.strerror or error}"
+        return _("cannot write {path}: {strerror}").format(path=path, strerror=error.strerror or error)
     return None
 
 
@@ -78,4 +79,4 @@ def open_in_browser(path: Path) -> str | None:
         opened = webbrowser.open(uri)
     except webbrowser.Error:
         opened = False
-    return None if opened else f"note: no web browser found; open {uri} yourself"
+    return None if opened else _("note: no web browser found; open {uri} yourself").format(uri=uri)

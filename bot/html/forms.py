@@ -14,6 +14,8 @@ from markupsafe import Markup
 from bot.approval import ApprovalState
 from bot.i18n import _
 from bot.model import Post
+from bot.states import FragmentState, PostState
+from bot.statewords import post_state
 
 SCRIPT = "/static/live.js"
 
@@ -90,7 +92,15 @@ def session_bar(web: WebParts | None) -> Markup:
 
 
 def script_tag(web: WebParts | None) -> Markup:
-    return Markup("") if web is None else Markup('<script src="{}" defer></script>\n').format(SCRIPT)
+    """The live script, with the state words it writes in the page's language (JSON keeps the English values)."""
+    if web is None:
+        return Markup("")
+    import json  # only a served page needs it
+
+    words = {str(state): post_state(state) for state in PostState}
+    words["fragment-sent"] = post_state(FragmentState.SENT)
+    data = json.dumps(words, ensure_ascii=False, sort_keys=True)
+    return Markup('<script src="{}" data-words="{}" defer></script>\n').format(SCRIPT, data)
 
 
 def footer(web: WebParts) -> Markup:

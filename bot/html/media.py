@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from bot.i18n import N_, _
 from bot.model import Media
 from bot.problems import shown
 
-_FIGURE = Markup(
+_FIGURE = N_(
     '<figure class="media-item"><img src="data:{mime};base64,{data}" alt="{alt}" width="{width}" height="{height}">'
     '<figcaption><span class="media-file">{file} · {format} {full_width}×{full_height}</span> '
     '<span class="media-alt"><abbr title="alternative text, read out by screen readers">ALT</abbr> {alt}</span>'
@@ -60,7 +61,7 @@ def _render(media: Media, scaled: tuple[str, bytes] | str) -> Markup:
     mime, data = scaled
     scale = min(1.0, THUMBNAIL_SIDE / max(media.width, media.height))  # layout hints; CSS keeps the ratio
     width, height = max(1, round(media.width * scale)), max(1, round(media.height * scale))
-    return _FIGURE.format(
+    return Markup(_(_FIGURE)).format(
         mime=mime,
         data=base64.b64encode(data).decode("ascii"),
         alt=shown(media.alt),

@@ -29,7 +29,7 @@ class OutboxView:
 def read_outbox(plan: Plan, outbox: Outbox | None, state_dir: str, now: datetime) -> OutboxView:
     if outbox is None:
         return OutboxView(state_dir, found=False)
-    _, rows = collect(plan, outbox, now)
+    _summary, rows = collect(plan, outbox, now)
     planned = {post.key for post in plan.posts}
     return OutboxView(
         state_dir,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
+from bot.i18n import _
 from bot.model import Account
 from bot.publishers.base import Identity, MediaUpload, Published, UploadedMedia
 
@@ -45,7 +46,7 @@ class ConsolePublisher:
         self.stream.write(text if text.endswith("\n") else text + "\n")
         self.stream.flush()
         self._posted.append((remote_id, _normalise(text)))
-        logger.info("console %s: printed %s", self.account.name, remote_id)
+        logger.info(_("console {name}: printed {remote_id}").format(name=self.account.name, remote_id=remote_id))
         return Published(remote_id, f"console://{self.account.name}/{remote_id}")
 
     def find_recent(self, text: str) -> Published | None:
@@ -58,7 +59,7 @@ class ConsolePublisher:
     def upload_media(self, media: Sequence[MediaUpload], now: datetime) -> tuple[UploadedMedia, ...]:
         """Prints nothing (publish shows the images); returns ids that never expire."""
         uploaded = []
-        for _ in media:
+        for _item in media:
             self._uploads += 1
             uploaded.append(UploadedMedia(f"console-media-{self._uploads}", None))
         return tuple(uploaded)

@@ -70,8 +70,9 @@ class FacebookPublisher:
         token = env.get(self._variable)
         if token is None:
             raise CredentialsError(
-                f"account {account.name!r}: {self._variable} is not set; add the Page access token to .env "
-                "(see .env.example)",
+                _(
+                    "account {name!r}: {_variable} is not set; add the Page access token to .env (see .env.example)"
+                ).format(name=account.name, _variable=self._variable),
                 self._variable,
             )
         self._version = settings.facebook_graph_version
@@ -104,15 +105,19 @@ class FacebookPublisher:
             result = self._request("POST", "feed", params, writes=True)
         except Rejected as error:
             if media_ids and not isinstance(error, AlreadyExists) and MEDIA_FBID in str(error):
-                raise MediaExpired(f"{error} (the photos are unknown or expired: upload them again)") from None
+                raise MediaExpired(
+                    _("{error} (the photos are unknown or expired: upload them again)").format(error=error)
+                ) from None
             raise
         post_id = str(result.get("id") or "")
         if not post_id:
             raise OutcomeUnknown(
-                f"Facebook: POST /{self._page}/feed answered without a post id: the post may exist; "
-                "look it up before sending again"
+                _(
+                    "Facebook: POST /{_page}/feed answered without a post id: the post may exist; look it up "
+                    "before sending again"
+                ).format(_page=self._page)
             )
-        logger.info("facebook %s: posted %s", self.account.name, post_id)
+        logger.info(_("facebook {name}: posted {post_id}").format(name=self.account.name, post_id=post_id))
         return Published(post_id, _url(post_id))
 
     def find_recent(self, text: str) -> Published | None:
@@ -121,7 +126,11 @@ class FacebookPublisher:
         for post in result.get("data") or []:
             if isinstance(post, dict) and _normalise(str(post.get("message") or "")) == wanted:
                 post_id = str(post["id"])
-                logger.info("facebook %s: found %s among recent posts", self.account.name, post_id)
+                logger.info(
+                    _("facebook {name}: found {post_id} among recent posts").format(
+                        name=self.account.name, post_id=post_id
+                    )
+                )
                 return Published(post_id, _url(post_id))
         return None
 
@@ -135,8 +144,16 @@ class FacebookPublisher:
             result = self._request("POST", "photos", params, files=_source(item))
             photo_id = str(result.get("id") or "")
             if not photo_id:
-                raise RetryLater(f"Facebook: POST /{self._page}/photos answered without a photo id; upload again")
-            logger.info("facebook %s: uploaded %s as unpublished photo %s", self.account.name, item.name, photo_id)
+                raise RetryLater(
+                    _("Facebook: POST /{_page}/photos answered without a photo id; upload again").format(
+                        _page=self._page
+                    )
+                )
+            logger.info(
+                _("facebook {name}: uploaded {name2} as unpublished photo {photo_id}").format(
+                    name=self.account.name, name2=item.name, photo_id=photo_id
+                )
+            )
             uploaded.append(UploadedMedia(photo_id, None))
         return tuple(uploaded)
 
@@ -158,10 +175,12 @@ class FacebookPublisher:
         post_id = str(result.get("post_id") or "")
         if not post_id:
             raise OutcomeUnknown(
-                f"Facebook: POST /{self._page}/photos answered without a post id: the post may exist; "
-                "look it up before sending again"
+                _(
+                    "Facebook: POST /{_page}/photos answered without a post id: the post may exist; look it up "
+                    "before sending again"
+                ).format(_page=self._page)
             )
-        logger.info("facebook %s: posted photo post %s", self.account.name, post_id)
+        logger.info(_("facebook {name}: posted photo post {post_id}").format(name=self.account.name, post_id=post_id))
         return Published(post_id, _url(post_id))
 
     def _request(
@@ -185,26 +204,34 @@ class FacebookPublisher:
         except (KeyError, ValueError):
             # No Content-Type (KeyError) or a body that says JSON but is not (ValueError): the server answered
             # something we cannot read. A read can simply be retried; a write may have gone through.
-            logger.warning("facebook %s: %s: unreadable answer", self.account.name, action)
+            logger.warning(
+                _("facebook {name}: {action}: unreadable answer").format(name=self.account.name, action=action)
+            )
             if writes:
                 raise OutcomeUnknown(
-                    f"Facebook: {action}: the answer could not be read (no Content-Type or bad JSON): "
-                    "the post may exist; look it up before sending again"
+                    _(
+                        "Facebook: {action}: the answer could not be read (no Content-Type or bad JSON): the post "
+                        "may exist; look it up before sending again"
+                    ).format(action=action)
                 ) from None
-            raise RetryLater(f"Facebook: {action}: the answer could not be read; try again later") from None
+            raise RetryLater(
+                _("Facebook: {action}: the answer could not be read; try again later").format(action=action)
+            ) from None
         except requests.RequestException as error:
             failure = transport_error(error, "Facebook", action, writes)
-            logger.warning("facebook %s: %s", self.account.name, failure)
+            logger.warning(_("facebook {name}: {failure}").format(name=self.account.name, failure=failure))
             raise failure from None
         if not isinstance(result, dict):
-            raise RetryLater(f"Facebook: {action}: unexpected answer; try again later")
+            raise RetryLater(_("Facebook: {action}: unexpected answer; try again later").format(action=action))
         return result
 
     def _classify_graph(self, error: Exception, action: str, writes: bool) -> PublishError:
         result = getattr(error, "result", None)
         if not isinstance(result, dict):
             # "Maintype was not text, image, or querystring": an HTML page, e.g. a 502 from a proxy.
-            logger.warning("facebook %s: %s: non-JSON error page", self.account.name, action)
+            logger.warning(
+                _("facebook {name}: {action}: non-JSON error page").format(name=self.account.name, action=action)
+            )
             if writes:  # a proxy's 502 page says nothing about whether Graph created the post behind it
                 return OutcomeUnknown(
                     _(
@@ -212,26 +239,45 @@ class FacebookPublisher:
                         "exist; look it up before sending again"
                     ).format(action=action)
                 )
-            return RetryLater(f"Facebook: {action}: the server answered with an error page (not JSON); try later")
+            return RetryLater(
+                _("Facebook: {action}: the server answered with an error page (not JSON); try later").format(
+                    action=action
+                )
+            )
         raw = result.get("error")
         details: dict[str, Any] = raw if isinstance(raw, dict) else {}
         code = _as_int(details.get("code"))
         subcode = _as_int(details.get("error_subcode"))
         message = str(details.get("message") or getattr(error, "message", "") or "unknown error")
         where = f"Facebook {action}: {message} (code {code}" + (f", subcode {subcode})" if subcode else ")")
-        logger.warning("facebook %s: %s", self.account.name, where)
+        logger.warning(_("facebook {name}: {where}").format(name=self.account.name, where=where))
         if code in TOKEN_INVALID:
             return CredentialsError(
-                f"{self._variable} was rejected by Facebook (token expired or invalid): generate a new Page "
-                f"access token with {POST_PERMISSION} and {READ_PERMISSION} (a System User token does not "
-                f"expire) and put it in .env. {where}",
+                _(
+                    "{_variable} was rejected by Facebook (token expired or invalid): generate a new Page "
+                    "access token with {POST_PERMISSION} and {READ_PERMISSION} (a System User token does not "
+                    "expire) and put it in .env. {where}"
+                ).format(
+                    _variable=self._variable,
+                    POST_PERMISSION=POST_PERMISSION,
+                    READ_PERMISSION=READ_PERMISSION,
+                    where=where,
+                ),
                 self._variable,
             )
         if code == 10 or (code is not None and 200 <= code <= 299):
             permission = POST_PERMISSION if writes else READ_PERMISSION
             return CredentialsError(
-                f"the token in {self._variable} lacks the {permission} permission: generate a Page access "
-                f"token that has {POST_PERMISSION} and {READ_PERMISSION} and put it in .env. {where}",
+                _(
+                    "the token in {_variable} lacks the {permission} permission: generate a Page access token "
+                    "that has {POST_PERMISSION} and {READ_PERMISSION} and put it in .env. {where}"
+                ).format(
+                    _variable=self._variable,
+                    permission=permission,
+                    POST_PERMISSION=POST_PERMISSION,
+                    READ_PERMISSION=READ_PERMISSION,
+                    where=where,
+                ),
                 self._variable,
             )
         if code == DUPLICATE:

@@ -22,8 +22,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 import tweepy
@@ -46,6 +46,7 @@ from bot.publishers.base import (
     UploadedMedia,
 )
 from bot.publishers.transport import make_session, protect_secrets, transport_error
+from bot.publishers.xlimits import exhausted_cap, retry_at_from
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,10 @@ class XPublisher:
             value = env.get(name)
             if value is None:
                 raise CredentialsError(
-                    f"account {account.name!r}: {name} is not set; add it to .env (see .env.example)", name
+                    _("account {name!r}: {name2} is not set; add it to .env (see .env.example)").format(
+                        name=account.name, name2=name
+                    ),
+                    name,
                 )
             values.append(value)
         self._variables = names
@@ -118,7 +122,11 @@ class XPublisher:
                 "X: POST /2/tweets answered without a post id: the post may exist; look it up before sending again"
             )
         post_id = str(data["id"])
-        logger.info("x %s: posted %s%s", self.account.name, post_id, f" (reply to {reply_to})" if reply_to else "")
+        logger.info(
+            _("x {name}: posted {post_id}{value}").format(
+                name=self.account.name, post_id=post_id, value=f" (reply to {reply_to})" if reply_to else ""
+            )
+        )
         return Published(post_id, self._url(post_id))
 
     def find_recent(self, text: str) -> Published | None:
@@ -132,7 +140,7 @@ class XPublisher:
         wanted = _normalise(text)
         for tweet in response.data or []:
             if _tweet_matches(wanted, tweet.data):
-                logger.info("x %s: found %s among recent posts", self.account.name, tweet.id)
+                logger.info(_("x {name}: found {id} among recent posts").format(name=self.account.name, id=tweet.id))
                 return Published(str(tweet.id), self._url(str(tweet.id)))
         return None
 
@@ -156,7 +164,11 @@ class XPublisher:
             seconds = data.get("expires_after_secs")
             expires = now + timedelta(seconds=int(seconds)) if isinstance(seconds, int) else None
             self._session_post(MEDIA_METADATA, {"id": media_id, "metadata": {"alt_text": {"text": item.alt}}})
-            logger.info("x %s: uploaded %s as media %s", self.account.name, item.name, media_id)
+            logger.info(
+                _("x {name}: uploaded {name2} as media {media_id}").format(
+                    name=self.account.name, name2=item.name, media_id=media_id
+                )
+            )
             uploaded.append(UploadedMedia(media_id, expires))
         return tuple(uploaded)
 
@@ -207,10 +219,17 @@ class XPublisher:
 
     def _read_only_message(self, evidence: str) -> str:
         token, secret = self._variables[2], self._variables[3]
-        return (
-            f"X: the access token of account {self.account.name!r} is read-only ({evidence}): it cannot post. "
-            f"{READ_WRITE_FIX[0].upper()}{READ_WRITE_FIX[1:]} in the X developer portal (User authentication "
-            f"settings), and put the new {token} and {secret} in .env"
+        return _(
+            "X: the access token of account {name!r} is read-only ({evidence}): it cannot post. "
+            "{READ_WRITE_FIX}{READ_WRITE_FIX2} in the X developer portal (User authentication "
+            "settings), and put the new {token} and {secret} in .env"
+        ).format(
+            name=self.account.name,
+            evidence=evidence,
+            READ_WRITE_FIX=READ_WRITE_FIX[0].upper(),
+            READ_WRITE_FIX2=READ_WRITE_FIX[1:],
+            token=token,
+            secret=secret,
         )
 
     def _learn_access_level(self) -> str | None:
@@ -219,7 +238,7 @@ class XPublisher:
             try:
                 self._client.get_me(user_auth=True)
             except Exception:  # only a hint for classifying: its failure changes nothing
-                logger.info("x %s: could not read the access level", self.account.name)
+                logger.info(_("x {name}: could not read the access level").format(name=self.account.name))
         return self.access_level
 
     def _url(self, post_id: str) -> str:
@@ -244,10 +263,10 @@ class XPublisher:
         where = f"X {action} ({status}): {detail}"
         logger.warning("x %s: %s %s", self.account.name, action, f"{status} {title} {detail}".strip())
         if status == 429:
-            retry_at = _retry_at(response.headers)
+            retry_at = retry_at_from(response.headers)
             if title == USAGE_CAP_TITLE:
                 return RetryLater(f"{where} — the monthly usage cap of this X app is exhausted", retry_at)
-            return RetryLater(where, retry_at, _exhausted_cap(response.headers))
+            return RetryLater(where, retry_at, exhausted_cap(response.headers))
         if status >= 500:
             if writes:  # a gateway can answer 5xx after the post was created (X 503 on threads under load)
                 return OutcomeUnknown(
@@ -258,9 +277,13 @@ class XPublisher:
             return MediaExpired(f"{where} (the media ids are unknown or expired: upload the images again)")
         if status == 401:
             return CredentialsError(
-                f"X rejected the credentials of account {self.account.name!r} (401 Unauthorized): check "
-                f"{', '.join(self._variables[:-1])} and {self._variables[-1]} (all four must belong to the "
-                "same app and account, with read and write access)",
+                _(
+                    "X rejected the credentials of account {name!r} (401 Unauthorized): check {_variables} and "
+                    "{_variables2} (all four must belong to the same app and account, with read and write "
+                    "access)"
+                ).format(
+                    name=self.account.name, _variables=", ".join(self._variables[:-1]), _variables2=self._variables[-1]
+                ),
                 self._variables[2],
             )
         if status == 403:
@@ -310,34 +333,6 @@ def _problem(response: requests.Response) -> Mapping[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
-
-
-def _header_time(headers: Mapping[str, str], name: str) -> datetime | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
-def _retry_at(headers: Mapping[str, str]) -> datetime | None:
-    """The latest reset among the limits that are exhausted: 15-minute window and the 24-hour caps."""
-    candidates = [_header_time(headers, "x-rate-limit-reset")]
-    for scope in ("user", "app"):
-        if headers.get(f"x-{scope}-limit-24hour-remaining", "").strip() == "0":
-            candidates.append(_header_time(headers, f"x-{scope}-limit-24hour-reset"))
-    known = [moment for moment in candidates if moment is not None]
-    return max(known) if known else None
-
-
-def _exhausted_cap(headers: Mapping[str, str]) -> Literal["app", "user"] | None:
-    """Which 24-hour cap a 429 says is used up: the app's (every account of the app waits) before the user's."""
-    for scope in ("app", "user"):
-        if headers.get(f"x-{scope}-limit-24hour-remaining", "").strip() == "0":
-            return "app" if scope == "app" else "user"
-    return None
 
 
 def _normalise(text: str) -> str:

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from bot.credentials import Environment
+from bot.i18n import _
 from bot.model import Account, Post
 from bot.publishers.base import CredentialsError, Publisher
 from bot.services import capholds
@@ -76,7 +77,9 @@ class Accounts:
         except CredentialsError as error:
             reason = f"fix {error.variable or 'the credentials'} then restart ({error})"
             outbox.hold(account.name, reason, now())
-            logger.error("post %s account %s held: %s", post.id, account.name, reason)
+            logger.error(
+                _("post {id} account {name} held: {reason}").format(id=post.id, name=account.name, reason=reason)
+            )
             return None
         return self._keep(account, env, publisher)
 

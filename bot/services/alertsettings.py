@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.alerts.model import parse_alert_level
 from bot.alerts.urls import check_alert_urls, locate_in_env
 from bot.credentials import Environment
+from bot.i18n import _
 from bot.model import Plan, Position
 from bot.problems import Problem
 
@@ -40,7 +41,7 @@ def alert_problems(env: Environment, plan: Plan | None = None, now: datetime | N
     for found in check_alert_urls(value):
         spot = locate_in_env(text, ALERT_URLS, found.url.offset) if text is not None else None
         where = Position(str(env.env_file), *spot) if spot else _where(env, ALERT_URLS)
-        hint = "" if found.severity == "warning" else "see README, 'Being told when something goes wrong'"
+        hint = "" if found.severity == "warning" else _("see README, 'Being told when something goes wrong'")
         problems.append(Problem(where, f"{ALERT_URLS} {found.url.label} {found.message}", hint, found.severity))
     try:
         parse_alert_level(env.get(ALERT_LEVEL))
@@ -52,9 +53,13 @@ def alert_problems(env: Environment, plan: Plan | None = None, now: datetime | N
             problems.append(
                 Problem(
                     Position(str(env.env_file) if env.env_file is not None else ".env"),
-                    f"{ALERT_URLS} is not set: nobody is told if one of the {ahead} post(s) ahead fails",
-                    "set ALERT_URLS to an e-mail, Slack, Teams or webhook URL (README, 'Being told when something "
-                    "goes wrong'), then `python main.py alerts test`",
+                    _("{ALERT_URLS} is not set: nobody is told if one of the {ahead} post(s) ahead fails").format(
+                        ALERT_URLS=ALERT_URLS, ahead=ahead
+                    ),
+                    _(
+                        "set ALERT_URLS to an e-mail, Slack, Teams or webhook URL (README, 'Being told when something "
+                        "goes wrong'), then `python main.py alerts test`"
+                    ),
                     "warning",
                 )
             )

@@ -74,7 +74,7 @@ class ApprovalGate:
         lines = awaiting(post, state, self.store)
         if not self.enforce:
             if first:
-                logger.warning("dry run: %s; a real run would wait for the approval", lines[0])
+                logger.warning(_("dry run: {line}; a real run would wait for the approval").format(line=lines[0]))
             return []
         if first:  # the failure alert is sent by the daemon's alerting hook (Outcome.AWAITING)
             for line in lines:
@@ -101,7 +101,7 @@ class ApprovalGate:
             self._told[post.key] = "started " + digest
         if not self.enforce:
             if first:
-                logger.warning("dry run: %s; a real run would wait for the approval", lines[0])
+                logger.warning(_("dry run: {line}; a real run would wait for the approval").format(line=lines[0]))
             return []
         if first:
             for line in lines:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.approval import ApprovalState, approve_command, post_digest, short
+from bot.i18n import _
 from bot.model import Plan, Post
 
 Key = tuple[str, str]
@@ -26,12 +27,16 @@ def approval_words(post_id: str, account: str, state: ApprovalState) -> str:
     """One line: "approved by NAME at TIME (digest D)", or "awaiting approval of digest D"."""
     if state.approval is not None:
         when = state.approval.at.isoformat(timespec="seconds")
-        return f"approved by {state.approval.by} at {when} (digest {short(state.digest)})"
+        return _("approved by {by} at {when} (digest {digest})").format(
+            by=state.approval.by, when=when, digest=short(state.digest)
+        )
     if not state.required:
-        return f"digest {short(state.digest)} (approval not required)"
-    words = f"awaiting approval of digest {short(state.digest)}"
+        return _("digest {digest} (approval not required)").format(digest=short(state.digest))
+    words = _("awaiting approval of digest {digest}").format(digest=short(state.digest))
     if state.outdated is not None:
-        words += f" (the text changed after {state.outdated.by} approved {short(state.outdated.digest)})"
+        words += _(" (the text changed after {by} approved {digest})").format(
+            by=state.outdated.by, digest=short(state.outdated.digest)
+        )
     return words
 
 
@@ -65,7 +70,12 @@ def unapproved_edit(plan: Plan, post: Post, outbox: object) -> str | None:
     state = approval_states(Plan(plan.timezone, plan.now, (post,), approval_required=True), outbox)[post.key]
     if state.may_publish:
         return None
-    return (
-        f"post {post.id} account {post.account.name}: the edited text is not approved (digest {short(state.digest)})"
-        f"\n    hint: read it in the preview, run `{command_for(post.id, post.account.name, state)}`, then resume again"
+    return _(
+        "post {id} account {name}: the edited text is not approved (digest {digest})\n    hint: "
+        "read it in the preview, run `{id2}`, then resume again"
+    ).format(
+        id=post.id,
+        name=post.account.name,
+        digest=short(state.digest),
+        id2=command_for(post.id, post.account.name, state),
     )

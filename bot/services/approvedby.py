@@ -1,15 +1,17 @@
 """How an approval was made, kept in its `by` so that `status`, the previews and the page show it with the name:
-"NAME (via web, ADDRESS)" from the web page, "NAME (via command line, LOGIN@HOST)" from `approve` / `revoke`."""
+"NAME (via web, ADDRESS)" from the web page, "NAME (via command line, LOGIN@HOST)" from `approve` / `revoke`, in
+the language of the command that recorded it (kept as written, like the note)."""
 
 from __future__ import annotations
 
 import socket
 
 from bot.approvals import default_approver
+from bot.i18n import _
 
 
 def web_by(name: str, address: str) -> str:
-    return f"{name} (via web, {address})"
+    return _("{name} (via web, {address})").format(name=name, address=address)
 
 
 def cli_by(by: str | None) -> str | None:
@@ -20,4 +22,4 @@ def cli_by(by: str | None) -> str | None:
     if who is None or not who.strip():
         return by
     host = socket.gethostname()[:30] or "?"
-    return f"{who.strip()} (via command line, {login or '?'}@{host})"
+    return _("{name} (via command line, {login}@{host})").format(name=who.strip(), login=login or "?", host=host)

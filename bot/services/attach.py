@@ -44,7 +44,11 @@ def publish(
         outbox.assert_may_send()  # again after an upload, which may have taken a while (a shared store's lease)
         return publisher.publish(text, reply_to, uploads, ids)
     except MediaExpired as error:  # nothing was posted: upload again and post once more
-        logger.warning("post %s account %s: %s; uploading the images again", post.id, post.account.name, error)
+        logger.warning(
+            _("post {id} account {name}: {error}; uploading the images again").format(
+                id=post.id, name=post.account.name, error=error
+            )
+        )
         ids = _upload(post, uploads, publisher, outbox, now)
         outbox.assert_may_send()
         return publisher.publish(text, reply_to, uploads, ids)
@@ -81,7 +85,11 @@ def _stored_ids(post: Post, uploads: Sequence[MediaUpload], outbox: Outbox, now:
             )
         return None
     if not all(UploadedMedia(m.media_id, m.expires_at).usable(now) for m in stored):
-        logger.info("post %s account %s: the uploaded images expired; uploading again", post.id, post.account.name)
+        logger.info(
+            _("post {id} account {name}: the uploaded images expired; uploading again").format(
+                id=post.id, name=post.account.name
+            )
+        )
         return None
     return tuple(m.media_id for m in stored)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.credentials import ConnectionSettings, Environment, malformed_variables, missing_variables
+from bot.i18n import _
 from bot.model import Account
 from bot.platforms import PLATFORMS
 from bot.publishers.base import CredentialsError, Identity, PublishError, RetryLater
@@ -43,11 +44,20 @@ def check_accounts(accounts: Iterable[Account], env: Environment, settings: Conn
 
 
 def _check(account: Account, env: Environment, settings: ConnectionSettings) -> CheckResult:
-    where = f"in {env.env_file}" if env.env_file is not None else "in the environment (no .env file was read)"
-    problems = [f"{name} is not set {where}: add it (see .env.example)" for name in missing_variables(account, env)]
+    where = (
+        _("in {file}").format(file=env.env_file)
+        if env.env_file is not None
+        else _("in the environment (no .env file was read)")
+    )
+    problems = [
+        _("{name} is not set {where}: add it (see .env.example)").format(name=name, where=where)
+        for name in missing_variables(account, env)
+    ]
     problems += [
-        f"{name} ({env.source_of(name)}) does not look like a token: it has spaces, quotes or '<' in it; "
-        "put the bare value after '='"
+        _(
+            "{name} ({name2}) does not look like a token: it has spaces, quotes or '<' in it; put the "
+            "bare value after '='"
+        ).format(name=name, name2=env.source_of(name))
         for name in malformed_variables(account, env)
     ]
     if problems:
@@ -59,12 +69,16 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
     except CredentialsError as error:
         return CheckResult(account, "problem", None, (str(error),))
     except RetryLater as error:
-        return CheckResult(account, "problem", None, (f"could not check now: {error}; run check again later",))
+        return CheckResult(
+            account, "problem", None, (_("could not check now: {error}; run check again later").format(error=error),)
+        )
     except PublishError as error:
         return CheckResult(account, "problem", None, (str(error),))
 
     warnings = mismatches(account, identity)
-    logger.info("check %s: posts as %s (%s)", account.name, identity.name, identity.id)
+    logger.info(
+        _("check {name}: posts as {name2} ({id})").format(name=account.name, name2=identity.name, id=identity.id)
+    )
     if isinstance(publisher, ReportsAccessLevel):
         problem = publisher.access_problem()
         if problem is not None:
@@ -72,8 +86,10 @@ def _check(account: Account, env: Environment, settings: ConnectionSettings) -> 
         if publisher.access_level is None:
             # A note, not a warning: the platform answered and nothing says the token cannot post.
             notes = (
-                "X did not report the access level of these credentials (no x-access-level header): "
-                "if the app was Read only when the token was generated, the first post will be refused",
+                _(
+                    "X did not report the access level of these credentials (no x-access-level header): "
+                    "if the app was Read only when the token was generated, the first post will be refused"
+                ),
             )
             return CheckResult(account, "warning" if warnings else "ok", identity, (*warnings, *notes))
     return CheckResult(account, "warning" if warnings else "ok", identity, tuple(warnings))
@@ -98,21 +114,25 @@ def mismatches(account: Account, identity: Identity) -> list[str]:
         and account.handle.lstrip("@").casefold() != identity.handle.casefold()
     ):
         return [
-            f"schedule.yaml says @{account.handle.lstrip('@')} but these credentials post as "
-            f"@{identity.handle}: fix the handle in schedule.yaml or the tokens in .env"
+            _(
+                "schedule.yaml says @{value} but these credentials post as @{handle}: fix the handle in "
+                "schedule.yaml or the tokens in .env"
+            ).format(value=account.handle.lstrip("@"), handle=identity.handle)
         ]
     if identity_key == "page_id" and account.page_id and identity.id and account.page_id != identity.id:
         return [
-            f"schedule.yaml says page {account.page_id} but the token belongs to page {identity.id} "
-            f"({identity.name}): fix page_id in schedule.yaml or the token in .env"
+            _(
+                "schedule.yaml says page {page_id} but the token belongs to page {id} ({name}): fix "
+                "page_id in schedule.yaml or the token in .env"
+            ).format(page_id=account.page_id, id=identity.id, name=identity.name)
         ]
     return []
 
 
 def _as_who(account: Account, identity: Identity) -> str:
     if identity.handle:
-        return f"@{identity.handle} ({identity.name}, id {identity.id})"
-    return f"{identity.name} (id {identity.id})"
+        return _("@{handle} ({name}, id {id})").format(handle=identity.handle, name=identity.name, id=identity.id)
+    return _("{name} (id {id})").format(name=identity.name, id=identity.id)
 
 
 def format_check(results: Sequence[CheckResult]) -> str:
@@ -122,16 +142,26 @@ def format_check(results: Sequence[CheckResult]) -> str:
         account = result.account
         head = f"{account.name} [{account.platform}, {account.label}]"
         if result.status == "ok" and result.identity is not None:
-            lines.append(f"OK       {head}: posts as {_as_who(account, result.identity)}")
+            lines.append(
+                _("OK       {head}: posts as {account}").format(head=head, account=_as_who(account, result.identity))
+            )
         elif result.status == "warning" and result.identity is not None:
-            lines.append(f"WARNING  {head}: posts as {_as_who(account, result.identity)}")
+            lines.append(
+                _("WARNING  {head}: posts as {account}").format(head=head, account=_as_who(account, result.identity))
+            )
         elif result.identity is not None:
-            lines.append(f"PROBLEM  {head}: posts as {_as_who(account, result.identity)}")
+            lines.append(
+                _("PROBLEM  {head}: posts as {account}").format(head=head, account=_as_who(account, result.identity))
+            )
         else:
-            lines.append(f"PROBLEM  {head}")
+            lines.append(_("PROBLEM  {head}").format(head=head))
         lines.extend(f"         - {message}" for message in result.messages)
     good = sum(1 for result in results if result.ok)
     warned = sum(1 for result in results if result.status == "warning")
     bad = sum(1 for result in results if result.status == "problem")
-    lines.append(f"{len(results)} account(s) checked: {good} OK, {warned} with warnings, {bad} with problems")
+    lines.append(
+        _("{n} account(s) checked: {good} OK, {warned} with warnings, {bad} with problems").format(
+            n=len(results), good=good, warned=warned, bad=bad
+        )
+    )
     return "\n".join(lines) + "\n"

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from bot import config, credentials
 from bot.credentials import ConnectionSettings, Environment
+from bot.i18n import _
 from bot.model import Account, Plan, Post, Schedule
-from bot.problems import Problem, errors, report_lines
+from bot.problems import Problem, errors
 from bot.publishers.base import Publisher
 from bot.publishers.factory import make_publisher, preload
-from bot.services import campaign
+from bot.services import campaign, daemonlog
 from bot.services.accounts import Accounts
 from bot.services.alerting import DaemonEvents, NoEvents
 from bot.services.approvalgate import ApprovalGate
@@ -51,11 +52,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _log_problems(problems: Sequence[Problem]) -> None:
-    for line in report_lines(problems):
-        logger.error("%s", line)
-
-
 class Daemon:
     """Turns the plan into timers and the runner's outcomes into new timers. Thread-safe."""
 
@@ -74,7 +70,7 @@ class Daemon:
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = _utcnow,
         publisher_factory: Callable[[Account, Environment], Publisher] | None = None,
-        report: Callable[[Sequence[Problem]], None] = _log_problems,
+        report: Callable[[Sequence[Problem]], None] = daemonlog.problems,
         events: DaemonEvents | None = None,
         publishing: Publishing | None = None,
     ) -> None:
@@ -121,22 +117,20 @@ class Daemon:
             finished=self._on_finished,
             failed=self._on_failed,
             already_running=self._on_already_running,
-            watch_failed=lambda error: logger.error("reload check failed: %s", error),
+            watch_failed=daemonlog.watch_failed,
         )
         self._watcher = Watcher(self._watched)
         self._timers.start(self._reconcile)  # the first timers are added while it is paused: no wake-up for each
         self._timers.watch(self._watch, WATCH_SECONDS)
         self.events.planned(plan.posts, self._timers)
-        logger.info(
-            "daemon started: %d posts in %s%s", len(plan.posts), self.schedule_path, " (dry run)" * self.dry_run
-        )
+        daemonlog.started(len(plan.posts), self.schedule_path, self.dry_run)
 
     def shutdown(self) -> None:
         """Stop between fragments: the request in flight finishes and is recorded, nothing new starts."""
         self.stop_requested.set()
         if self._timers is not None:
             self._timers.shutdown()
-        logger.info("daemon stopped")
+        daemonlog.stopped()
 
     def alive(self) -> bool:  # for the heartbeat: the scheduler's thread runs
         return self._timers is not None and self._timers.alive()
@@ -182,7 +176,7 @@ class Daemon:
             known = self._final.get(key)
             self._final[key] = decision.kind
         if known != decision.kind:
-            logger.info("post %s account %s: %s %s", post.id, post.account.name, decision.kind, decision.reason)
+            daemonlog.decided(key, decision.kind, decision.reason)
 
     def _schedule(self, key: Key, at: datetime, reason: str) -> None:
         if self.stop_requested.is_set():
@@ -195,7 +189,7 @@ class Daemon:
             self._planned[key] = at
         self._scheduler().add(key, at, self._job)
         if changed:
-            logger.info("post %s account %s: runs at %s (%s)", key[0], key[1], at.isoformat(), reason)
+            daemonlog.runs_at(key, at, reason)
 
     def _unschedule(self, key: Key) -> None:
         with self._lock:
@@ -236,7 +230,7 @@ class Daemon:
             self._running.add(key)
         account_lock = self.accounts.lock_for(post.account.name)
         if not account_lock.acquire(blocking=False):  # one request at a time per account
-            return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, "another post of this account is publishing")
+            return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, _("another post of this account is publishing"))
         try:
             settings = self._run_settings()
             return self.publishing.run(post, lambda box: run_job(post, box, self.accounts, self.clock, settings))
@@ -247,7 +241,7 @@ class Daemon:
         return make_publisher(account, env, self.settings, dry_run=self.dry_run)
 
     def _on_already_running(self, key: Key) -> None:
-        logger.info("post %s account %s: already publishing; its run decides what comes next", *key)
+        daemonlog.already_running(key)
 
     def _on_finished(self, key: Key, result: JobResult) -> None:
         self._ran(key)
@@ -268,16 +262,15 @@ class Daemon:
         with self._lock:
             count = self._job_errors[key] = self._job_errors.get(key, 0) + 1
         if count < MAX_JOB_ERRORS and not isinstance(error, OutboxError):
-            logger.error("post %s account %s: run failed (%s: %s); retrying", *key, type(error).__name__, error)
-            self._schedule(key, self.clock() + ERROR_RETRY, "after an error")
+            daemonlog.run_failed(key, error, retrying=True)
+            self._schedule(key, self.clock() + ERROR_RETRY, _("after an error"))
             return
-        why = f"{type(error).__name__}: {error}"
-        logger.error("post %s account %s: run failed (%s); giving up until restart", *key, why)
+        daemonlog.run_failed(key, error, retrying=False)
         with self._lock:
             self._final[key] = Outcome.ERROR
 
     def _after(self, key: Key, result: JobResult) -> None:
-        post_id, account = key
+        account = key[1]
         kind = result.kind
         if kind == Outcome.UNKNOWN and self._look_up_later(key, result.message):
             return
@@ -289,17 +282,11 @@ class Daemon:
         elif kind == Outcome.HELD:
             self._hold_account(account, result.message)
         elif kind in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.CONFLICT):
-            logger.error(
-                "post %s account %s %s: %s; see `python main.py status`",
-                post_id,
-                account,
-                kind,
-                result.message,
-            )
+            daemonlog.ended(key, kind, result.message)
         elif kind == Outcome.SENT:
-            logger.info("post %s account %s published: %s", post_id, account, result.message)
+            daemonlog.published(key, result.message)
         elif kind == Outcome.STOPPED:
-            logger.info("post %s account %s stopped between fragments; a restart continues it", *key)
+            daemonlog.stopped_between(key)
         if kind not in RESCHEDULE and kind not in (Outcome.STOPPED, Outcome.REMOVED):
             with self._lock:
                 self._final[key] = kind
@@ -316,15 +303,8 @@ class Daemon:
         if attempt > self.policy.max_attempts:
             return False
         at = self.clock() + self.policy.delay(attempt)
-        logger.warning(
-            "post %s account %s: outcome unknown (%s); looked up again at %s (%d/%d)",
-            *key,
-            message,
-            at.isoformat(timespec="seconds"),
-            attempt,
-            self.policy.max_attempts,
-        )
-        self._schedule(key, at, "look it up again")
+        daemonlog.look_up_later(key, message, at, attempt, self.policy.max_attempts)
+        self._schedule(key, at, _("look it up again"))
         return True
 
     def _hold_account(self, account: str, reason: str) -> None:
@@ -337,7 +317,7 @@ class Daemon:
                 previous = self._final.get(key)
                 self._final[key] = Outcome.HELD if previous != Outcome.SENT else previous
             if previous != Outcome.SENT:
-                logger.error("post %s account %s held, not sent: %s", key[0], account, reason)
+                daemonlog.held(key, reason)
 
     # -- live edits ------------------------------------------------------------------------------
 
@@ -362,7 +342,7 @@ class Daemon:
 
     def _reload_environment(self) -> None:
         self.accounts.reset(credentials.load_environment(self.env_file))
-        logger.info("resume requested: credentials re-read, outbox re-read")
+        daemonlog.resume_requested()
 
     def reload(self, why: str) -> bool:
         """Re-plan from the files; on any error keep the previous plan. Returns whether the plan changed."""
@@ -377,7 +357,7 @@ class Daemon:
             self._report(errors(problems))
             self.events.invalid_edit(config.display_path(self.schedule_path), errors(problems))
             count = len(errors(problems))
-            logger.error("reload (%s): %d errors, listed above; the previous plan keeps running", why, count)
+            daemonlog.reload_failed(why, count)
             return False
         with self._lock:
             before = set(self._posts)
@@ -387,11 +367,11 @@ class Daemon:
             self._unschedule(key)
             with self._lock:
                 self._final.pop(key, None)
-            logger.info("post %s account %s removed from the schedule: it will not be published", *key)
+            daemonlog.removed(key)
         for key in sorted(after - before):
-            logger.info("post %s account %s added to the schedule", *key)
+            daemonlog.added(key)
         self.publishing.reloaded(plan)
         self._reconcile()
-        logger.info("reload (%s): %d posts", why, len(plan.posts))  # after the timers: the end of the reload
+        daemonlog.reloaded(why, len(plan.posts))  # after the timers: the end of the reload
         self.events.planned(plan.posts, self._scheduler())
         return True

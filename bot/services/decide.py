@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.durations import format_duration
+from bot.i18n import _
 from bot.model import Post
 from bot.services.capholds import held_until
 from bot.states import FragmentState, Outcome
@@ -44,7 +45,7 @@ def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datet
     if until is not None and until > now:
         return Decision(Step.RUN, until, hold or "")
     if summary is not None and summary.in_doubt:
-        return Decision(Step.RUN, now, "outcome of an earlier attempt unknown: look it up first")
+        return Decision(Step.RUN, now, _("outcome of an earlier attempt unknown: look it up first"))
     last_error = (summary.last_error if summary is not None else None) or ""
     if counts.get(FragmentState.FAILED):
         return Decision(Outcome.FAILED, reason=last_error)
@@ -54,7 +55,7 @@ def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datet
     if summary is not None and summary.last_outcome in (Outcome.RETRY, Outcome.RESUMED):
         planned_retry = summary.next_at
     if counts.get(FragmentState.SENT) or (summary is not None and summary.conflict):
-        return Decision(Step.RUN, max(now, planned_retry) if planned_retry else now, "continue the thread")
+        return Decision(Step.RUN, max(now, planned_retry) if planned_retry else now, _("continue the thread"))
     due = max(post.at, planned_retry) if planned_retry else post.at
     due = max(due, until) if until is not None else due  # held past its time: late from the reset, not before
     if due > now:
@@ -62,5 +63,9 @@ def decide(post: Post, summary: PostSummary | None, hold: str | None, now: datet
     late = now - due
     short, allowed = format_duration(late, "compact"), format_duration(catch_up, "compact")
     if late <= catch_up:
-        return Decision(Step.RUN, now, f"{short} late, within --catch-up {allowed}")
-    return Decision(Step.MARK_MISSED, None, f"{short} late, more than --catch-up {allowed}")
+        return Decision(
+            Step.RUN, now, _("{short} late, within --catch-up {allowed}").format(short=short, allowed=allowed)
+        )
+    return Decision(
+        Step.MARK_MISSED, None, _("{late} late, more than --catch-up {allowed}").format(late=short, allowed=allowed)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import config, credentials
+from bot.i18n import _
 from bot.model import Plan, Position, Schedule
 from bot.problems import Problem
 
@@ -31,21 +32,29 @@ def credential_problems(
             problems.append(
                 Problem(
                     where,
-                    f"account '{account.name}' needs {', '.join(missing)}, not set in the environment or .env",
+                    _("account '{name}' needs {missing}, not set in the environment or .env").format(
+                        name=account.name, missing=", ".join(missing)
+                    ),
                     _misspelt_hint(missing, env)
-                    or "set them in .env (see .env.example) before `run`; `check` then verifies them",
+                    or _("set them in .env (see .env.example) before `run`; `check` then verifies them"),
                     severity="error" if missing_is_error else "warning",
                 )
             )
         for name in credentials.malformed_variables(account, env):
             reason = credentials.token_problem(env.get(name))
-            hint = f"copy the value again into {env.source_of(name)}, without spaces or surrounding quotes"
+            hint = _("copy the value again into {name}, without spaces or surrounding quotes").format(
+                name=env.source_of(name)
+            )
             if env.get(name) in credentials.EXAMPLE_VALUES:
-                hint = f"put the real value in {env.source_of(name)} (README.md, 'Credentials', says where to find it)"
+                hint = _("put the real value in {name} (README.md, 'Credentials', says where to find it)").format(
+                    name=env.source_of(name)
+                )
             problems.append(
                 Problem(
                     env.position_of(name) or where,
-                    f"account '{account.name}': {name} is set but is not a token ({reason})",
+                    _("account '{name}': {name2} is set but is not a token ({reason})").format(
+                        name=account.name, name2=name, reason=reason
+                    ),
                     hint,
                 )
             )
@@ -55,15 +64,21 @@ def credential_problems(
 def _misspelt_hint(missing: list[str], env: credentials.Environment) -> str:
     """When the .env sets a variable under a near name (case, '-' for '_'), say where."""
     for name in missing:
-        for written, (line, _) in env.places.items():
+        for written, (line, _col) in env.places.items():
             if written != name and written.upper().replace("-", "_").replace(".", "_") == name:
-                return f"line {line} of {env.env_file} sets '{written}': names are case-sensitive and use '_'"
+                return _("line {line} of {env_file} sets '{written}': names are case-sensitive and use '_'").format(
+                    line=line, env_file=env.env_file, written=written
+                )
     return ""
 
 
 def plan_warnings(plan: Plan) -> list[Problem]:
     return [
-        Problem(post.source, f"post '{post.id}' to '{post.account.name}': {warning.message}", severity="warning")
+        Problem(
+            post.source,
+            _("post '{id}' to '{name}': {message}").format(id=post.id, name=post.account.name, message=warning.message),
+            severity="warning",
+        )
         for post in plan.posts
         for warning in post.warnings
     ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.i18n import _
 from bot.model import Post
 from bot.services.accounts import Accounts
 from bot.services.approvalgate import ApprovalGate, started
@@ -81,13 +82,10 @@ def mark_missed(
     outbox.mark_missed(post.id, name, reason, now)
     outbox.record_outcome(post.id, name, Outcome.MISSED, f"missed: {reason}", None, now)
     logger.error(
-        "post %s account %s missed: %s (due %s); `python main.py resume %s --account %s` publishes it",
-        post.id,
-        name,
-        reason,
-        post.at.isoformat(),
-        post.id,
-        name,
+        _(
+            "post {post_id} account {account} missed: {reason} (due {at}); "
+            "`python main.py resume {post_id} --account {account}` publishes it"
+        ).format(post_id=post.id, account=name, reason=reason, at=post.at.isoformat())
     )
     tell(post, reason)
     return JobResult(Outcome.MISSED, None, reason)

@@ -73,10 +73,10 @@ def account_and_message_check(
         if result.identity is not None and (wrong := wrong_handle(post.account, result.identity)) is not None:
             said = set(mismatches(post.account, result.identity))  # check's own words for it: said once, as the hold
             problems = [Hold(wrong), *(p for p in problems if p not in said)]
-        _, plan, found = campaign.load_campaign(schedule_path, clock())
+        _schedule, plan, found = campaign.load_campaign(schedule_path, clock())
         if plan is None or errors(found):
             shown = report_lines(errors(found))[:3]
-            problems.append("the schedule or its messages no longer validate: " + " / ".join(shown))
+            problems.append(_("the schedule or its messages no longer validate: ") + " / ".join(shown))
         return problems
 
     return check
@@ -138,8 +138,10 @@ class Preflight:
         try:
             problems = tuple(self._check(post))
         except Exception as error:  # a bug in a check must not end the daemon, nor pass silently
-            logger.exception("pre-flight of post %s account %s could not run", *key)
-            problems = (f"the check itself failed ({type(error).__name__})",)
+            logger.exception(
+                _("pre-flight of post {post_id} account {account} could not run").format(post_id=key[0], account=key[1])
+            )
+            problems = (_("the check itself failed ({__name__})").format(__name__=type(error).__name__),)
         now = self._clock()
         for hold in (p for p in problems if isinstance(p, Hold)):
             self._outbox.hold(post.account.name, hold, now)
@@ -155,11 +157,19 @@ class Preflight:
                 self._passed.add(key)
                 self._failures.pop(key, None)
         if problems:
-            logger.error("pre-flight of post %s account %s failed: %s", *key, "; ".join(problems))
+            logger.error(
+                _("pre-flight of post {post_id} account {account} failed: {problems}").format(
+                    post_id=key[0], account=key[1], problems="; ".join(problems)
+                )
+            )
             if now + RECHECK < post.at:
                 timers.once(_name(key), now + RECHECK, self._runner(key))
         else:
-            logger.info("pre-flight of post %s account %s passed: credentials and message OK", *key)
+            logger.info(
+                _("pre-flight of post {post_id} account {account} passed: credentials and message OK").format(
+                    post_id=key[0], account=key[1]
+                )
+            )
         self._save()
         self._report(PreflightResult(post, problems))
 
@@ -175,7 +185,7 @@ class Preflight:
                 temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
                 temporary.replace(self._file)
             except OSError as error:
-                logger.warning("could not write %s: %s", self._file, error)
+                logger.warning(_("could not write {file}: {error}").format(file=self._file, error=error))
 
 
 def _name(key: Key) -> str:
@@ -188,8 +198,10 @@ def read_failures(state_dir: Path) -> dict[Key, str]:
         data = json.loads((state_dir / PREFLIGHT_FILE).read_text(encoding="utf-8"))
         found: dict[Key, str] = {}
         for name, value in data.items():
-            post_id, _, account = str(name).partition("\t")
+            post_id, _tab, account = str(name).partition("\t")
             problems = "; ".join(str(p) for p in value.get("problems", []))
-            found[(post_id, account)] = f"pre-flight failed at {value.get('checked_at', '?')}: {problems}"
+            found[(post_id, account)] = _("pre-flight failed at {value}: {problems}").format(
+                value=value.get("checked_at", "?"), problems=problems
+            )
         return found
     return {}

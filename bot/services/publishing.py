@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.job import JobResult
 from bot.states import Outcome
@@ -152,7 +153,7 @@ class _Keeper:
                 logger.warning("%s", error)
                 return
             except OutboxError as error:  # unreachable: try again at the next beat
-                logger.warning("lease renewal failed: %s", error)
+                logger.warning(_("lease renewal failed: {error}").format(error=error))
 
     @property
     def alive(self) -> bool:
@@ -217,7 +218,11 @@ class Publishing:
         try:
             self.leases.release_lease(keeper.lease)
         except OutboxError as error:  # it expires by itself
-            logger.info("post %s account %s: lease not released (%s)", post.id, post.account.name, error)
+            logger.info(
+                _("post {id} account {name}: lease not released ({error})").format(
+                    id=post.id, name=post.account.name, error=error
+                )
+            )
         return result
 
     def _take(self, post: Post) -> _Keeper | JobResult:
@@ -242,16 +247,20 @@ class Publishing:
             info = self.leases.lease_of(post.id, post.account.name)
             now = self.clock()
             at = max(info.expires_at + AFTER_EXPIRY, now + AFTER_EXPIRY) if info else now + self.settings.renew_every
-            holder = info.owner if info else "another daemon"
-            return JobResult(Outcome.LATER, at, f"being published by {holder}")
+            holder = info.owner if info else _("another daemon")
+            return JobResult(Outcome.LATER, at, _("being published by {holder}").format(holder=holder))
         keeper = _Keeper(self.leases.as_holder(lease), lease, self.settings.renew_every)
         if lease.wait > timedelta(0):
             logger.warning(
-                "post %s account %s: taken over from %s; waiting %.1f s for its last request to land or time out",
-                post.id,
-                post.account.name,
-                lease.previous_owner,
-                lease.wait.total_seconds(),
+                _(
+                    "post {id} account {name}: taken over from {previous_owner}; waiting {total_seconds:.1f} s "
+                    "for its last request to land or time out"
+                ).format(
+                    id=post.id,
+                    name=post.account.name,
+                    previous_owner=lease.previous_owner,
+                    total_seconds=lease.wait.total_seconds(),
+                ),
             )
         return self._wait_or_go(post, keeper, time.monotonic() + lease.wait.total_seconds())
 
@@ -268,7 +277,11 @@ class Publishing:
         at = now + self.settings.renew_every
         if isinstance(error, TakeoverPending):
             at = max(at, error.usable_at)
-        logger.warning("post %s account %s: nothing more sent for now: %s", post.id, post.account.name, error)
+        logger.warning(
+            _("post {id} account {name}: nothing more sent for now: {error}").format(
+                id=post.id, name=post.account.name, error=error
+            )
+        )
         return JobResult(Outcome.RETRY, at, str(error))
 
     # -- the plan registry ---------------------------------------------------------------------------
@@ -298,7 +311,7 @@ class Publishing:
         try:
             self.leases.heartbeat_daemon(self.owner, self._digest)
         except OutboxError as error:
-            logger.warning("daemon heartbeat failed: %s", error)
+            logger.warning(_("daemon heartbeat failed: {error}").format(error=error))
 
     def close(self) -> None:
         """Stop the keepers of leases waiting for a takeover, the heartbeats; unregister (a clean exit)."""
@@ -312,8 +325,8 @@ class Publishing:
                 if self.leases is not None:
                     self.leases.release_lease(kept.lease)
             except OutboxError as error:  # it expires by itself
-                logger.info("lease not released (%s)", error)
-        for keeper, _ in waiting:
+                logger.info(_("lease not released ({error})").format(error=error))
+        for keeper, _since in waiting:
             keeper.stop()
         if self._beat is not None:
             self._beat.join()
@@ -321,4 +334,4 @@ class Publishing:
             try:
                 self.leases.unregister_daemon(self.owner)
             except OutboxError as error:
-                logger.warning("could not unregister from the database: %s", error)
+                logger.warning(_("could not unregister from the database: {error}").format(error=error))

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import IO
 
+from bot.i18n import _
+
 LOCK_NAME = "daemon.lock"
 
 
@@ -32,8 +34,10 @@ class StateLock:
             holder = handle.read().strip() or "unknown"
             handle.close()
             raise StateLocked(
-                f"another daemon (pid {holder}) is already running on the state folder {state_dir}; "
-                "stop it first, or give this one another --state-dir"
+                _(
+                    "another daemon (pid {holder}) is already running on the state folder {state_dir}; stop it "
+                    "first, or give this one another --state-dir"
+                ).format(holder=holder, state_dir=state_dir)
             ) from None
         handle.seek(0)
         handle.truncate()

@@ -11,9 +11,11 @@ from datetime import datetime
 
 from bot import advice
 from bot.approval import ApprovalState
+from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.approvalview import approval_states, approval_words, command_for
 from bot.states import FragmentState, Outcome, PostState
+from bot.statewords import post_state
 from bot.store import Outbox, PostSummary
 
 
@@ -47,7 +49,7 @@ def _from_summary(post_id: str, account: str, platform: str, at: datetime, s: Po
     action = ""
     detail = s.last_message or ""
     if state == PostState.SENT:
-        detail = f"all {s.total} fragments sent"
+        detail = _("all {total} fragments sent").format(total=s.total)
     elif state == PostState.CONFLICT:
         detail = s.conflict or ""
         action = advice.conflict(post_id, account)
@@ -104,7 +106,9 @@ def collect(
                 summary.sent,
                 summary.total,
                 _urls(outbox, post_id, name),
-                f"no longer in the schedule; was {was.state} ({summary.sent}/{summary.total} sent)",
+                _("no longer in the schedule; was {state} ({sent}/{total} sent)").format(
+                    state=post_state(was.state), sent=summary.sent, total=summary.total
+                ),
                 "",
             )
         )
@@ -118,7 +122,7 @@ def _with_approval(row: PostStatus, state: ApprovalState) -> PostStatus:
     if row.state != PostState.SCHEDULED or row.sent or state.may_publish:
         return row
     words = approval_words(row.id, row.account, state)
-    action = f"read it in the preview, then `{command_for(row.id, row.account, state)}`"
+    action = _("read it in the preview, then `{command}`").format(command=command_for(row.id, row.account, state))
     detail = "; ".join(part for part in (words, row.detail) if part)
     return replace(row, state=PostState.AWAITING, detail=detail, action=action)
 
@@ -138,7 +142,7 @@ def _row(post: Post, summary: PostSummary | None, hold: str | None, outbox: Outb
             return PostStatus(post.id, name, platform, PostState.HELD, post.at, 0, total, (), hold, action)
         detail = ""
         if post.at < now:
-            detail = "its time has passed: the daemon publishes it if started within --catch-up (default 6h)"
+            detail = _("its time has passed: the daemon publishes it if started within --catch-up (default 6h)")
         return PostStatus(post.id, name, platform, PostState.SCHEDULED, post.at, 0, total, (), detail, "")
     row = _from_summary(post.id, name, platform, post.at, summary)
     urls = _urls(outbox, post.id, name)

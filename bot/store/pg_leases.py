@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from bot.i18n import _
 from bot.store.leases import DaemonInfo, Lease, LeaseHeld, LeaseInfo, LeaseLost, PlanMismatch, TakeoverPending
 from bot.store.pg_query import Query
 
@@ -67,7 +68,7 @@ def _lease(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
 
 
 def _who(key: Key) -> str:
-    return f"post {key[0]} account {key[1]}"
+    return _("post {post_id} account {account}").format(post_id=key[0], account=key[1])
 
 
 def guard_unleased(q: Query, key: Key) -> None:
@@ -78,8 +79,9 @@ def guard_unleased(q: Query, key: Key) -> None:
     ).one()
     if row is not None:
         raise LeaseHeld(
-            f"{_who(key)} is being published by {row['owner']} (lease until {row['expires_at'].isoformat()}): "
-            "try again when it has finished"
+            _("{who} is being published by {owner} (lease until {until}): try again when it has finished").format(
+                who=_who(key), owner=row["owner"], until=row["expires_at"].isoformat()
+            )
         )
 
 
@@ -88,17 +90,28 @@ def guard_holder(q: Query, key: Key, token: int) -> datetime:
     row = q("SELECT * FROM leases WHERE post_id = %s AND account = %s FOR UPDATE", key).one()
     now = _clock(q)
     if row is None or int(row["token"]) != token:
-        holder = "nobody holds it" if row is None else f"{row['owner']} holds it (token {row['token']})"
-        raise LeaseLost(f"{_who(key)}: lease token {token} is no longer current ({holder}); nothing more is sent")
+        holder = (
+            _("nobody holds it")
+            if row is None
+            else _("{owner} holds it (token {token})").format(owner=row["owner"], token=row["token"])
+        )
+        raise LeaseLost(
+            _("{who}: lease token {token} is no longer current ({holder}); nothing more is sent").format(
+                who=_who(key), token=token, holder=holder
+            )
+        )
     if row["expires_at"] <= now:
         raise LeaseLost(
-            f"{_who(key)}: lease token {token} expired at {row['expires_at'].isoformat()} "
-            f"(database time {now.isoformat()}); nothing more is sent"
+            _("{who}: lease token {token} expired at {at} (database time {now}); nothing more is sent").format(
+                who=_who(key), token=token, at=row["expires_at"].isoformat(), now=now.isoformat()
+            )
         )
     if row["usable_at"] > now:
         raise TakeoverPending(
-            f"{_who(key)}: taken over from {row['previous_owner']}, whose last request may still land: "
-            f"nothing may be looked up or written before {row['usable_at'].isoformat()}",
+            _(
+                "{who}: taken over from {owner}, whose last request may still land: nothing may be looked up or "
+                "written before {at}"
+            ).format(who=_who(key), owner=row["previous_owner"], at=row["usable_at"].isoformat()),
             row["usable_at"],
         )
     q(
@@ -179,7 +192,11 @@ class PgLeaseMethods:
                 (lease.holder_wait, *key, lease.token),
             ).one()
             if row is None:
-                raise LeaseLost(f"{_who(key)}: lease token {lease.token} expired or was taken over; not renewed")
+                raise LeaseLost(
+                    _("{who}: lease token {token} expired or was taken over; not renewed").format(
+                        who=_who(key), token=lease.token
+                    )
+                )
             return _lease(row, row["db_now"], start)
 
         return self._write(None, body)
@@ -238,10 +255,15 @@ class PgLeaseMethods:
                 (owner, now - live_within, plan_digest),
             ).rows
             if others:
-                running = ", ".join(f"{row['owner']} (plan {row['plan_digest'][:12]})" for row in others)
+                running = ", ".join(
+                    _("{owner} (plan {digest})").format(owner=row["owner"], digest=row["plan_digest"][:12])
+                    for row in others
+                )
                 raise PlanMismatch(
-                    f"this daemon's plan (digest {plan_digest[:12]}) differs from the plan of {running} on the "
-                    "same database: give every daemon the same schedule.yaml and messages, then start it again"
+                    _(
+                        "this daemon's plan (digest {digest}) differs from the plan of {running} on the same "
+                        "database: give every daemon the same schedule.yaml and messages, then start it again"
+                    ).format(digest=plan_digest[:12], running=running)
                 )
             q(
                 "INSERT INTO daemons (owner, plan_digest, started_at, seen_at) VALUES (%s, %s, %s, %s)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.i18n import _
 from bot.store.pg_leases import LEASE_WAIT_MIGRATION
 from bot.store.pg_query import Query
 from bot.store.records import OutboxError
@@ -155,14 +156,16 @@ def migrate(q: Query, where: str) -> None:
     version = current_version(q) or 0
     if version > SCHEMA_VERSION:
         raise OutboxError(
-            f"the database {where} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: "
-            "upgrade the bot on every machine, or use another database"
+            _(
+                "the database {where} has schema version {version}, newer than this bot's "
+                "{SCHEMA_VERSION}: upgrade the bot on every machine, or use another database"
+            ).format(where=where, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
         )
     for target in range(version + 1, SCHEMA_VERSION + 1):
         for statement in MIGRATIONS[target]:
             q(statement)
         q("UPDATE bot_schema SET version = %s", (target,))
-        logger.info("database %s migrated to schema version %d", where, target)
+        logger.info(_("database {where} migrated to schema version {target}").format(where=where, target=target))
 
 
 # Version 4 (issue 23): the approvers' web page, as in SQLite's version 4. Self-contained: renumber the key

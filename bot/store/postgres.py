@@ -27,6 +27,7 @@ import psycopg.conninfo
 import psycopg.errors
 from psycopg.rows import DictRow, dict_row
 
+from bot.i18n import _
 from bot.model import Post
 from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
@@ -55,7 +56,9 @@ def describe_url(url: str) -> str:
         parts = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.Error:
         raise OutboxError(
-            "DATABASE_URL is not a PostgreSQL connection URL: write it as postgresql://user:password@host:port/dbname"
+            _(
+                "DATABASE_URL is not a PostgreSQL connection URL: write it as postgresql://user:password@host:port/dbname"
+            )
         ) from None
     user = f"{parts['user']}@" if parts.get("user") else ""
     hosts = str(parts.get("host") or "").split(",")
@@ -130,7 +133,7 @@ class _Connections:
         new connection (its authentication) before their first write. Best effort: an error is left for later."""
         with self._lock:
             missing = count - len(self._idle)
-        for _ in range(missing):
+        for _attempt in range(missing):
             try:
                 self._put(self._connect())
             except OutboxError:

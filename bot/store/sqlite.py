@@ -12,30 +12,30 @@ outcome; the runner looks it up on the platform before it sends anything again. 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from bot.i18n import _
 from bot.model import Fragment, Post
-from bot.states import FragmentState, Outcome
-from bot.store import sqlite_media, sqlite_texts
+from bot.states import FragmentState
+from bot.store import sqlite_texts
 from bot.store.records import (
     Begun,
     FragmentRecord,
     FreezeResult,
-    MediaRecord,
     OutboxError,
     PostSummary,
     sent_from_pending,
 )
 from bot.store.sqlite_approvals import SqliteApprovalMethods
 from bot.store.sqlite_holds import SqliteHoldMethods
+from bot.store.sqlite_postfacts import SqlitePostFactMethods
 from bot.store.sqlite_reads import fragment_record, summaries
 from bot.store.sqlite_reads import iso as _iso
 from bot.store.sqlite_schema import BUSY_TIMEOUT_MS, DB_NAME, MIGRATIONS, SCHEMA_VERSION
@@ -45,7 +45,7 @@ from bot.store.sqlite_web import SqliteWebMethods
 logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
 
 
-class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
+class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods, SqlitePostFactMethods):
     """The SQLite state database (and its approvals). Safe to share between threads; open with SqliteOutbox.open()."""
 
     def __init__(self, path: Path, fsync: Callable[[int], None] = os.fsync) -> None:
@@ -68,12 +68,16 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
         """
         path = state_dir / DB_NAME
         if not create and not path.exists():
-            raise FileNotFoundError(f"no state database at {path}: nothing has been published from here")
+            raise FileNotFoundError(
+                _("no state database at {path}: nothing has been published from here").format(path=path)
+            )
         if not state_dir.exists():
             state_dir.mkdir(mode=0o700, parents=True)
             state_dir.chmod(0o700)  # mkdir's mode is filtered by the umask
         elif state_dir.stat().st_mode & 0o077:
-            logger.warning("state folder %s is readable by other users; chmod 700 it", state_dir)
+            logger.warning(
+                _("state folder {state_dir} is readable by other users; chmod 700 it").format(state_dir=state_dir)
+            )
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             path.chmod(0o600)
@@ -83,8 +87,10 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
         except sqlite3.DatabaseError as error:  # not a database at all, or damaged: never a traceback
             outbox.close()
             raise OutboxError(
-                f"{path} cannot be read as the bot's state database ({error}): restore it from a backup, or move "
-                "it aside to start again (the bot then no longer knows what it already published)"
+                _(
+                    "{path} cannot be read as the bot's state database ({error}): restore it from a backup, or "
+                    "move it aside to start again (the bot then no longer knows what it already published)"
+                ).format(path=path, error=error)
             ) from None
         return outbox
 
@@ -103,13 +109,13 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
 
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
-            raise OutboxError(f"the outbox {self.path} is closed")
+            raise OutboxError(_("the outbox {path} is closed").format(path=self.path))
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is not None:
             return connection
         with self._lock:
             if self._closed:
-                raise OutboxError(f"the outbox {self.path} is closed")
+                raise OutboxError(_("the outbox {path} is closed").format(path=self.path))
             # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE) in _tx(). Each connection is
             # used by one thread only; check_same_thread=False lets close() run from another thread.
             connection = sqlite3.connect(
@@ -149,14 +155,18 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise OutboxError(
-                    f"{self.path} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: "
-                    "upgrade the bot or use another state folder"
+                    _(
+                        "{path} has schema version {version}, newer than this bot's {SCHEMA_VERSION}: upgrade the "
+                        "bot or use another state folder"
+                    ).format(path=self.path, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[target]:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")
-                logger.info("state database %s migrated to schema version %d", self.path, target)
+                logger.info(
+                    _("state database {path} migrated to schema version {target}").format(path=self.path, target=target)
+                )
 
     def schema_version(self) -> int:
         return int(self._conn().execute("PRAGMA user_version").fetchone()[0])
@@ -233,9 +243,11 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
                 "SELECT state FROM fragments WHERE post_id = ? AND account = ? AND idx = ?",
                 (post_id, account, index),
             ).fetchone()
-        found = "no such fragment" if row is None else f"it is {row['state']}"
+        found = _("no such fragment") if row is None else _("it is {row}").format(row=row["state"])
         raise OutboxError(
-            f"post {post_id} account {account} fragment {index}: expected state {'/'.join(allowed)}, {found}"
+            _("post {post_id} account {account} fragment {index}: expected state {allowed}, {found}").format(
+                post_id=post_id, account=account, index=index, allowed="/".join(allowed), found=found
+            )
         )
 
     def mark_sending(self, post_id: str, account: str, index: int, now: datetime) -> None:
@@ -343,56 +355,3 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods):
                 (stamp, post_id, account),
             )
             return cursor.rowcount
-
-    # -- post-level facts ------------------------------------------------------------------------
-
-    def set_standalone_from(self, post_id: str, account: str, index: int, note: str, now: datetime) -> None:
-        """From fragment `index` on, post without replying to the previous fragment; note why."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE posts SET standalone_from = COALESCE(MIN(standalone_from, ?), ?), updated_at = ?"
-                " WHERE post_id = ? AND account = ?",
-                (index, index, _iso(now), post_id, account),
-            )
-            self._append_note(db, post_id, account, note)
-
-    def record_media(self, post_id: str, account: str, media: Sequence[MediaRecord], now: datetime) -> None:
-        """Remember the ids of the post's uploaded images, replacing older ones (a new upload makes them useless)."""
-        with self._tx() as db:
-            sqlite_media.record(db, post_id, account, media)
-
-    def media_of(self, post_id: str, account: str) -> list[MediaRecord]:
-        return sqlite_media.read(self._conn(), post_id, account)
-
-    def add_note(self, post_id: str, account: str, note: str, now: datetime) -> None:
-        """Keep a note for `status` (the same note is kept once)."""
-        with self._tx() as db:
-            self._append_note(db, post_id, account, note)
-            db.execute(
-                "UPDATE posts SET updated_at = ? WHERE post_id = ? AND account = ?",
-                (_iso(now), post_id, account),
-            )
-
-    @staticmethod
-    def _append_note(db: sqlite3.Connection, post_id: str, account: str, note: str) -> None:
-        row = db.execute("SELECT notes FROM posts WHERE post_id = ? AND account = ?", (post_id, account)).fetchone()
-        if row is None:
-            raise OutboxError(f"post {post_id} for account {account} was never frozen")
-        notes: list[str] = json.loads(row["notes"])
-        if note not in notes:
-            notes.append(note)
-            db.execute(
-                "UPDATE posts SET notes = ? WHERE post_id = ? AND account = ?",
-                (json.dumps(notes, ensure_ascii=False), post_id, account),
-            )
-
-    def record_outcome(
-        self, post_id: str, account: str, kind: Outcome, message: str, next_at: datetime | None, now: datetime
-    ) -> None:
-        """Remember the last run's outcome and when the post wants to run again, for `status`."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE posts SET last_outcome = ?, last_message = ?, next_at = ?, updated_at = ?"
-                " WHERE post_id = ? AND account = ?",
-                (kind, message, None if next_at is None else _iso(next_at), _iso(now), post_id, account),
-            )

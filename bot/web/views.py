@@ -15,7 +15,7 @@ from bot.html import read_outbox, render_html
 from bot.html.command import message_langs
 from bot.html.forms import WebParts
 from bot.html.style import CSS
-from bot.i18n import _
+from bot.i18n import _, language
 from bot.model import Plan
 from bot.services import campaign
 from bot.services.approvalview import approval_states
@@ -56,7 +56,7 @@ class Campaign:
 
 
 _SHELL = Markup(
-    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    '<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
     '<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     '<meta name="referrer" content="no-referrer">\n<title>{title}</title>\n<style>{css}{extra}</style>\n</head>\n'
@@ -72,7 +72,10 @@ _EXTRA = Markup(
 
 
 def shell(title: str, body: Markup, kind: str) -> str:
-    return str(_SHELL.format(csp=Markup(PAGE_CSP), title=title, css=Markup(CSS), extra=_EXTRA, kind=kind, body=body))
+    page = _SHELL.format(
+        lang=language(), csp=Markup(PAGE_CSP), title=title, css=Markup(CSS), extra=_EXTRA, kind=kind, body=body
+    )
+    return str(page)
 
 
 def login_page(csrf: str, error: str | None = None, name: str = "") -> str:

@@ -5,7 +5,14 @@
 
 (function () {
   const PERIOD_MS = 2000;
+  // The state words in the page's language, given by the page (bot/html/forms.py); the JSON keeps English values.
+  const source = document.currentScript;
+  const WORDS = JSON.parse((source && source.dataset.words) || "{}");
   let baseline = null;
+
+  function say(key) {
+    return Object.prototype.hasOwnProperty.call(WORDS, key) ? WORDS[key] : key;
+  }
 
   function stateSpan(word, text) {
     const span = document.createElement("span");
@@ -34,7 +41,7 @@
       head.appendChild(line);
     }
     if (line) {
-      const word = row.state === "publishing" || row.state === "sent" ? row.state + " " + row.sent + "/" + row.total : row.state;
+      const word = row.state === "publishing" || row.state === "sent" ? say(row.state) + " " + row.sent + "/" + row.total : say(row.state);
       const parts = [stateSpan(row.state, word)];
       if (row.detail) {
         const detail = document.createElement("span");
@@ -62,7 +69,7 @@
         return;
       }
       fragment.className = "state state-sent";
-      fragment.replaceChildren(document.createTextNode("sent · "));
+      fragment.replaceChildren(document.createTextNode(say("fragment-sent") + " · "));
       const link = document.createElement("a");
       link.className = "sent-link";
       link.href = url;
