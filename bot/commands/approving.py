@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.approval import ApprovalError
 from bot.approvals import ApprovalStore
 from bot.commands.common import EXIT_FAILURE, EXIT_INVALID, report
+from bot.commands.reading import database_url
 from bot.i18n import _
 from bot.model import Plan
 from bot.services import campaign
@@ -25,19 +26,23 @@ class _Store(ApprovalStore, Protocol):
 
 
 def open_for_approval(args: argparse.Namespace, now: datetime) -> tuple[Plan, _Store] | int:
-    """The plan and the outbox (created if missing: approving comes before the first run), or the exit status."""
+    """The plan and the outbox (created if missing: approving comes before the first run), or the exit status.
+    With several daemons the approval goes to their PostgreSQL outbox, never to a local SQLite file they do not read."""
     _schedule, plan, problems = campaign.load_campaign(args.schedule, now)
     if plan is None:
         report(problems, sys.stderr)
         print(_("nothing was approved or revoked: fix the files first"), file=sys.stderr)
         return EXIT_INVALID
-    from bot.store.sqlite import SqliteOutbox
+    from bot.services.stores import open_store  # the store's modules: not for preview and validate
 
-    try:
-        return plan, SqliteOutbox.open(args.state_dir)
+    try:  # the outbox the daemons read: PostgreSQL at --database-url or DATABASE_URL, else the state folder's
+        opened = open_store(database_url(args), args.state_dir, create=True)
     except OutboxError as error:
         print(_("error: {error}").format(error=error), file=sys.stderr)
         return EXIT_FAILURE
+    assert opened is not None  # create=True
+    store: _Store = opened.outbox  # type: ignore[assignment]  # both stores keep approvals
+    return plan, store
 
 
 def print_refusal(error: ApprovalError) -> int:

@@ -147,6 +147,7 @@ def parser() -> argparse.ArgumentParser:
 def _approval_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     approve = command("approve", _("record that a post's exact text (its digest, from the preview) is approved"))
     _state_dir_option(approve)
+    _database_option(approve)
     approve.add_argument("post_id", metavar="POST_ID")
     approve.add_argument(
         "--digest",
@@ -159,6 +160,7 @@ def _approval_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
     approve.add_argument("--note", metavar="TEXT", help=_("a note kept with the approval"))
     revoke = command("revoke", _("withdraw the approval of a post: it is not published until approved again"))
     _state_dir_option(revoke)
+    _database_option(revoke)
     revoke.add_argument("post_id", metavar="POST_ID")
     revoke.add_argument("--account", help=_("this account's post only (default: every account of POST_ID)"))
     revoke.add_argument("--by", metavar="NAME", help=_("who withdraws it (default: the login name)"))
