@@ -25,8 +25,8 @@ from bot.store.records import (
     PostSummary,
     content_conflict,
     content_digest,
+    mark_sent_moving,
     same_content,
-    sent_from_pending,
 )
 
 logger = logging.getLogger("bot.outbox")  # the name its log lines have always had
@@ -260,16 +260,10 @@ class PgOutboxMethods:
             " doubt_since = NULL, duplicate_refused = false"
         )
         values = (remote_id, url, stamp, stamp)
-        try:
-            self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
-        except OutboxError as error:
-            if type(error) is not OutboxError:  # the lease, the database: not a refused transition
-                raise
-            try:
-                self._move(post_id, account, index, (FragmentState.PENDING,), assignments, values)
-            except OutboxError:
-                raise error from None
-            logger.warning(sent_from_pending(post_id, account, index, remote_id))
+        mark_sent_moving(
+            lambda states: self._move(post_id, account, index, states, assignments, values),
+            logger.warning, post_id, account, index, remote_id,
+        )  # fmt: skip
 
     def mark_pending(
         self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None

@@ -14,12 +14,32 @@ from bot.states import IN_DOUBT, FragmentState, PostState
 FreezeKind = Literal["new", "same", "replaced", "conflict"]
 
 
-def sent_from_pending(post_id: str, account: str, index: int, remote_id: str) -> str:
-    """The log line of a pending -> sent transition (both stores)."""
-    return _(
-        "post {post} account {account} fragment {index}: recorded sent as {remote_id} from pending (its sending "
-        "record was lost; the platform's id is kept, nothing is sent again)"
-    ).format(post=post_id, account=account, index=index, remote_id=remote_id)
+def mark_sent_moving(
+    move: Callable[[tuple[FragmentState, ...]], None],
+    log: Callable[[str], None],
+    post_id: str,
+    account: str,
+    index: int,
+    remote_id: str,
+) -> None:
+    """sending/unknown -> sent through `move` (a store's guarded transition); also pending -> sent, logged: the
+    platform's id in hand proves the post exists whatever became of its `sending` record, and refusing it would
+    make the next run send it again (issue 18). A lost lease or a database error is raised as it came."""
+    try:
+        move((FragmentState.SENDING, FragmentState.UNKNOWN))
+    except OutboxError as error:
+        if type(error) is not OutboxError:  # the lease, the database: not a refused transition
+            raise
+        try:
+            move((FragmentState.PENDING,))
+        except OutboxError:
+            raise error from None
+        log(
+            _(
+                "post {post} account {account} fragment {index}: recorded sent as {remote_id} from pending (its "
+                "sending record was lost; the platform's id is kept, nothing is sent again)"
+            ).format(post=post_id, account=account, index=index, remote_id=remote_id)
+        )
 
 
 class OutboxError(Exception):

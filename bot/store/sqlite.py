@@ -31,7 +31,7 @@ from bot.store.records import (
     FreezeResult,
     OutboxError,
     PostSummary,
-    sent_from_pending,
+    mark_sent_moving,
 )
 from bot.store.sqlite_approvals import SqliteApprovalMethods
 from bot.store.sqlite_holds import SqliteHoldMethods
@@ -273,16 +273,10 @@ class SqliteOutbox(SqliteApprovalMethods, SqliteWebMethods, SqliteHoldMethods, S
             " doubt_since = NULL, duplicate_refused = 0"
         )
         values = (remote_id, url, stamp, stamp)
-        try:
-            self._move(post_id, account, index, (FragmentState.SENDING, FragmentState.UNKNOWN), assignments, values)
-        except OutboxError as error:
-            if type(error) is not OutboxError:  # not a refused transition
-                raise
-            try:
-                self._move(post_id, account, index, (FragmentState.PENDING,), assignments, values)
-            except OutboxError:
-                raise error from None
-            logger.warning(sent_from_pending(post_id, account, index, remote_id))
+        mark_sent_moving(
+            lambda states: self._move(post_id, account, index, states, assignments, values),
+            logger.warning, post_id, account, index, remote_id,
+        )  # fmt: skip
 
     def mark_pending(
         self, post_id: str, account: str, index: int, error: str | None, now: datetime, retext: Fragment | None = None
