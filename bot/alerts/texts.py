@@ -95,7 +95,8 @@ def awaiting_approval(post_id: str, account: str, detail: str) -> Alert:
     """Due under `approval: required`, but its current text is not approved: not sent (see bot/approvals.py)."""
     body = _(
         "Post {post_id} on {account} is due and was not published: {detail}\nIt goes out as soon as "
-        "its current text is approved, within --catch-up of its time.\nWhat to do: read it in "
+        "its current text is approved: a post not yet started within --catch-up of its time, the remaining fragments "
+        "of a thread already started (after a revoke) whenever it is.\nWhat to do: read it in "
         "`python main.py preview --format html`, then run the `python main.py approve` command it "
         "shows."
     ).format(post_id=post_id, account=account, detail=detail)
