@@ -94,7 +94,7 @@ def open_site(folder: Path, url: str | None, trusted: frozenset[str] = frozenset
         secretscan.register(PASSWORDS[name], f"the web password of {name}")
         webusers.add_user(store, name, role, PASSWORDS[name], NOW)
     clock = Clock(NOW)
-    campaign = Campaign(folder / "schedule.yaml", folder / "state", opened.outbox, opened.where)
+    campaign = Campaign(folder / "schedule.yaml", folder / "state", opened.outbox, opened.where, opened.leases)
     config = WebConfig(campaign, store, WebSettings(), trusted, clock, failure_delay=0)
     app = create_app(config)
     return Site(folder, store, app.test_client(), clock, url, trusted)

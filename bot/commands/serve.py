@@ -48,14 +48,14 @@ def main(args: argparse.Namespace) -> int:
     opened = open_web_store(args)
     if isinstance(opened, int):
         return opened
-    store, where = opened
+    store, where, leases = opened
     import waitress  # the web server and framework: only for `serve`
 
     from bot.web.app import WebConfig, create_app
     from bot.web.views import Campaign
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    campaign = Campaign(args.schedule, args.state_dir, store, where)  # type: ignore[arg-type]  # the outbox
+    campaign = Campaign(args.schedule, args.state_dir, store, where, leases)  # type: ignore[arg-type]  # the outbox
     app = create_app(WebConfig(campaign, store, trusted_proxies=frozenset(args.trusted_proxy)))
     server = waitress.create_server(
         app,

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from pathlib import Path
 
 from bot.i18n import _
-from bot.services.publishing import LIVE_WITHIN, LeaseStore
-from bot.store.leases import DaemonInfo, LeaseInfo
-
-
-@dataclass(frozen=True)
-class Sharing:
-    leases: list[LeaseInfo]
-    daemons: list[DaemonInfo]
-
-
-def sharing(store: LeaseStore) -> Sharing:
-    return Sharing(store.leases(), store.daemons(LIVE_WITHIN))
+from bot.services.statusjson import Sharing
 
 
 def _at(moment: datetime, zone: tzinfo) -> str:
@@ -56,31 +42,3 @@ def sharing_text(shared: Sharing, zone: tzinfo) -> str:
             )
         )
     return "\n".join(lines) + "\n"
-
-
-def with_sharing_json(document: str, shared: Sharing, where: Path | str) -> str:
-    data = json.loads(document)
-    data["database"] = str(where)
-    data["leases"] = [
-        {
-            "id": lease.post_id,
-            "account": lease.account,
-            "owner": lease.owner,
-            "since": lease.acquired_at.isoformat(),
-            "renewed_at": lease.renewed_at.isoformat(),
-            "expires_at": lease.expires_at.isoformat(),
-            "expired": lease.expired,
-        }
-        for lease in shared.leases
-    ]
-    data["daemons"] = [
-        {
-            "owner": d.owner,
-            "plan_digest": d.plan_digest,
-            "started_at": d.started_at.isoformat(),
-            "seen_at": d.seen_at.isoformat(),
-            "live": d.live,
-        }
-        for d in shared.daemons
-    ]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

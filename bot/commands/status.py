@@ -14,12 +14,12 @@ from pathlib import Path
 from bot import config
 from bot.commands.common import EXIT_FAILURE, EXIT_OK
 from bot.commands.reading import plan_and_outbox
-from bot.commands.sharing import sharing, sharing_text, with_sharing_json
+from bot.commands.sharing import sharing_text
 from bot.i18n import _
 from bot.model import Plan
 from bot.services.preflight import read_failures
 from bot.services.status import AccountStatus, PostStatus, collect
-from bot.services.statusjson import render_json
+from bot.services.statusjson import render_json, sharing, with_sharing_json
 from bot.states import PostState
 from bot.statewords import count, post_state
 from bot.store import OutboxError

@@ -21,7 +21,7 @@ def main(args: argparse.Namespace) -> int:
     opened = open_web_store(args)
     if isinstance(opened, int):
         return opened
-    store, where = opened
+    store, where, _leases = opened
     now = datetime.now(UTC)
     try:
         if args.users_command == "list":

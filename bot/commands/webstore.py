@@ -12,11 +12,12 @@ from bot.i18n import _
 from bot.store import OutboxError
 
 if TYPE_CHECKING:
+    from bot.services.publishing import LeaseStore
     from bot.services.webapprove import WebApprovalStore
 
 
-def open_web_store(args: argparse.Namespace) -> tuple[WebApprovalStore, str] | int:
-    """The store and where it is, or the exit status after saying why not."""
+def open_web_store(args: argparse.Namespace) -> tuple[WebApprovalStore, str, LeaseStore | None] | int:
+    """The store, where it is and its leases (a shared database), or the exit status after saying why not."""
     from bot.services.stores import open_store
 
     try:
@@ -26,4 +27,4 @@ def open_web_store(args: argparse.Namespace) -> tuple[WebApprovalStore, str] | i
         return EXIT_FAILURE
     assert opened is not None
     store: WebApprovalStore = opened.outbox  # type: ignore[assignment]  # both stores implement it
-    return store, opened.where
+    return store, opened.where, opened.leases

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.services.publishing import LIVE_WITHIN, LeaseStore
 from bot.services.status import AccountStatus, PostStatus
+from bot.store.leases import DaemonInfo, LeaseInfo
 
 STATUS_FORMAT = 1
 
@@ -30,3 +32,41 @@ def render_json(
         "posts": [post(r) for r in rows],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class Sharing:
+    leases: list[LeaseInfo]
+    daemons: list[DaemonInfo]
+
+
+def sharing(store: LeaseStore) -> Sharing:
+    return Sharing(store.leases(), store.daemons(LIVE_WITHIN))
+
+
+def with_sharing_json(document: str, shared: Sharing, where: Path | str) -> str:
+    data = json.loads(document)
+    data["database"] = str(where)
+    data["leases"] = [
+        {
+            "id": lease.post_id,
+            "account": lease.account,
+            "owner": lease.owner,
+            "since": lease.acquired_at.isoformat(),
+            "renewed_at": lease.renewed_at.isoformat(),
+            "expires_at": lease.expires_at.isoformat(),
+            "expired": lease.expired,
+        }
+        for lease in shared.leases
+    ]
+    data["daemons"] = [
+        {
+            "owner": d.owner,
+            "plan_digest": d.plan_digest,
+            "started_at": d.started_at.isoformat(),
+            "seen_at": d.seen_at.isoformat(),
+            "live": d.live,
+        }
+        for d in shared.daemons
+    ]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

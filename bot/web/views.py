@@ -20,8 +20,9 @@ from bot.model import Plan
 from bot.services import campaign
 from bot.services.approvalview import approval_states
 from bot.services.preflight import read_failures
+from bot.services.publishing import LeaseStore
 from bot.services.status import collect
-from bot.services.statusjson import render_json
+from bot.services.statusjson import render_json, sharing, with_sharing_json
 from bot.store import Outbox
 from bot.web.guard import PAGE_CSP
 
@@ -34,6 +35,7 @@ class Campaign:
     state_dir: Path
     outbox: Outbox
     where: str
+    leases: LeaseStore | None = None  # a shared database: /api/status also says who holds what, as `status` does
 
     def plan(self, now: datetime) -> tuple[Plan | None, list[str]]:
         """The plan, or None and the problems (the files are being edited and are broken right now)."""
@@ -52,7 +54,8 @@ class Campaign:
     def status_json(self, plan: Plan, now: datetime) -> str:
         """The document of `status --format json`."""
         accounts, rows = collect(plan, self.outbox, now, read_failures(self.state_dir))
-        return render_json(config.display_path(self.schedule), self.state_dir, accounts, rows, now)
+        document = render_json(config.display_path(self.schedule), self.state_dir, accounts, rows, now)
+        return document if self.leases is None else with_sharing_json(document, sharing(self.leases), self.where)
 
 
 _SHELL = Markup(
