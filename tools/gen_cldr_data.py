@@ -8,8 +8,7 @@ data (about 50 ms of a 150 ms `preview`). For each language of `LOCALES`:
   * the date and time patterns `bot.localformat` uses, as named %-format strings of CLDR fields (Babel's
     own `parse_pattern`), refused here when they use a field `bot.localformat` does not fill;
   * the decimal group and minus symbols and the grouping of the decimal pattern;
-  * the exemplar city of every time zone Babel knows (its zone and alias tables) and the time-zone database
-    has, as Babel names it.
+  * the exemplar city of every time zone Babel knows (its zone and alias tables), as Babel names it.
 
 What is not in the file (a zone Babel does not list, another pattern) is asked of Babel at run time.
 tests/test_localformat_cldr.py checks that the file is what this generates and that the formats agree with
@@ -19,8 +18,8 @@ Babel's. Usage: ``python -m tools.gen_cldr_data`` rewrites the file; ``--check``
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "bot" / "_cldr_data.py"
@@ -56,19 +55,25 @@ def data(code: str) -> dict[str, object]:
         "group": locale.number_symbols["latn"]["group"],
         "minus": locale.number_symbols["latn"]["minusSign"],
         "grouping": list(decimal.grouping),
-        "cities": {key: get_timezone_location(zone, locale=code, return_city=True) for key, zone in _zones(zones)},
+        "cities": {key: get_timezone_location(_Named(key), locale=code, return_city=True) for key in zones},
     }
 
 
-def _zones(keys: list[str]) -> list[tuple[str, ZoneInfo]]:
-    """The zones of `keys` the time-zone database (tzdata) has: the bot asks Babel with a ZoneInfo."""
-    found: list[tuple[str, ZoneInfo]] = []
-    for key in keys:
-        try:
-            found.append((key, ZoneInfo(key)))
-        except (ValueError, ZoneInfoNotFoundError):
-            continue
-    return found
+class _Named(tzinfo):
+    """A zone known by its name alone: Babel names a ZoneInfo from its `key` and nothing else, so the copy is
+    the same whatever time-zone database the machine that generates it has."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return self.key
 
 
 def _fields(template: str) -> list[str]:
