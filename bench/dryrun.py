@@ -25,7 +25,7 @@ NAME = "dryrun"
 GOAL_SECONDS = 0.3
 GOAL_RATIO_TEXT = 3.0  # preview of the campaign without images, over `python -c "import yaml"`
 GOAL_RATIO_IMAGES = 4.0  # with its image: Pillow's import and decoding come on top
-GOAL_RATIO_SPANISH = 4.0  # the text-only campaign in Spanish (issue 21): the catalog and Babel's CLDR dates on top
+GOAL_RATIO_SPANISH = 3.0  # the text-only campaign in Spanish: held to the same 3x (issue 22 item 7, both languages)
 COMMANDS: dict[str, list[str]] = {
     "baseline": [sys.executable, "-c", "import yaml"],
     "preview": [sys.executable, "main.py", "preview"],

@@ -53,6 +53,8 @@ MediaRef = tuple[str, str]  # (sha256 of the file's bytes, alt text)
 
 @dataclass(frozen=True)
 class Approval:
+    """An approval of one post on one account, for the message whose fingerprint is `digest`."""
+
     post_id: str
     account: str  # the schedule's account name
     digest: str  # 64 hex digits

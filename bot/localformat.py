@@ -1,13 +1,16 @@
 """Dates, times and numbers in the language in use: the one owner of Babel (CLDR data).
 
 English keeps the bot's own compact forms (`Wednesday 28 July 2027`, `3,228`) and never loads Babel; Spanish
-asks Babel, imported inside the functions, so a command loads only the CLDR data of what it formats
-(`miércoles, 28 de julio de 2027, 08:00 (hora de Lima)`, `3.228`).
+formats with CLDR's data (`miércoles, 28 de julio de 2027, 08:00 (hora de Lima)`, `3.228`) as copied from
+Babel into bot/_cldr_data.py (tools/gen_cldr_data.py; tests/test_localformat_cldr.py checks every form
+against Babel's own), so that a command neither imports Babel nor unpickles its locale data; what the copy
+lacks (a time zone Babel does not list) is asked of Babel, imported inside the function.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import _, language
@@ -20,14 +23,41 @@ def _locale() -> str | None:
     return _CLDR_LOCALE.get(language())
 
 
+def _cldr(locale: str) -> dict[str, Any]:
+    from bot._cldr_data import DATA
+
+    return DATA[locale]
+
+
+def _pattern(value: datetime | date, locale: str, name: str) -> str:
+    """`value` in the CLDR pattern `name` of bot/_cldr_data.py (the fields Babel's format_datetime fills)."""
+    data = _cldr(locale)
+    fields = {
+        "EEEE": data["days"][value.weekday()],
+        "EEE": data["days_abbr"][value.weekday()],
+        "d": str(value.day),
+        "MMMM": data["months"][value.month - 1],
+        "MMM": data["months_abbr"][value.month - 1],
+        "y": str(value.year),
+    }
+    if isinstance(value, datetime):
+        fields |= {"HH": f"{value.hour:02d}", "mm": f"{value.minute:02d}"}
+    template: str = data["patterns"][name]
+    return template % fields
+
+
 def number(value: int) -> str:
     """3228 -> '3,228' (English), '3.228' (Spanish)."""
     locale = _locale()
     if locale is None:
         return f"{value:,}"
-    from babel.numbers import format_decimal
+    data = _cldr(locale)
+    if data["grouping"] != [3, 3]:  # pragma: no cover - no such language yet: Babel knows the pattern
+        from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=locale)
+        return format_decimal(value, locale=locale)
+    digits = f"{abs(value):,}".replace(",", data["group"])
+    return data["minus"] + digits if value < 0 else digits
 
 
 def day(moment: datetime) -> str:
@@ -35,9 +65,7 @@ def day(moment: datetime) -> str:
     locale = _locale()
     if locale is None:
         return f"{moment:%A %d %B %Y}"
-    from babel.dates import format_date
-
-    return format_date(moment.date(), "full", locale=locale)
+    return _pattern(moment.date(), locale, "full")
 
 
 def zone_name(zone: tzinfo) -> str:
@@ -46,9 +74,11 @@ def zone_name(zone: tzinfo) -> str:
     locale = _locale()
     if locale is None:
         return key
-    from babel.dates import get_timezone_location
+    city = _cldr(locale)["cities"].get(key) if isinstance(zone, ZoneInfo) else None
+    if city is None:
+        from babel.dates import get_timezone_location
 
-    city = get_timezone_location(zone, locale=locale, return_city=True)
+        city = get_timezone_location(zone, locale=locale, return_city=True)
     return _("{city} time").format(city=city)
 
 
@@ -60,7 +90,7 @@ def moment(value: datetime, zone: tzinfo) -> str:
 
 
 # The bot's strftime formats with names of days or months, and their CLDR patterns.
-_PATTERNS = {"%A %d %B %Y": "full", "%A %d %B %Y, %H:%M": "full+time", "%a %d %b %H:%M": "EEE d MMM HH:mm"}
+_PATTERNS = {"%A %d %B %Y": "full", "%A %d %B %Y, %H:%M": "full+time", "%a %d %b %H:%M": "short_moment"}
 
 
 def strftime(value: datetime, fmt: str) -> str:
@@ -73,6 +103,4 @@ def strftime(value: datetime, fmt: str) -> str:
         return day(value)
     if pattern == "full+time":
         return f"{day(value)}, {value:%H:%M}"
-    from babel.dates import format_datetime
-
-    return format_datetime(value, pattern, locale=locale)
+    return _pattern(value, locale, pattern)

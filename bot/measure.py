@@ -58,8 +58,9 @@ _HEAVY = re.compile("[^" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi, _ in W
 # Where a listed emoji may start (tests/test_measure.py checks it against the list): keycap bases
 # before VS16 or U+20E3, (C), (R), and code points from U+203C. Prose without one (Spanish
 # punctuation is below U+203C) spares loading the list. A coarse class: re scans a class of many
-# astral ranges slowly; the table's look-up then refines it.
-_EMOJI_HINT = re.compile(r"[#*0-9](?=[\ufe0f\u20e3])|[\xa9\xae\u203c-\U0010ffff]")
+# astral ranges slowly; the table's look-up then refines it. Written as a complement (not
+# below U+203C, except © and ®): the same class, compiled in 0.5 ms instead of 2 (tests/test_measure_hint.py).
+_EMOJI_HINT = re.compile(r"[#*0-9](?=[\ufe0f\u20e3])|[^\x00-\xa8\xaa-\xad\xaf-\u203b]")
 
 
 class _EmojiTable(NamedTuple):

@@ -169,6 +169,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Message:
+    """A message file as read: its text (what gets published), where it starts, and its front matter."""
+
     path: Path
     display: str  # the path as messages should show it
     text: str  # what gets published

@@ -17,6 +17,8 @@ from bot.model import FACEBOOK_LIMIT, X_DEFAULT_LIMIT, X_LONG_POST_LIMIT, Platfo
 
 @dataclass(frozen=True)
 class PlatformSpec:
+    """What the bot knows of one platform: its names, limits, credentials and how it counts and posts."""
+
     name: Platform
     display: str  # as people write it
     post_kind: str  # what the HTML page calls one post of one fragment

@@ -16,6 +16,8 @@ _SEVERITY = {"error": N_("error"), "warning": N_("warning")}
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem found in the input: where, what is wrong, what to do, and how serious."""
+
     position: Position
     message: str
     hint: str = ""

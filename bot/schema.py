@@ -39,6 +39,8 @@ PAGE_ID_PATTERN = r"^[0-9]{1,30}$"
 
 @dataclass(frozen=True)
 class Field:
+    """One key of schedule.yaml as the schema declares it: its kind, description and constraints."""
+
     name: str
     kind: str
     source: str  # the English description: a catalog message id (N_), numbers as {placeholders}

@@ -27,6 +27,8 @@ class Fault(StrEnum):
 
 @dataclass(frozen=True)
 class FileFault:
+    """Why a text file could not be read, and where in it."""
+
     kind: Fault
     line: int = 0  # 1-based place of the fault in the file; 0 for a fault of the whole file
     col: int = 0  # in characters, as an editor counts them

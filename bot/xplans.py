@@ -15,6 +15,8 @@ from bot.i18n import _
 
 @dataclass(frozen=True)
 class PostingLimit:
+    """At most `posts` posts in any `window`."""
+
     posts: int
     window: timedelta
 
@@ -26,6 +28,8 @@ class PostingLimit:
 
 @dataclass(frozen=True)
 class XPlanFacts:
+    """One X plan: its per-user posting limits and its price per post (None: not billed per post)."""
+
     name: str
     user_limits: tuple[PostingLimit, ...]
     price_per_post: float | None  # USD; None: a subscription, not billed per post

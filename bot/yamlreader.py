@@ -70,6 +70,8 @@ def read_text_file(
 
 @dataclass
 class Entry:
+    """One key and its value in a YAML mapping, both positioned."""
+
     key: Node
     value: Node
 

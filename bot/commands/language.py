@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot import catalog, credentials
+from bot import catalog
 from bot.textfile import read_text
 
 
@@ -35,6 +35,8 @@ def choose(argv: Sequence[str], environ: Mapping[str, str] | None = None) -> str
         flag = None  # argparse reports it, naming the accepted values, in the language chosen without it
     dotenv: Mapping[str, str] = {}
     if flag is None and not environ.get("BOT_LANG"):
+        from bot import credentials  # only here: `--lang` or BOT_LANG spares preview its import
+
         env_file = option_value(argv, "--env-file")
         dotenv = credentials.load_environment(Path(env_file) if env_file else None, {}).values  # the file alone
     schedule = None
