@@ -7,11 +7,24 @@ from datetime import datetime, timedelta
 
 from bot import schema
 from bot.durations import parse_duration
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.yamlreader import Entry, PositionedReader, show
 
 MAX_EVERY = timedelta(days=7)
 YEARS = (2000, 2099)  # a time outside is a typo (2207 for 2027), and near year 9999 it would overflow
+# Python's reasons for a date that does not exist, said in the interface's words (its own are English only)
+_WHY_NOT_REAL = {
+    "day is out of range for month": N_("that month has no such day"),
+    "month must be in 1..12": N_("months go from 01 to 12"),
+    "hour must be in 0..23": N_("hours go from 00 to 23"),
+    "minute must be in 0..59": N_("minutes go from 00 to 59"),
+    "second must be in 0..59": N_("seconds go from 00 to 59"),
+}
+
+
+def _why_not_real(error: ValueError) -> str:
+    reason = str(error)
+    return _(_WHY_NOT_REAL[reason]) if reason in _WHY_NOT_REAL else reason
 
 
 class TimesReader(PositionedReader):
@@ -48,7 +61,7 @@ class TimesReader(PositionedReader):
             self.error(
                 entry.value.position,
                 _("{where}: '{text}' is not a real date or time ({error})").format(
-                    where=where, text=show(text), error=error
+                    where=where, text=show(text), error=_why_not_real(error)
                 ),
                 hint,
             )

@@ -60,6 +60,23 @@ def number(value: int) -> str:
     return data["minus"] + digits if value < 0 else digits
 
 
+def money(dollars: float, places: int = 2) -> str:
+    """An amount of US dollars: 'US$0.24' (English), '0,24 US$' (Spanish, CLDR's currency pattern)."""
+    from decimal import ROUND_HALF_EVEN, Decimal  # 1 ms: only for a campaign with a price to show
+
+    # rounded as written in decimal, half to even (as CLDR and Babel do): 0.015 -> 0.02, not float's 0.01
+    exact = Decimal(repr(dollars)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    locale = _locale()
+    if locale is None:
+        return f"US${exact:,}"
+    data = _cldr(locale)
+    whole, _point, fraction = f"{abs(exact):,}".partition(".")
+    amount = whole.replace(",", data["group"]) + (data["decimal"] + fraction if places else "")
+    prefix, suffix = data["money"]
+    sign = str(data["minus"]) if dollars < 0 else ""
+    return f"{sign}{prefix}{amount}{suffix}"
+
+
 def day(moment: datetime) -> str:
     """The day of `moment` in its own zone: 'Wednesday 28 July 2027', 'miércoles, 28 de julio de 2027'."""
     locale = _locale()

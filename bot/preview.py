@@ -14,7 +14,7 @@ from bot.approval import ApprovalState, approve_command, entry_digest
 from bot.durations import until
 from bot.i18n import _, language, ngettext
 from bot.localformat import day as local_day
-from bot.localformat import moment, number, zone_name
+from bot.localformat import moment, money, number, zone_name
 from bot.measure import url_spans
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS, display_name
@@ -103,9 +103,8 @@ def render_text(plan: Plan, schedule_name: str, approvals: Approvals | None = No
     if any(PLATFORMS[p.account.platform].billed_per_post for p in plan.posts):
         lines.append(
             _(
-                "Estimated X cost of the campaign: US${cost} (pay-per-use prices; plans billed "
-                "monthly are not counted)."
-            ).format(cost=f"{cost:.2f}")
+                "Estimated X cost of the campaign: {cost} (pay-per-use prices; plans billed monthly are not counted)."
+            ).format(cost=money(cost))
         )
     lines += _approval_lines(plan, approvals)
     warnings = sum(len(p.warnings) for p in plan.posts)
@@ -136,7 +135,7 @@ def _render_post(post: Post, plan: Plan, approval: ApprovalState) -> list[str]:
         else ngettext("{n} post", "{n} posts", total).format(n=number(total))
     )
     cost = post_cost(post)
-    price = _(", est. US${cost}").format(cost=f"{cost:.3f}") if cost is not None else ""
+    price = _(", est. {cost}").format(cost=money(cost, 3)) if cost is not None else ""
     lines = [f"{when}", f"  {post.id} -> {account_line(post)}: {kind}{price}"]
     lines.append(f"  {approval_words(post.id, post.account.name, approval)}")
     if approval.required and not approval.approved:  # the whole digest, where it is copied from

@@ -14,6 +14,7 @@ import yaml
 from bot.i18n import N_, _
 from bot.model import Position
 from bot.problems import Problem
+from bot.yamlwords import yaml_problem
 
 try:  # the C parser is several times faster; fall back when PyYAML was built without libyaml
     from yaml import CSafeLoader as _Loader
@@ -35,7 +36,7 @@ class Node:
     def describe(self) -> str:
         """How to name this node's type in a message."""
         if self.kind == "scalar":
-            return _("a value") if self.text else "nothing"
+            return _("a value") if self.text else _("nothing")
         return _("a list") if self.kind == "sequence" else _("a mapping")
 
     @property
@@ -50,7 +51,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = error.problem or error.context or _("invalid YAML")
+        what = yaml_problem(error.problem or error.context or "") or _("invalid YAML")
         hint = _("check the indentation (spaces only, no tabs) and that every 'key: value' pair has its colon")
         if "expected a single document" in str(error):
             what = _("the file holds more than one YAML document ('---')")
@@ -63,7 +64,7 @@ def parse(text: str, path: str) -> tuple[Node | None, list[Problem]]:
         offset = text.find(chr(error.character)) if isinstance(error.character, int) else -1
         line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
         col = offset - text.rfind("\n", 0, offset) if offset >= 0 else 1
-        character = f"U+{error.character:04X}" if isinstance(error.character, int) else "a character"
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else _("a character")
         return None, [
             Problem(
                 Position(path, line, col),

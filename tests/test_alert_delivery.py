@@ -154,7 +154,7 @@ def test_alerts_test_exits_0_when_every_url_delivers(http_receiver: HttpReceiver
     assert report.exit_code == 0, format_probe(report)
     assert [line.ok for line in report.lines] == [True, True]
     assert http_receiver.received()[0].json()["title"] == "Test alert from the Fiestas Patrias bot"
-    assert format_probe(report).splitlines()[-1] == "2 of 2 alert URL(s) delivered the test alert"
+    assert format_probe(report).splitlines()[-1] == "2 of 2 alert URLs delivered the test alert"
 
 
 def test_alerts_test_exits_1_naming_the_url_that_failed(http_receiver: HttpReceiver) -> None:

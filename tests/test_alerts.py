@@ -219,7 +219,11 @@ def test_texts_name_post_account_variable_and_what_to_do() -> None:
     conflict = texts.conflict("mensaje", "cancilleria_x", "fragment 3 changed")
     assert "--accept-edit" in conflict.body
     assert texts.preflight_passed("mensaje", "cancilleria_x", NOW).kind == "info"
-    assert texts.daemon_stopped(2).kind == "warning" and "2 post(s)" in texts.daemon_stopped(2).body
+    assert (
+        texts.daemon_stopped(2).kind == "warning"
+        and "2 posts still ahead" in texts.daemon_stopped(2).body
+        and "1 post still ahead" in texts.daemon_stopped(1).body
+    )
     assert texts.daemon_stopped(0).kind == "info"
     published = texts.post_published("mensaje", "cancilleria_x", ["https://x.com/C/status/1"])
     assert published.kind == "success" and "https://x.com/C/status/1" in published.body

@@ -137,7 +137,7 @@ def test_a_missed_post_and_an_invalid_live_edit_alert(campaign: Campaign, http_r
     (edit,) = titled(http_receiver, "invalid: old plan still running")
     assert edit["type"] == "warning" and "old plan keeps running" in edit["message"]
     stopped = titled(http_receiver, "Bot stopped")
-    assert stopped and "1 post(s) still ahead" in stopped[0]["message"]
+    assert stopped and "1 post still ahead" in stopped[0]["message"]
 
 
 def _thread_seconds(campaign: Campaign, env: dict[str, str]) -> float:

@@ -18,7 +18,7 @@ def test_all_accounts_ok_with_who_they_post_as(fake_api: FakeAPI) -> None:
     report = format_check(results)
     assert "OK       cancilleria [x, @CancilleriaPeru]: posts as @CancilleriaPeru (Cancillería del Perú" in report
     assert "OK       cancilleria-fb [facebook, page 104]: posts as Cancillería Perú (Página) (id 104)" in report
-    assert report.endswith("2 account(s) checked: 2 OK, 0 with warnings, 0 with problems\n")
+    assert report.endswith("2 accounts checked: 2 OK, 0 with warnings, 0 with problems\n")
     assert fake_api.posts() == []  # checking never posts
 
 

@@ -19,7 +19,7 @@ import requests
 
 from bot.credentials import ConnectionSettings
 from bot.publishers.base import MediaUpload, OutcomeUnknown
-from bot.publishers.deadline import DeadlineExceeded
+from bot.publishers.deadline import Deadline, DeadlineExceeded
 from bot.publishers.facebook import FacebookPublisher
 from bot.publishers.transport import make_session
 from bot.publishers.x import XPublisher
@@ -96,9 +96,9 @@ def trickler() -> Iterator[SlowServer]:
     server.stop()
 
 
-def settings(url: str) -> ConnectionSettings:
+def settings(url: str, total: float = TOTAL) -> ConnectionSettings:
     return ConnectionSettings(
-        x_api_base_url=url, facebook_graph_url=url, facebook_graph_version="v25.0", timeout_seconds=TOTAL
+        x_api_base_url=url, facebook_graph_url=url, facebook_graph_version="v25.0", timeout_seconds=total
     )
 
 
@@ -140,7 +140,9 @@ def test_a_photo_upload_read_slowly_by_the_server_stops_at_the_deadline() -> Non
     size = 6_000_000
     try:
         page_env = {"CANCILLERIA_FB_PAGE_TOKEN": "EAAB-fake-page-token-for-the-deadline-test"}
-        publisher = FacebookPublisher(facebook_account(), environment(page_env), settings(server.url))
+        # 2 s, not TOTAL: connecting must be over before the deadline even on a loaded machine (else it is a
+        # connect timeout, nothing sent: a different case); at 10 KB/s the upload is still far from done
+        publisher = FacebookPublisher(facebook_account(), environment(page_env), settings(server.url, 2.0))
         photo = MediaUpload(b"\x89PNG\r\n\x1a\n" + bytes(size), "image/png", "el escudo", "escudo.png")
         started = time.monotonic()
         with pytest.raises(OutcomeUnknown, match="DeadlineExceeded"):
@@ -173,3 +175,14 @@ def test_a_request_that_never_connected_is_a_connect_timeout_nothing_sent() -> N
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+def test_a_deadline_has_passed_when_its_time_is_up_even_before_the_watchdog_runs() -> None:
+    """The watchdog thread can run late on a busy machine: the clock, not only its flag, says the deadline passed
+    (the adapter then reports a timeout, never a plain connection error)."""
+    deadline = Deadline(0.05)  # never armed: no watchdog will expire it
+    assert not deadline.passed()
+    time.sleep(0.06)
+    assert deadline.passed() and not deadline.expired
+    with socket.socket() as sock, pytest.raises(TimeoutError):
+        deadline.attach(sock)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from babel.dates import format_date, format_datetime, get_timezone_location
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 
 from bot import localformat
 from bot.catalog import use
@@ -84,3 +84,20 @@ def test_a_zone_the_copy_lacks_is_asked_of_babel() -> None:
     assert "America/Ciudad_Nueva" not in localformat._cldr("es")["cities"]
     assert get_timezone_location(zone, locale="es", return_city=True) == "Ciudad Nueva"
     assert localformat.zone_name(zone) == "hora de Ciudad Nueva"
+
+
+@pytest.mark.usefixtures("spanish")
+def test_dollar_amounts_are_babels() -> None:
+    amounts = [0.0, 0.015, 0.2, 0.24, 1.5, 12.345, 999.999, 1234.5, 98765.43, 1234567.891]
+    for amount in amounts:
+        assert localformat.money(amount) == format_currency(amount, "USD", locale="es"), amount
+        # three decimals (a post's price): the same pattern with one more fraction digit
+        three = format_currency(amount, "USD", locale="es", format="#,##0.000\u00a0¤", currency_digits=False)
+        assert localformat.money(amount, 3) == three, amount
+
+
+def test_dollar_amounts_in_english_keep_the_compact_form() -> None:
+    assert localformat.money(0.24) == "US$0.24"
+    assert localformat.money(0.015, 3) == "US$0.015"
+    assert localformat.money(0.015) == "US$0.02"
+    assert localformat.money(1234.5) == "US$1,234.50"

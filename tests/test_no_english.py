@@ -174,7 +174,7 @@ def test_the_daemons_log_speaks_spanish(tmp_path: Path) -> None:
 
 def test_the_served_page_speaks_spanish(tmp_path: Path) -> None:
     """`serve`'s pages in Spanish: the sign-in page, a failed sign-in, the campaign page of an approver (session
-    bar, approve forms, footer) and of a reader, and a refusal."""
+    bar, approve forms, footer) and of a reader, a refusal and werkzeug's HTTP errors."""
     from tests.webharness import APPROVER, VIEWER, open_site
 
     catalog.use("es")
@@ -185,6 +185,8 @@ def test_the_served_page_speaks_spanish(tmp_path: Path) -> None:
         site.sign_in(APPROVER)
         pages["approver"] = site.client.get("/").get_data(as_text=True)
         pages["refusal"] = site.client.post("/approve", data={"csrf": site.csrf()}).get_data(as_text=True)
+        pages["not found"] = site.client.get("/no-such-page").get_data(as_text=True)
+        pages["wrong method"] = site.client.put("/approve").get_data(as_text=True)
         site.sign_in(VIEWER)
         pages["viewer"] = site.client.get("/").get_data(as_text=True)
     finally:
@@ -194,4 +196,5 @@ def test_the_served_page_speaks_spanish(tmp_path: Path) -> None:
     assert "lector(a)" in pages["viewer"]
     assert "&#34;sent&#34;: &#34;publicada&#34;" in pages["approver"]  # the words live.js writes
     assert "Aprobación rechazada" in pages["refusal"]
+    assert "404 No encontrado" in pages["not found"] and "405 Método no permitido" in pages["wrong method"]
     assert _english(pages) == []

@@ -45,6 +45,7 @@ def data(code: str) -> dict[str, object]:
             raise ValueError(f"{code} pattern {text!r} uses fields bot.localformat does not fill: {unknown}")
         patterns[name] = template
     decimal = locale.decimal_formats[None]
+    currency = locale.currency_formats["standard"]
     zones = sorted(set(get_global("zone_territories")) | set(get_global("zone_aliases")))
     return {
         "days": [locale.days["format"]["wide"][i] for i in range(7)],
@@ -55,6 +56,12 @@ def data(code: str) -> dict[str, object]:
         "group": locale.number_symbols["latn"]["group"],
         "minus": locale.number_symbols["latn"]["minusSign"],
         "grouping": list(decimal.grouping),
+        "decimal": locale.number_symbols["latn"]["decimal"],
+        # the positive currency pattern's text around the amount, with the dollar's symbol in place of its sign
+        "money": [
+            part.replace("\u00a4", locale.currency_symbols["USD"])
+            for part in currency.prefix[0:1] + currency.suffix[0:1]
+        ],
         "cities": {key: get_timezone_location(_Named(key), locale=code, return_city=True) for key in zones},
     }
 

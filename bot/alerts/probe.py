@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.alerts.sender import AppriseTarget, Target, call_with_timeout
 from bot.alerts.texts import test_alert
 from bot.alerts.urls import AlertURL, check_alert_urls, locate_in_env, split_alert_urls
-from bot.i18n import _
+from bot.i18n import _, ngettext
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -97,5 +97,12 @@ def format_probe(report: ProbeReport) -> str:
         for line in report.lines
     ]
     good = sum(line.ok for line in report.lines)
-    out.append(_("{good} of {total} alert URL(s) delivered the test alert").format(good=good, total=len(report.lines)))
+    total = len(report.lines)
+    out.append(
+        ngettext(
+            "{good} of {total} alert URL delivered the test alert",
+            "{good} of {total} alert URLs delivered the test alert",
+            total,
+        ).format(good=good, total=total)
+    )
     return "\n".join(out) + "\n"

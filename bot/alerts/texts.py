@@ -11,7 +11,7 @@ from datetime import datetime
 
 from bot import advice
 from bot.alerts.model import Alert, AlertKind
-from bot.i18n import _
+from bot.i18n import _, ngettext
 
 
 def _when(at: datetime) -> str:
@@ -170,13 +170,21 @@ def daemon_started(posts_ahead: int, next_post: str | None = None, next_at: date
     return Alert(
         "info",
         _("Bot started"),
-        _("The daemon started with {posts_ahead} post(s) ahead{nxt}.").format(posts_ahead=posts_ahead, nxt=nxt),
+        ngettext(
+            "The daemon started with {posts_ahead} post ahead{nxt}.",
+            "The daemon started with {posts_ahead} posts ahead{nxt}.",
+            posts_ahead,
+        ).format(posts_ahead=posts_ahead, nxt=nxt),
     )
 
 
 def daemon_stopped(posts_ahead: int) -> Alert:
     kind: AlertKind = "warning" if posts_ahead else "info"
-    body = _("The daemon stopped with {posts_ahead} post(s) still ahead.").format(posts_ahead=posts_ahead)
+    body = ngettext(
+        "The daemon stopped with {posts_ahead} post still ahead.",
+        "The daemon stopped with {posts_ahead} posts still ahead.",
+        posts_ahead,
+    ).format(posts_ahead=posts_ahead)
     if posts_ahead:
         body += " " + _("Nothing is published until it runs again: start it before the next post's time.")
     return Alert(kind, _("Bot stopped"), body)
@@ -184,9 +192,11 @@ def daemon_stopped(posts_ahead: int) -> Alert:
 
 def post_published(post_id: str, account: str, urls: Sequence[str]) -> Alert:
     links = "\n".join(f"  {url}" for url in urls)
-    body = _("Post {post_id} on {account} was published ({urls} part(s)):\n{links}").format(
-        post_id=post_id, account=account, urls=len(urls), links=links
-    )
+    body = ngettext(
+        "Post {post_id} on {account} was published ({urls} part):\n{links}",
+        "Post {post_id} on {account} was published ({urls} parts):\n{links}",
+        len(urls),
+    ).format(post_id=post_id, account=account, urls=len(urls), links=links)
     return Alert(
         "success",
         _("Published: {post_id} on {account}").format(post_id=post_id, account=account),

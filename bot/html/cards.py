@@ -17,7 +17,7 @@ from bot.html.media import Thumbnails
 from bot.html.state import OutboxView
 from bot.html.text import FACEBOOK_FOLD_CHARS, FACEBOOK_FOLD_CHARS_PHONE, facebook_html, fold_offset, rich, web_link
 from bot.i18n import N_, _
-from bot.localformat import number, strftime
+from bot.localformat import money, number, strftime
 from bot.model import Fragment, Plan, Post, Warning_
 from bot.platforms import PLATFORMS
 from bot.preview import post_cost
@@ -133,7 +133,7 @@ def _post_head(post: Post, ctx: Context, anchor: str) -> Markup:
     meta = [Markup('<span class="post-id">{}</span>').format(post.id)]
     cost = post_cost(post)
     if cost is not None:
-        meta.append(Markup(_("est. US${:.3f}")).format(cost))
+        meta.append(Markup(_("est. {cost}")).format(cost=money(cost, 3)))
     own_zone = post.account.timezone
     if own_zone.key != ctx.plan.timezone.key:
         meta.append(Markup("{:%Y-%m-%d %H:%M} in {}").format(post.at.astimezone(own_zone), own_zone.key))

@@ -16,8 +16,8 @@ from bot.html.state import OutboxView
 from bot.html.style import CSS
 from bot.html.text import web_link
 from bot.i18n import N_, _, language
+from bot.localformat import money, strftime
 from bot.localformat import number as format_number
-from bot.localformat import strftime
 from bot.model import Plan, Post
 from bot.platforms import PLATFORMS
 from bot.preview import Approvals, campaign_cost, entry_approvals, platform_name, post_cost
@@ -108,7 +108,7 @@ def _summary(ctx: Context, anchors: Mapping[tuple[str, str], str]) -> Markup:
         (format_number(warnings), N_("warnings")),
     ]
     if any(PLATFORMS[p.account.platform].billed_per_post for p in posts):
-        stats.append((f"US${campaign_cost(posts):.2f}", N_("estimated X cost")))
+        stats.append((money(campaign_cost(posts)), N_("estimated X cost")))
     items = Markup("").join(
         _STAT.format(warn=" stat-warn" if label == "warnings" and warnings else "", value=value, label=_(label))
         for value, label in stats
@@ -196,7 +196,7 @@ def _account_cost(posts: Sequence[Post]) -> str:
         return _("not billed")
     if all(post_cost(p) is None for p in posts):
         return _("monthly plan")
-    return f"US${campaign_cost(posts):.3f}"
+    return money(campaign_cost(posts), 3)
 
 
 def _all_warnings(ctx: Context, anchors: Mapping[tuple[str, str], str]) -> Markup:

@@ -59,10 +59,14 @@ class Deadline:
     def left(self) -> float:
         return max(self.at - time.monotonic(), 0.0)
 
+    def passed(self) -> bool:
+        """Expired by the watchdog, or its time is up (on a busy machine the watchdog thread can run late)."""
+        return self.expired or time.monotonic() >= self.at
+
     def attach(self, sock: socket.socket) -> None:
         """The request is about to use `sock`. Raises TimeoutError (nothing sent on it) once expired."""
         with self._lock:
-            if self.expired:
+            if self.passed():
                 raise TimeoutError(_("the request's deadline passed while connecting"))
             self._sockets.append(sock)
             self.connected = True
@@ -206,7 +210,7 @@ class DeadlineAdapter(HTTPAdapter):
             _body = response.content  # the body too, inside the deadline
             return response
         except (requests.RequestException, OSError) as error:
-            if not deadline.expired:
+            if not deadline.passed():
                 raise
             message = _("no complete answer within the request's deadline of {seconds} s").format(
                 seconds=f"{self.total:g}"

@@ -160,7 +160,9 @@ class XPublisher:
             data = self._session_post(MEDIA_UPLOAD, body)
             media_id = str(data.get("id") or "")
             if not media_id:
-                raise RetryLater(f"X: POST {MEDIA_UPLOAD} answered without a media id; upload again later")
+                raise RetryLater(
+                    _("X: POST {route} answered without a media id; upload again later").format(route=MEDIA_UPLOAD)
+                )
             seconds = data.get("expires_after_secs")
             expires = now + timedelta(seconds=int(seconds)) if isinstance(seconds, int) else None
             self._session_post(MEDIA_METADATA, {"id": media_id, "metadata": {"alt_text": {"text": item.alt}}})
@@ -205,7 +207,9 @@ class XPublisher:
                 _raise_for_status(response)
                 answer = response.json()
         except ValueError:
-            raise RetryLater(f"X: POST {route}: the answer was not JSON; upload again later") from None
+            raise RetryLater(
+                _("X: POST {route}: the answer was not JSON; upload again later").format(route=route)
+            ) from None
         except Exception as error:
             # An upload is not a publication: whatever happened, uploading again is harmless.
             raise self._classify(error, f"POST {route}", writes=False) from None
@@ -265,7 +269,9 @@ class XPublisher:
         if status == 429:
             retry_at = retry_at_from(response.headers)
             if title == USAGE_CAP_TITLE:
-                return RetryLater(f"{where} — the monthly usage cap of this X app is exhausted", retry_at)
+                return RetryLater(
+                    _("{where} — the monthly usage cap of this X app is exhausted").format(where=where), retry_at
+                )
             return RetryLater(where, retry_at, exhausted_cap(response.headers))
         if status >= 500:
             if writes:  # a gateway can answer 5xx after the post was created (X 503 on threads under load)
@@ -274,7 +280,9 @@ class XPublisher:
                 )
             return RetryLater(where)
         if with_media and status == 400 and any(MEDIA_IDS_INVALID in str(m).lower() for m in error.api_messages):
-            return MediaExpired(f"{where} (the media ids are unknown or expired: upload the images again)")
+            return MediaExpired(
+                _("{where} (the media ids are unknown or expired: upload the images again)").format(where=where)
+            )
         if status == 401:
             return CredentialsError(
                 _(
@@ -290,8 +298,12 @@ class XPublisher:
             lowered = detail.lower()
             if CANNOT_WRITE_CODE in error.api_codes:
                 return CredentialsError(
-                    self._read_only_message(f"code {CANNOT_WRITE_CODE}, cannot perform write actions")
-                    + "; if the app already is Read and write, X has restricted its writing: see the developer portal",
+                    _(
+                        "{message}; if the app already is Read and write, X has restricted its writing: see the "
+                        "developer portal"
+                    ).format(
+                        message=self._read_only_message(f"code {CANNOT_WRITE_CODE}, cannot perform write actions")
+                    ),
                     self._variables[2],
                 )
             if writes and NOT_PERMITTED_DETAIL in lowered and self._learn_access_level() == READ_ONLY:

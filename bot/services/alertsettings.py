@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.alerts.model import parse_alert_level
 from bot.alerts.urls import check_alert_urls, locate_in_env
 from bot.credentials import Environment
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.model import Plan, Position
 from bot.problems import Problem
 
@@ -41,7 +41,9 @@ def alert_problems(env: Environment, plan: Plan | None = None, now: datetime | N
     for found in check_alert_urls(value):
         spot = locate_in_env(text, ALERT_URLS, found.url.offset) if text is not None else None
         where = Position(str(env.env_file), *spot) if spot else _where(env, ALERT_URLS)
-        hint = "" if found.severity == "warning" else _("see README, 'Being told when something goes wrong'")
+        hint = (
+            "" if found.severity == "warning" else _("see the README, section 'Being told when something goes wrong'")
+        )
         problems.append(Problem(where, f"{ALERT_URLS} {found.url.label} {found.message}", hint, found.severity))
     try:
         parse_alert_level(env.get(ALERT_LEVEL))
@@ -53,12 +55,14 @@ def alert_problems(env: Environment, plan: Plan | None = None, now: datetime | N
             problems.append(
                 Problem(
                     Position(str(env.env_file) if env.env_file is not None else ".env"),
-                    _("{ALERT_URLS} is not set: nobody is told if one of the {ahead} post(s) ahead fails").format(
-                        ALERT_URLS=ALERT_URLS, ahead=ahead
-                    ),
+                    ngettext(
+                        "{ALERT_URLS} is not set: nobody is told if the {ahead} post ahead fails",
+                        "{ALERT_URLS} is not set: nobody is told if one of the {ahead} posts ahead fails",
+                        ahead,
+                    ).format(ALERT_URLS=ALERT_URLS, ahead=ahead),
                     _(
-                        "set ALERT_URLS to an e-mail, Slack, Teams or webhook URL (README, 'Being told when something "
-                        "goes wrong'), then `python main.py alerts test`"
+                        "set ALERT_URLS to an e-mail, Slack, Teams or webhook URL (README, section 'Being told when "
+                        "something goes wrong'), then `python main.py alerts test`"
                     ),
                     "warning",
                 )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from bot.credentials import ConnectionSettings, Environment, malformed_variables, missing_variables
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.model import Account
 from bot.platforms import PLATFORMS
 from bot.publishers.base import CredentialsError, Identity, PublishError, RetryLater
@@ -160,8 +160,10 @@ def format_check(results: Sequence[CheckResult]) -> str:
     warned = sum(1 for result in results if result.status == "warning")
     bad = sum(1 for result in results if result.status == "problem")
     lines.append(
-        _("{n} account(s) checked: {good} OK, {warned} with warnings, {bad} with problems").format(
-            n=len(results), good=good, warned=warned, bad=bad
-        )
+        ngettext(
+            "{n} account checked: {good} OK, {warned} with warnings, {bad} with problems",
+            "{n} accounts checked: {good} OK, {warned} with warnings, {bad} with problems",
+            len(results),
+        ).format(n=len(results), good=good, warned=warned, bad=bad)
     )
     return "\n".join(lines) + "\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import config, credentials
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.model import Plan, Position, Schedule
 from bot.problems import Problem
 
@@ -32,9 +32,11 @@ def credential_problems(
             problems.append(
                 Problem(
                     where,
-                    _("account '{name}' needs {missing}, not set in the environment or .env").format(
-                        name=account.name, missing=", ".join(missing)
-                    ),
+                    ngettext(
+                        "account '{name}' needs {missing}, not set in the environment or .env",
+                        "account '{name}' needs {missing}, which are not set in the environment or .env",
+                        len(missing),
+                    ).format(name=account.name, missing=", ".join(missing)),
                     _misspelt_hint(missing, env)
                     or _("set them in .env (see .env.example) before `run`; `check` then verifies them"),
                     severity="error" if missing_is_error else "warning",

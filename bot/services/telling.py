@@ -17,6 +17,7 @@ from bot import credentials
 from bot.alerts import AlertSender, AppriseTarget, parse_alert_level, split_alert_urls, texts
 from bot.credentials import ConnectionSettings, Environment
 from bot.heartbeat import Pulse, heartbeat, parse_heartbeat_seconds, systemd_watchdog
+from bot.i18n import ngettext
 from bot.model import Plan, Schedule
 from bot.sdnotify import Notifier
 from bot.services.alerting import AlertHook, posts_ahead
@@ -50,7 +51,8 @@ class Telling:
         def healthy() -> bool:
             return alive() and self._outbox_writable()
 
-        self.notifier.ready(f"{len(plan.posts)} posts planned")
+        planned = len(plan.posts)
+        self.notifier.ready(ngettext("{n} post planned", "{n} posts planned", planned).format(n=planned))
         self.sender.send(texts.daemon_started(posts_ahead(plan.posts, self.outbox), *_next(plan, self.outbox)))
         if self.heartbeat_url:
             self.pulses.append(heartbeat(self.heartbeat_url, self.heartbeat_seconds, healthy).start())

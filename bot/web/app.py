@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from bot.approval import ApprovalError
 from bot.approvals import StaleDigest, UnknownAccount, UnknownPost
 from bot.html.forms import SCRIPT, WebParts
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.problems import printable
 from bot.services import webusers
 from bot.services.webapprove import WebApprovalStore, web_approve, web_revoke
@@ -236,7 +236,8 @@ def create_app(cfg: WebConfig) -> Flask:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         code = error.code or 400
-        return guard.secure(refusal(code, f"{code} {error.name}", [], _("check the address, or go back to the page")))
+        name = _(_HTTP_NAMES[code]) if code in _HTTP_NAMES else error.name
+        return guard.secure(refusal(code, f"{code} {name}", [], _("check the address, or go back to the page")))
 
     @app.errorhandler(Exception)
     def internal(error: Exception) -> Response:
@@ -248,6 +249,17 @@ def create_app(cfg: WebConfig) -> Flask:
         return guard.secure(refusal(500, _("Internal error"), [], _("the server's log says more; try again")))
 
     return app
+
+
+# werkzeug names an HTTP error in English only; the ones a person can meet on these pages, in their words
+_HTTP_NAMES = {
+    400: N_("Bad request"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    413: N_("Request too large"),
+    429: N_("Too many requests"),
+}
 
 
 class _TooLong(Exception):
