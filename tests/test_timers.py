@@ -61,3 +61,21 @@ def test_a_timer_set_again_at_another_time_moves(timers: Timers) -> None:
     timers.add(KEY, datetime.now(UTC) + timedelta(days=1), runs)  # later: not at the old time
     time.sleep(0.6)
     assert runs.moments == []
+
+
+def test_a_prompt_runs_the_watch_at_once_not_at_its_next_tick(timers: Timers) -> None:
+    prompt, looked = threading.Event(), threading.Event()
+    looks: list[bool] = []
+
+    def check() -> None:
+        looks.append(prompt.is_set())
+        prompt.clear()  # taken, as the daemon's watch takes SIGHUP's request
+        looked.set()
+
+    timers.watch(check, 3600, prompt)  # its next tick is an hour away
+    prompt.set()
+    assert looked.wait(30)  # long before the tick: the prompt moved it
+    assert looks == [True]
+    looked.clear()
+    prompt.set()  # each request is looked at
+    assert looked.wait(30) and looks == [True, True]
