@@ -8,7 +8,7 @@ the daemon's start-up until its "daemon started" log line (wall, CPU and peak me
 the start-up identity checks, apart (the daemon asks X, in the background after "daemon started", who each set of
 X tokens posts as; seconds and CPU from "daemon started" to its "... X accounts checked in ..." line); after them,
 its reload on SIGHUP (until its "reload (SIGHUP)" line, which it logs once every timer is set again; the
-daemon looks for the signal every second, so up to a second of it is waiting) and its CPU use while every post
+daemon takes the signal at once, no longer at its next one-second tick) and its CPU use while every post
 waits (utime + stime from /proc/PID/stat over the idle window): neither measured while the checks still run.
 Then `validate` of 10,000 accounts, and of 5,000 accounts with 5,000 entries (one per account, each at its own
 minute). The daemon's URLs point at a closed local port: it sends nothing (every look-up fails at once, so the
