@@ -203,7 +203,8 @@ def _serve(daemon: Daemon, schedule: Schedule, plan: Plan, told: Telling) -> int
     stop_listening = fatal.listen(on_fatal)
     try:
         daemon.start(schedule, plan)
-        daemon.accounts.identify_ahead(plan.posts)  # X's who-am-I before the posts' time, not at it (issue 22)
+        if not daemon.dry_run:  # X's who-am-I before the posts' time, not at it (issue 22)
+            daemon.accounts.identify_ahead(plan.posts)
         told.start(plan, daemon.alive)
         while not daemon.stop_requested.is_set() and not daemon.finished.is_set():
             daemon.stop_requested.wait(0.2)

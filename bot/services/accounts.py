@@ -6,22 +6,27 @@ variable to fix. `reset` drops every publisher, after `.env` was read again.
 Publishers are cached per account *as configured* (its whole settings: handle, Page id, credentials prefix, ...),
 not per name: a reload that points a name at another Page or handle gets a new publisher, so a post goes to the
 target its digest names, never to the one the name meant before.
+
+Who an X token posts as is asked ahead (`identify_ahead`, at start) once per distinct set of credentials, not per
+account, and remembered per set (`identity.Identities`): accounts sharing tokens, a reload and a `.env` read
+again with the same tokens ask nothing more; only new tokens or a handle the known answer does not match are asked.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from bot.credentials import Environment
-from bot.i18n import _
+from bot.credentials import Environment, required_variables
+from bot.i18n import _, ngettext
 from bot.model import Account, Post
 from bot.publishers.base import CredentialsError, Publisher
 from bot.services import capholds
-from bot.services.identity import ApprovedIdentity, checked
+from bot.services.identity import ApprovedIdentity, Identities, checked, checks_identity, credentials_key
 from bot.store import Outbox
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
@@ -40,6 +45,7 @@ class Accounts:
         self._locks: dict[str, threading.Lock] = {}
         self._publishers: dict[Account, Publisher] = {}  # keyed on the whole account, not its name
         self._accounts: tuple[Account, ...] = ()
+        self.identities = Identities()  # who each set of X tokens posts as: kept across reloads and resets
 
     def install(self, accounts: Iterable[Account]) -> None:
         """The schedule's accounts (at start and on every reload): who shares an X app with whom."""
@@ -73,7 +79,7 @@ class Accounts:
         if found is not None:
             return found
         try:
-            publisher = checked(self._factory(account, env), account)  # X: posts only as the approved handle
+            publisher = self._checked(account, env)  # X: posts only as the approved handle
         except CredentialsError as error:
             reason = f"fix {error.variable or 'the credentials'} then restart ({error})"
             outbox.hold(account.name, reason, now())
@@ -97,27 +103,65 @@ class Accounts:
             self._publishers[account] = publisher
         return publisher
 
-    def identify_ahead(self, posts: Iterable[Post], workers: int = IDENTIFY_WORKERS) -> threading.Thread:
-        """Issue 22: make each account's publisher now and ask X, once per account, who its credentials post as
-        (`workers` at a time, on threads of their own), so that the check before an X account's first post is not
-        made at the post's time. Only a match is remembered: a mismatch or a failed look-up leaves the check to the
-        post's time, which refuses and holds the account as before. Returns the thread (the daemon does not wait)."""
-        accounts = list(dict.fromkeys(post.account for post in posts))
+    def _checked(self, account: Account, env: Environment) -> Publisher:
+        """A new publisher for `account`, wrapped to post only as its approved handle (X). Raises CredentialsError."""
+        return checked(self._factory(account, env), account, self.identities, _key(account, env))
 
-        def identify(account: Account) -> None:
-            with self._lock:
-                env = self.env
+    def identify_ahead(
+        self,
+        posts: Iterable[Post],
+        workers: int = IDENTIFY_WORKERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> threading.Thread:
+        """Issue 22: ask X now, once per distinct set of credentials (`workers` at a time, on threads of their own),
+        who the tokens of the posts' X accounts post as, so that the check before an X account's first post is not
+        made at the post's time. Tokens whose known answer already matches are not asked again; Facebook needs no
+        check (nothing is built for it). The publisher used for a look-up is kept for its account; the other
+        accounts sharing those tokens find the answer when their publisher is made. A mismatch or a failed look-up
+        is left to the post's time, which refuses and holds the account as before. When every look-up is over it
+        logs how many X accounts were checked, in how many seconds. Returns the thread (the daemon does not wait)."""
+        accounts = [account for account in dict.fromkeys(post.account for post in posts) if checks_identity(account)]
+        with self._lock:
+            env = self.env
+        groups: dict[str, list[Account]] = {}
+        for account in accounts:
+            key = _key(account, env)
+            if key is not None:  # a missing variable: the post's run holds the account, saying which to set
+                groups.setdefault(key, []).append(account)
+        asks = [
+            unconfirmed[0]
+            for key, group in groups.items()
+            if (unconfirmed := [a for a in group if not self.identities.confirms(key, a)])
+        ]  # one account per set of tokens whose answer is not known to match all of its accounts
+        started = clock()
+
+        def identify(account: Account) -> bool:
             try:
-                publisher = self._keep(account, env, checked(self._factory(account, env), account))
+                publisher = self._keep(account, env, self._checked(account, env))
             except CredentialsError:  # the post's run holds the account, saying which variable to fix
-                return
-            if isinstance(publisher, ApprovedIdentity):
-                publisher.identify()
+                return False
+            return isinstance(publisher, ApprovedIdentity) and publisher.identify()
 
         def work() -> None:
             with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="identity") as pool:
-                list(pool.map(identify, accounts))
+                confirmed = sum(pool.map(identify, asks))
+            n = sum(len(group) for group in groups.values())
+            logger.info(
+                ngettext(
+                    "identity of {n} X account checked in {seconds} s (look-ups: {asked}; not confirmed, asked again "
+                    "before the first post: {unconfirmed})",
+                    "identities of {n} X accounts checked in {seconds} s (look-ups: {asked}; not confirmed, asked "
+                    "again before the first post: {unconfirmed})",
+                    n,
+                ).format(n=n, seconds=f"{clock() - started:.1f}", asked=len(asks), unconfirmed=len(asks) - confirmed)
+            )
 
         thread = threading.Thread(target=work, name="identities", daemon=True)
         thread.start()
         return thread
+
+
+def _key(account: Account, env: Environment) -> str | None:
+    """The digest of the account's credential values (None when one is not set)."""
+    values = [env.get(name) for name in required_variables(account)]
+    return None if None in values else credentials_key([value for value in values if value is not None])

@@ -121,7 +121,7 @@ class Daemon:
         )
         self._watcher = Watcher(self._watched)
         self._timers.start(self._reconcile)  # the first timers are added while it is paused: no wake-up for each
-        self._timers.watch(self._watch, WATCH_SECONDS)
+        self._timers.watch(self._watch, WATCH_SECONDS, self.reload_requested)  # SIGHUP: looked at at once
         self.events.planned(plan.posts, self._timers)
         daemonlog.started(len(plan.posts), self.schedule_path, self.dry_run)
 

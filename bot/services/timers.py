@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
 Key = tuple[str, str]  # (post id, account)
+PROMPT_POLL = 0.2  # seconds before a prompt the check did not take is tried again
 
 
 def _job_id(key: Key) -> str:
@@ -61,6 +63,7 @@ class Timers:
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
         )
         self._scheduler.add_listener(self._on_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
+        self._watching = threading.Lock()  # the watch's check: at its tick or prompted, one at a time
 
     def start(self, first: Callable[[], None] = lambda: None) -> None:
         """Start, with `first()` (e.g. adding every post's timer) run while the scheduler is paused: a timer
@@ -71,11 +74,38 @@ class Timers:
         finally:
             self._scheduler.resume()
 
-    def watch(self, check: Callable[[], None], seconds: float) -> None:
-        self._scheduler.add_job(check, "interval", seconds=seconds, id="watch", executor="watch", max_instances=1)
+    def watch(self, check: Callable[[], None], seconds: float, prompt: threading.Event | None = None) -> None:
+        """`check()` every `seconds`; with `prompt`, also as soon as it is set (SIGHUP asks for a reload), not up to
+        `seconds` later at the next tick. `check` clears `prompt` when it takes it; it never runs twice at once."""
+
+        def run() -> None:
+            with self._watching:
+                check()
+
+        name = getattr(check, "__qualname__", "watch")  # as APScheduler's log lines name it
+        self._scheduler.add_job(
+            run, "interval", seconds=seconds, id="watch", name=name, executor="watch", max_instances=1
+        )
+        if prompt is not None:  # the thread ends within `seconds` of the shutdown
+            threading.Thread(target=self._prompted, args=(prompt, seconds, run), name="prompt", daemon=True).start()
+
+    def _prompted(self, prompt: threading.Event, seconds: float, run: Callable[[], None]) -> None:
+        while self._scheduler.running:
+            if not prompt.wait(seconds):
+                continue
+            try:
+                run()
+            except Exception as error:  # reported as the scheduled check's failures are
+                self._watch_failed(error)
+            if prompt.is_set():  # not taken (a stop was asked): look again later, do not spin
+                time.sleep(PROMPT_POLL)
 
     def add(self, key: Key, at: datetime, run: Callable[[Key], Any]) -> None:
-        """Run `run(key)` at `at`, replacing the post's timer if it has one."""
+        """Run `run(key)` at `at`, replacing the post's timer if it has one (and leaving it be if it is that one: a
+        reload re-decides every post, and replacing 5,000 unchanged timers was half of its CPU time)."""
+        job = self._scheduler.get_job(_job_id(key))
+        if job is not None and getattr(job, "next_run_time", None) == at and job.func == run:
+            return
         self._scheduler.add_job(
             run, "date", run_date=at, args=[key], id=_job_id(key), name=f"{key[0]}/{key[1]}", replace_existing=True
         )
@@ -102,6 +132,8 @@ class Timers:
         """Wait for the runs in flight; start nothing new."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        with self._watching:  # a prompted check in flight finishes too
+            pass
 
     def _on_event(self, event: Any) -> None:
         from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES
