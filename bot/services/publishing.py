@@ -35,10 +35,12 @@ from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.job import JobResult
 from bot.states import Outcome
-from bot.store import Outbox
+from bot.store import Begun, Outbox
 from bot.store.leases import (
     DEFAULT_LEASE,
     DaemonInfo,
+    Fired,
+    FirePlan,
     Lease,
     LeaseInfo,
     LeaseLost,
@@ -75,7 +77,11 @@ class LeaseStore(Protocol):
 
     def leases(self) -> list[LeaseInfo]: ...
 
-    def as_holder(self, lease: Lease) -> HolderView: ...
+    def as_holder(self, lease: Lease, *, sending_since: float | None = None) -> HolderView: ...
+
+    def fire(
+        self, post: Post, owner: str, ttl: timedelta, plan: FirePlan | None, *, takeover_wait: timedelta = ...
+    ) -> Fired: ...
 
     def register_daemon(self, owner: str, plan_digest: str, *, live_within: timedelta) -> None: ...
 
@@ -115,6 +121,16 @@ def plan_digest(plan: Plan) -> str:
     )
     whole = {"approval_required": plan.approval_required, "posts": posts}
     return hashlib.sha256(json.dumps(whole, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Early:
+    """A run that may begin in the lease's own round trip (issue 22, bot/store/pg_fire.py): `plan` says when the
+    post may be frozen and marked there; `then(view, begun)` is the run after such a begin (the usual body runs
+    when fire() began nothing)."""
+
+    plan: FirePlan
+    then: Callable[[Outbox, Begun], JobResult]
 
 
 @dataclass(frozen=True)
@@ -189,19 +205,20 @@ class Publishing:
 
     # -- runs --------------------------------------------------------------------------------------
 
-    def run(self, post: Post, body: Callable[[Outbox], JobResult]) -> JobResult:
-        """`body(outbox)` on the store, or on the holder's view of the post's lease."""
+    def run(self, post: Post, body: Callable[[Outbox], JobResult], early: Early | None = None) -> JobResult:
+        """`body(outbox)` on the store, or on the holder's view of the post's lease. `early`: take the lease with
+        fire(), which may begin the post in the same round trip; `early.then` runs after such a begin."""
         if self.leases is None:
             return body(self.outbox)
         try:
-            got = self._take(post)
+            got = self._take(post, early.plan if early is not None else None)
         except OutboxError as error:  # StoreUnavailable, or the plain store refused
             return self._retry(post, error)
         if isinstance(got, JobResult):
             return got
-        keeper = got
+        keeper, begun = got
         try:
-            result = body(keeper.view)
+            result = body(keeper.view) if begun is None or early is None else early.then(keeper.view, begun)
         except (LeaseLost, TakeoverPending, StoreUnavailable) as error:
             keeper.stop()
             return self._retry(post, error)
@@ -225,7 +242,8 @@ class Publishing:
             )
         return result
 
-    def _take(self, post: Post) -> _Keeper | JobResult:
+    def _take(self, post: Post, plan: FirePlan | None = None) -> tuple[_Keeper, Begun | None] | JobResult:
+        """The post's lease (kept, waited for, or taken now: with fire(), which may also begin the post)."""
         assert self.leases is not None
         key = post.key
         with self._lock:
@@ -233,23 +251,26 @@ class Publishing:
             kept = self._settling.pop(key, None)
         if kept is not None:
             if kept.alive:
-                return kept
+                return kept, None
             kept.stop()
         if waiting is not None:
             keeper, usable = waiting
             if keeper.alive:
                 return self._wait_or_go(post, keeper, usable)
             keeper.stop()
-        lease = self.leases.acquire_lease(
-            post.id, post.account.name, self.owner, self.settings.ttl, takeover_wait=self.settings.takeover_wait
-        )
+        settings = self.settings
+        fired = self.leases.fire(post, self.owner, settings.ttl, plan, takeover_wait=settings.takeover_wait)
+        lease = fired.lease
         if lease is None:
-            info = self.leases.lease_of(post.id, post.account.name)
+            info = fired.held
             now = self.clock()
             at = max(info.expires_at + AFTER_EXPIRY, now + AFTER_EXPIRY) if info else now + self.settings.renew_every
             holder = info.owner if info else _("another daemon")
             return JobResult(Outcome.LATER, at, _("being published by {holder}").format(holder=holder))
-        keeper = _Keeper(self.leases.as_holder(lease), lease, self.settings.renew_every)
+        since = fired.since if fired.begun is not None else None
+        keeper = _Keeper(self.leases.as_holder(lease, sending_since=since), lease, self.settings.renew_every)
+        if fired.begun is not None:  # usable at once (fire() marks nothing otherwise)
+            return keeper, fired.begun
         if lease.wait > timedelta(0):
             logger.warning(
                 _(
@@ -264,10 +285,10 @@ class Publishing:
             )
         return self._wait_or_go(post, keeper, time.monotonic() + lease.wait.total_seconds())
 
-    def _wait_or_go(self, post: Post, keeper: _Keeper, usable: float) -> _Keeper | JobResult:
+    def _wait_or_go(self, post: Post, keeper: _Keeper, usable: float) -> tuple[_Keeper, None] | JobResult:
         left = usable - time.monotonic()
         if left <= 0:
-            return keeper
+            return keeper, None
         with self._lock:  # keep the lease (renewed) until it is usable, without holding a worker
             self._waiting[post.key] = (keeper, usable)
         return JobResult(Outcome.LATER, self.clock() + timedelta(seconds=left), "takeover: waiting")

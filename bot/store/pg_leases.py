@@ -47,7 +47,7 @@ def _clock(q: Query) -> datetime:
     return now
 
 
-def _lease(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
+def lease_from_row(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
     ttl: timedelta = row["ttl"]
     return Lease(
         post_id=row["post_id"],
@@ -173,7 +173,7 @@ class PgLeaseMethods:
                     (owner, ttl, now, now, now + ttl, usable_at, old["owner"], old["renewed_at"], takeover_wait, *key),
                 ).one()
             assert row is not None
-            return _lease(row, now, start)
+            return lease_from_row(row, now, start)
 
         return self._write(None, body)
 
@@ -197,7 +197,7 @@ class PgLeaseMethods:
                         who=_who(key), token=lease.token
                     )
                 )
-            return _lease(row, row["db_now"], start)
+            return lease_from_row(row, row["db_now"], start)
 
         return self._write(None, body)
 
