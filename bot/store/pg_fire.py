@@ -99,6 +99,31 @@ def prime_fire() -> tuple[str, tuple[object, ...]]:
                   [""], [at])  # fmt: skip
 
 
+def fire_params(
+    post: Post, owner: str, ttl: timedelta, plan: FirePlan | None, takeover_wait: timedelta
+) -> tuple[object, ...]:
+    """FIRE's parameters: the post's lock key and lease, what the plan allows, the post's frozen content."""
+    key = (post.id, post.account.name)
+    fragments = post.fragments
+    begin = plan is not None and plan.max_attempts > 0 and bool(fragments)
+    return (
+        json.dumps(list(key)),  # the key lock_post locks
+        *key,
+        owner,
+        ttl,
+        takeover_wait,
+        begin,
+        aware(plan.now) if plan is not None else None,
+        aware(plan.latest) if plan is not None else None,
+        aware(post.at),
+        content_digest(post),
+        [f.index for f in fragments],
+        [f.total for f in fragments],
+        [f.text for f in fragments],
+        [aware(f.at) for f in fragments],
+    )
+
+
 class PgFireMethods:
     """fire() over `_write_one` (one statement in its own transaction: one round trip) and the clock."""
 
@@ -116,25 +141,7 @@ class PgFireMethods:
         if ttl <= timedelta(0):
             raise ValueError("a lease needs a positive length")
         start = self._monotonic()
-        key = (post.id, post.account.name)
-        fragments = post.fragments
-        begin = plan is not None and plan.max_attempts > 0 and bool(fragments)
-        params = (
-            json.dumps(list(key)),  # the key lock_post locks
-            *key,
-            owner,
-            ttl,
-            takeover_wait,
-            begin,
-            aware(plan.now) if plan is not None else None,
-            aware(plan.latest) if plan is not None else None,
-            aware(post.at),
-            content_digest(post),
-            [f.index for f in fragments],
-            [f.total for f in fragments],
-            [f.text for f in fragments],
-            [aware(f.at) for f in fragments],
-        )
+        params = fire_params(post, owner, ttl, plan, takeover_wait)
         row = self._write_one(lambda q: q(FIRE, params).one())
         assert row is not None
         if row["outcome"] == "held":
@@ -151,6 +158,7 @@ class PgFireMethods:
             )
             return Fired(None, held, None, start)
         lease = lease_from_row(row, row["db_now"], start)
+        fragments = post.fragments
         if row["outcome"] != "begun" or plan is None:
             return Fired(lease, None, None, start)
         stamp = aware(plan.now)
