@@ -5,8 +5,9 @@ and a run then goes straight to the outbox. With leases, each run of a post's jo
 
 1. takes the post's lease (one owner per process); held by another daemon: come back right after it expires;
    taken over from a daemon that died: come back when its last request can no longer land (`usable_at`);
-2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while a keeper
-   thread renews the lease every quarter of its length and stops for good once it is lost;
+2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while its keeper
+   renews the lease every quarter of its length (one thread renews every lease: keepers.py) and stops for good
+   once it is lost;
 3. releases the lease after a normal run, but keeps it (renewed) while a fragment in doubt settles (issue 18:
    the run ended `settling`), so no other daemon looks it up and resends meanwhile; a lost lease, a takeover
    not yet usable or an unreachable database end the run with `retry`, nothing more sent (the next holder's
@@ -34,6 +35,7 @@ from typing import Protocol
 from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.job import JobResult
+from bot.services.keepers import Keeper, Renewals
 from bot.states import Outcome
 from bot.store import Begun, Outbox
 from bot.store.leases import (
@@ -149,35 +151,7 @@ class LeaseSettings:
         return takeover_wait(self.http_timeout_seconds)
 
 
-class _Keeper:
-    """Renews a lease from its own thread until stopped or lost (a renewal that fails to reach the database
-    is tried again: the lease may still be valid, and the view's local deadline stops sends meanwhile)."""
-
-    def __init__(self, view: HolderView, lease: Lease, every: timedelta) -> None:
-        self.view = view
-        self.lease = lease  # its token is what release_lease needs; renewals keep it
-        self._stop = threading.Event()
-        self._every = every.total_seconds()
-        self._thread = threading.Thread(target=self._loop, name=f"lease {lease.post_id}/{lease.account}", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self.view.renew()
-            except LeaseLost as error:
-                logger.warning("%s", error)
-                return
-            except OutboxError as error:  # unreachable: try again at the next beat
-                logger.warning(_("lease renewal failed: {error}").format(error=error))
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
+Kept = Keeper[HolderView]
 
 
 class Publishing:
@@ -197,8 +171,9 @@ class Publishing:
         self.clock = clock
         self.owner = owner or new_owner()
         self._lock = threading.Lock()
-        self._waiting: dict[tuple[str, str], tuple[_Keeper, float]] = {}  # taken over, usable at (monotonic)
-        self._settling: dict[tuple[str, str], _Keeper] = {}  # issue 18: kept while a fragment in doubt settles
+        self._waiting: dict[tuple[str, str], tuple[Kept, float]] = {}  # taken over, usable at (monotonic)
+        self._settling: dict[tuple[str, str], Kept] = {}  # issue 18: kept while a fragment in doubt settles
+        self._renewals = Renewals()  # one thread renews every lease this daemon holds
         self._digest = ""
         self._beat: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -242,7 +217,7 @@ class Publishing:
             )
         return result
 
-    def _take(self, post: Post, plan: FirePlan | None = None) -> tuple[_Keeper, Begun | None] | JobResult:
+    def _take(self, post: Post, plan: FirePlan | None = None) -> tuple[Kept, Begun | None] | JobResult:
         """The post's lease (kept, waited for, or taken now: with fire(), which may also begin the post)."""
         assert self.leases is not None
         key = post.key
@@ -268,7 +243,9 @@ class Publishing:
             holder = info.owner if info else _("another daemon")
             return JobResult(Outcome.LATER, at, _("being published by {holder}").format(holder=holder))
         since = fired.since if fired.begun is not None else None
-        keeper = _Keeper(self.leases.as_holder(lease, sending_since=since), lease, self.settings.renew_every)
+        keeper = Keeper(
+            self.leases.as_holder(lease, sending_since=since), lease, self.settings.renew_every, self._renewals
+        )
         if fired.begun is not None:  # usable at once (fire() marks nothing otherwise)
             return keeper, fired.begun
         if lease.wait > timedelta(0):
@@ -285,7 +262,7 @@ class Publishing:
             )
         return self._wait_or_go(post, keeper, time.monotonic() + lease.wait.total_seconds())
 
-    def _wait_or_go(self, post: Post, keeper: _Keeper, usable: float) -> tuple[_Keeper, None] | JobResult:
+    def _wait_or_go(self, post: Post, keeper: Kept, usable: float) -> tuple[Kept, None] | JobResult:
         left = usable - time.monotonic()
         if left <= 0:
             return keeper, None
