@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 
 from bot.store.leases import FirePlan, LeaseHeld, LeaseLost, takeover_wait
-from bot.store.pg_fire import FIRE, fire_params
+from bot.store.pg_fire import fire_params
+from bot.store.pg_leases import FIRE
 from bot.store.postgres import PostgresOutbox
 from tests.fakes import T0, make_post
 

@@ -29,7 +29,7 @@ from typing import TypeVar
 from bot.model import Post
 from bot.states import FragmentState
 from bot.store.leases import Fired, FirePlan, LeaseInfo
-from bot.store.pg_leases import lease_from_row
+from bot.store.pg_leases import FIRE, lease_from_row
 from bot.store.pg_outbox import aware
 from bot.store.pg_query import Query
 from bot.store.records import Begun, FragmentRecord, FreezeResult, content_digest
@@ -87,8 +87,6 @@ BEGIN
 END
 $fire$""",
 )
-
-FIRE = f"SELECT f.outcome, f.db_now, (f.lease).* FROM bot_fire({', '.join(['%s'] * 15)}) f"
 
 
 def prime_fire() -> tuple[str, tuple[object, ...]]:
