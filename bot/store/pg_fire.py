@@ -2,19 +2,20 @@
 
 At a post's time the daemon's work before the first request used to be a lease grant, a read and begin(): three
 transactions and about twenty round trips, which fifty posts due at one instant queued for. `bot_fire` (schema
-version 7) does in one statement, so in one transaction, what acquire_lease then a guarded begin() do:
+version 7) does in one statement, so in one transaction, what a grant then a guarded begin() do (acquire_lease is
+the same call without a plan: the grant alone):
 
 1. the post's advisory lock (as lock_post: serialised with every write and grant for the post), then its lease
    row locked FOR UPDATE, and only then the database's clock read (a clock read before the lock would let a
    grant be decided on a time older than the row it replaces);
-2. the lease granted as acquire_lease grants it (free, or expired: taken over with `usable_at` from the old
-   holder's last renewal + its stored wait); held by another daemon: nothing written, the lease returned;
+2. the lease granted (free, or expired: taken over with `usable_at` from the old holder's last renewal + its
+   stored wait); held by another daemon, or by this owner: nothing written, the lease returned;
 3. only when the lease is usable at once, the post was never frozen, the account has no hold and the caller's
    FirePlan says it is due (not before its time, not past --catch-up): the post and its fragments inserted, the
    first one `sending` with one attempt. The grant counts as the guarded write's renewal (the same instant).
 
 A transaction that marks commits with the flush (synchronous_commit on: durable before the request); one that
-only grants commits without it, like acquire_lease. Anything else (a post frozen before, in doubt, held, late,
+only grants commits without it. Anything else (a post frozen before, in doubt, held, late,
 awaiting approval) is left to the usual run on the holder's view: fire() then only took the lease.
 The fencing argument is in docs/high-availability.md.
 """
