@@ -1,6 +1,6 @@
 """What a post costs the store between its due time and its first request (issue 22 item 3), counted, not timed.
 
-The whole job runs as the daemon runs it (run_job, under Publishing: with PostgreSQL, under the post's lease) with a
+The whole job runs as the daemon runs it (run_post: with PostgreSQL, under the post's lease) with a
 publisher that notes, at its first request, how many transactions and statements the store had run for the post.
 SQLite: statements through the connection's trace callback; PostgreSQL: statements at the Query seam
 (bot/store/pg_query.py), each one a round trip, and a transaction's BEGIN and COMMIT two more.
@@ -19,7 +19,8 @@ import pytest
 
 from bot.credentials import Environment
 from bot.services.accounts import Accounts
-from bot.services.job import RunSettings, run_job
+from bot.services.firing import run_post
+from bot.services.job import RunSettings
 from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
 from bot.states import Outcome
@@ -49,7 +50,10 @@ def _run(outbox: Outbox, leases: Any, tally: Tally) -> None:
     clock = lambda: T0  # noqa: E731  (the post's time: due now)
     settings = RunSettings(timedelta(minutes=15), RetryPolicy(), lambda: False)
     publishing = Publishing(outbox, leases, LeaseSettings(), clock)
-    result = publishing.run(post, lambda box: run_job(post, box, accounts, clock, settings))
+    assert accounts.publisher(post, outbox, clock) is not None  # made at start, as the daemon's identify_ahead does
+    tally.statements.clear()
+    tally.writes = tally.reads = tally.brackets = 0
+    result = run_post(publishing, post, accounts, clock, settings)
     assert result.kind == Outcome.SENT, result
     assert len(publisher.posts) == 16
 
@@ -123,6 +127,6 @@ def test_postgres_transactions_and_round_trips_before_the_first_request(
         f"PostgreSQL before the first request: {writes} write and {reads} read transaction(s), {statements} "
         f"statements, {trips} round trips"
     )
-    assert writes == 2  # the lease, then begin(): guarded, frozen, marked, flushed once
-    assert reads <= 2  # the post's summary (and the hold when the post has no row yet)
-    assert trips <= 21  # was 47: 3 writes, 7 reads, 27 statements
+    # bot_fire: the lease, the freeze and the `sending` mark in one statement, its own transaction, flushed once
+    assert (writes, reads, statements, brackets) == (1, 0, 1, 0)
+    assert trips == 1  # was 47 (3 writes, 7 reads, 27 statements), then 19

@@ -434,6 +434,7 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
         open_store.execute(f"DROP TABLE {table}")
     if open_store.url is not None:  # PostgreSQL 5: the lease rows keep their holder's takeover wait (issue 18)
         open_store.execute("ALTER TABLE leases DROP COLUMN holder_wait")
+        open_store.execute("DROP FUNCTION bot_fire")  # PostgreSQL 7: the post's time in one round trip (issue 22)
     for column in ("doubt_since", "duplicate_refused"):
         open_store.execute(f"ALTER TABLE fragments DROP COLUMN {column}")
     open_store.set_version(1)
@@ -444,9 +445,9 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_rows(o
     from bot.store.sqlite_schema import SCHEMA_VERSION as SQLITE_VERSION
 
     # 2: media uploads (issue 14), 3: approvals (issue 15), 4: web (issue 23), 5: PostgreSQL's lease holder_wait,
-    # 6: doubts (issue 18)
-    assert SQLITE_VERSION == PG_VERSION == 6
-    assert store.schema_version() == 6
+    # 6: doubts (issue 18), 7: PostgreSQL's bot_fire (issue 22)
+    assert SQLITE_VERSION == PG_VERSION == 7
+    assert store.schema_version() == 7
     assert states(store) == ["sending", "pending"]
     assert store.fragments_of("mensaje", "x_cancilleria")[0].doubt_since is None
     assert store.media_of("mensaje", "x_cancilleria") == []

@@ -103,11 +103,13 @@ class _Watchdog:
 
     def arm(self, deadline: Deadline) -> None:
         with self._state:
+            sooner = not self._heap or deadline.at < self._heap[0][0]  # else the loop wakes in time anyway
             heapq.heappush(self._heap, (deadline.at, next(self._order), deadline))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="http deadlines", daemon=True)
                 self._thread.start()
-            self._state.notify()
+            if sooner:  # issue 22: fifty requests at one instant woke this thread fifty times, for nothing
+                self._state.notify()
 
     def _loop(self) -> None:
         while True:

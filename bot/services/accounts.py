@@ -70,6 +70,11 @@ class Accounts:
             self.env = env
             self._publishers.clear()
 
+    def ready(self, account: Account) -> bool:
+        """Whether the account's publisher is made already (publisher() then asks nothing of anyone)."""
+        with self._lock:
+            return account in self._publishers
+
     def publisher(self, post: Post, outbox: Outbox, now: Callable[[], datetime]) -> Publisher | None:
         """The account's publisher, or None after holding the account because its credentials are refused."""
         account = post.account

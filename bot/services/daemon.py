@@ -31,7 +31,8 @@ from bot.services.alerting import DaemonEvents, NoEvents
 from bot.services.approvalgate import ApprovalGate
 from bot.services.decide import Decision, Step, decide
 from bot.services.environment import credential_problems
-from bot.services.job import JobResult, RunSettings, mark_missed, run_job
+from bot.services.firing import run_post
+from bot.services.job import JobResult, RunSettings, mark_missed
 from bot.services.publishing import LeaseSettings, Publishing
 from bot.services.runner import RetryPolicy
 from bot.services.statefolder import RESUME_MARKER
@@ -233,7 +234,7 @@ class Daemon:
             return JobResult(Outcome.BUSY, self.clock() + BUSY_RETRY, _("another post of this account is publishing"))
         try:
             settings = self._run_settings()
-            return self.publishing.run(post, lambda box: run_job(post, box, self.accounts, self.clock, settings))
+            return run_post(self.publishing, post, self.accounts, self.clock, settings)
         finally:
             account_lock.release()
 

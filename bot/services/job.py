@@ -15,7 +15,7 @@ from bot.services.capholds import hold_for_cap
 from bot.services.decide import Step, decide
 from bot.services.runner import RetryPolicy, publish_post
 from bot.states import Outcome
-from bot.store import Outbox
+from bot.store import Begun, Outbox
 
 logger = logging.getLogger("bot.daemon")  # its lines are the daemon's, under the name they have always had
 
@@ -62,10 +62,28 @@ def run_job(
         return JobResult(Outcome.LATER, decision.at, decision.reason)
     if settings.gate is not None and (why := settings.gate.blocked(post, summary)):
         return _awaiting(post, outbox, now, settings.catch_up, why[0], started(summary))
+    return publish_begun(post, outbox, accounts, clock, settings, now)
+
+
+def publish_begun(
+    post: Post,
+    outbox: Outbox,
+    accounts: Accounts,
+    clock: Callable[[], datetime],
+    settings: RunSettings,
+    now: datetime,
+    begun: Begun | None = None,
+) -> JobResult:
+    """Publish a post decided due at `now`. `begun`: already frozen and its first fragment marked `sending` in the
+    lease's round trip (bot/store/pg_fire.py), which marks only what run_job would publish now, with no approval
+    required: then not begun again."""
+    name = post.account.name
     publisher = accounts.publisher(post, outbox, clock)
     if publisher is None:
+        if begun is not None and begun.sending is not None:  # held meanwhile: nothing was sent, undo the mark
+            outbox.mark_pending(post.id, name, begun.sending, None, clock())
         return JobResult(Outcome.HELD, None, outbox.hold_reason(name) or "")
-    outcome = publish_post(post, outbox, publisher, clock, settings.policy, settings.stopping)
+    outcome = publish_post(post, outbox, publisher, clock, settings.policy, settings.stopping, begun)
     if outcome.hold is not None and outcome.next_at is not None:  # an X 24-hour cap is used up
         peers = accounts.sharing_app(post.account)
         hold_for_cap(outbox, outcome.hold, post.account, peers, accounts.api_key(post.account), outcome.next_at, now)

@@ -5,8 +5,9 @@ and a run then goes straight to the outbox. With leases, each run of a post's jo
 
 1. takes the post's lease (one owner per process); held by another daemon: come back right after it expires;
    taken over from a daemon that died: come back when its last request can no longer land (`usable_at`);
-2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while a keeper
-   thread renews the lease every quarter of its length and stops for good once it is lost;
+2. runs on the holder's view of the store (every write guarded by the lease's fencing token), while its keeper
+   renews the lease every quarter of its length (one thread renews every lease: keepers.py) and stops for good
+   once it is lost;
 3. releases the lease after a normal run, but keeps it (renewed) while a fragment in doubt settles (issue 18:
    the run ended `settling`), so no other daemon looks it up and resends meanwhile; a lost lease, a takeover
    not yet usable or an unreachable database end the run with `retry`, nothing more sent (the next holder's
@@ -34,11 +35,14 @@ from typing import Protocol
 from bot.i18n import _
 from bot.model import Plan, Post
 from bot.services.job import JobResult
+from bot.services.keepers import Keeper, Renewals
 from bot.states import Outcome
-from bot.store import Outbox
+from bot.store import Begun, Outbox
 from bot.store.leases import (
     DEFAULT_LEASE,
     DaemonInfo,
+    Fired,
+    FirePlan,
     Lease,
     LeaseInfo,
     LeaseLost,
@@ -75,7 +79,11 @@ class LeaseStore(Protocol):
 
     def leases(self) -> list[LeaseInfo]: ...
 
-    def as_holder(self, lease: Lease) -> HolderView: ...
+    def as_holder(self, lease: Lease, *, sending_since: float | None = None) -> HolderView: ...
+
+    def fire(
+        self, post: Post, owner: str, ttl: timedelta, plan: FirePlan | None, *, takeover_wait: timedelta = ...
+    ) -> Fired: ...
 
     def register_daemon(self, owner: str, plan_digest: str, *, live_within: timedelta) -> None: ...
 
@@ -118,6 +126,16 @@ def plan_digest(plan: Plan) -> str:
 
 
 @dataclass(frozen=True)
+class Early:
+    """A run that may begin in the lease's own round trip (issue 22, bot/store/pg_fire.py): `plan` says when the
+    post may be frozen and marked there; `then(view, begun)` is the run after such a begin (the usual body runs
+    when fire() began nothing)."""
+
+    plan: FirePlan
+    then: Callable[[Outbox, Begun], JobResult]
+
+
+@dataclass(frozen=True)
 class LeaseSettings:
     """The lease length (LEASE_SECONDS) and the HTTP timeout the takeover wait is derived from."""
 
@@ -133,35 +151,7 @@ class LeaseSettings:
         return takeover_wait(self.http_timeout_seconds)
 
 
-class _Keeper:
-    """Renews a lease from its own thread until stopped or lost (a renewal that fails to reach the database
-    is tried again: the lease may still be valid, and the view's local deadline stops sends meanwhile)."""
-
-    def __init__(self, view: HolderView, lease: Lease, every: timedelta) -> None:
-        self.view = view
-        self.lease = lease  # its token is what release_lease needs; renewals keep it
-        self._stop = threading.Event()
-        self._every = every.total_seconds()
-        self._thread = threading.Thread(target=self._loop, name=f"lease {lease.post_id}/{lease.account}", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._every):
-            try:
-                self.view.renew()
-            except LeaseLost as error:
-                logger.warning("%s", error)
-                return
-            except OutboxError as error:  # unreachable: try again at the next beat
-                logger.warning(_("lease renewal failed: {error}").format(error=error))
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
+Kept = Keeper[HolderView]
 
 
 class Publishing:
@@ -181,27 +171,29 @@ class Publishing:
         self.clock = clock
         self.owner = owner or new_owner()
         self._lock = threading.Lock()
-        self._waiting: dict[tuple[str, str], tuple[_Keeper, float]] = {}  # taken over, usable at (monotonic)
-        self._settling: dict[tuple[str, str], _Keeper] = {}  # issue 18: kept while a fragment in doubt settles
+        self._waiting: dict[tuple[str, str], tuple[Kept, float]] = {}  # taken over, usable at (monotonic)
+        self._settling: dict[tuple[str, str], Kept] = {}  # issue 18: kept while a fragment in doubt settles
+        self._renewals = Renewals()  # one thread renews every lease this daemon holds
         self._digest = ""
         self._beat: threading.Thread | None = None
         self._stopped = threading.Event()
 
     # -- runs --------------------------------------------------------------------------------------
 
-    def run(self, post: Post, body: Callable[[Outbox], JobResult]) -> JobResult:
-        """`body(outbox)` on the store, or on the holder's view of the post's lease."""
+    def run(self, post: Post, body: Callable[[Outbox], JobResult], early: Early | None = None) -> JobResult:
+        """`body(outbox)` on the store, or on the holder's view of the post's lease. `early`: take the lease with
+        fire(), which may begin the post in the same round trip; `early.then` runs after such a begin."""
         if self.leases is None:
             return body(self.outbox)
         try:
-            got = self._take(post)
+            got = self._take(post, early.plan if early is not None else None)
         except OutboxError as error:  # StoreUnavailable, or the plain store refused
             return self._retry(post, error)
         if isinstance(got, JobResult):
             return got
-        keeper = got
+        keeper, begun = got
         try:
-            result = body(keeper.view)
+            result = body(keeper.view) if begun is None or early is None else early.then(keeper.view, begun)
         except (LeaseLost, TakeoverPending, StoreUnavailable) as error:
             keeper.stop()
             return self._retry(post, error)
@@ -225,7 +217,8 @@ class Publishing:
             )
         return result
 
-    def _take(self, post: Post) -> _Keeper | JobResult:
+    def _take(self, post: Post, plan: FirePlan | None = None) -> tuple[Kept, Begun | None] | JobResult:
+        """The post's lease (kept, waited for, or taken now: with fire(), which may also begin the post)."""
         assert self.leases is not None
         key = post.key
         with self._lock:
@@ -233,23 +226,28 @@ class Publishing:
             kept = self._settling.pop(key, None)
         if kept is not None:
             if kept.alive:
-                return kept
+                return kept, None
             kept.stop()
         if waiting is not None:
             keeper, usable = waiting
             if keeper.alive:
                 return self._wait_or_go(post, keeper, usable)
             keeper.stop()
-        lease = self.leases.acquire_lease(
-            post.id, post.account.name, self.owner, self.settings.ttl, takeover_wait=self.settings.takeover_wait
-        )
+        settings = self.settings
+        fired = self.leases.fire(post, self.owner, settings.ttl, plan, takeover_wait=settings.takeover_wait)
+        lease = fired.lease
         if lease is None:
-            info = self.leases.lease_of(post.id, post.account.name)
+            info = fired.held
             now = self.clock()
             at = max(info.expires_at + AFTER_EXPIRY, now + AFTER_EXPIRY) if info else now + self.settings.renew_every
             holder = info.owner if info else _("another daemon")
             return JobResult(Outcome.LATER, at, _("being published by {holder}").format(holder=holder))
-        keeper = _Keeper(self.leases.as_holder(lease), lease, self.settings.renew_every)
+        since = fired.since if fired.begun is not None else None
+        keeper = Keeper(
+            self.leases.as_holder(lease, sending_since=since), lease, self.settings.renew_every, self._renewals
+        )
+        if fired.begun is not None:  # usable at once (fire() marks nothing otherwise)
+            return keeper, fired.begun
         if lease.wait > timedelta(0):
             logger.warning(
                 _(
@@ -264,10 +262,10 @@ class Publishing:
             )
         return self._wait_or_go(post, keeper, time.monotonic() + lease.wait.total_seconds())
 
-    def _wait_or_go(self, post: Post, keeper: _Keeper, usable: float) -> _Keeper | JobResult:
+    def _wait_or_go(self, post: Post, keeper: Kept, usable: float) -> tuple[Kept, None] | JobResult:
         left = usable - time.monotonic()
         if left <= 0:
-            return keeper
+            return keeper, None
         with self._lock:  # keep the lease (renewed) until it is usable, without holding a worker
             self._waiting[post.key] = (keeper, usable)
         return JobResult(Outcome.LATER, self.clock() + timedelta(seconds=left), "takeover: waiting")

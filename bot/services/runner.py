@@ -50,12 +50,17 @@ logger = logging.getLogger("bot.runner")  # the name its log lines have always h
 class _Run(RunRecorder):
     """One call of publish_post: its steps (the recording helpers are RunRecorder's)."""
 
+    begun: Begun | None = None
+
     # -- steps -----------------------------------------------------------------------------------
 
     def run(self) -> RunOutcome:
         # One transaction: freeze, the hold, the fragments, and the first due fragment marked `sending` (durable)
-        # unless anything is to be decided first (issue 22: nothing else before the first request).
-        begun = self.outbox.begin(self.post, self.now(), 0 if self.stop_requested() else self.policy.max_attempts)
+        # unless anything is to be decided first (issue 22: nothing else before the first request); with
+        # PostgreSQL it may have been done already, in the lease's round trip (`self.begun`, pg_fire.py).
+        begun = self.begun
+        if begun is None:
+            begun = self.outbox.begin(self.post, self.now(), 0 if self.stop_requested() else self.policy.max_attempts)
         frozen = begun.frozen
         if frozen.kind == "conflict":
             message = _(
@@ -338,10 +343,14 @@ def publish_post(
     now: Callable[[], datetime],
     policy: RetryPolicy,
     stop_requested: Callable[[], bool] = lambda: False,
+    begun: Begun | None = None,
 ) -> RunOutcome:
-    """Publish what is due of `post` now, recording every step in `outbox`; never sleeps.
+    """Publish what is due of `post` now, recording every step in `outbox`; never sleeps. `begun`: what
+    outbox.begin() would return, already done (frozen, first fragment marked) in the lease's round trip.
 
     Safe to call again at any time (after a crash, a retry time, a restart): it continues where the
     outbox says the post stopped. Two different posts may run at once in different threads.
     """
-    return _Run(post, outbox, publisher, now, policy, stop_requested).run()
+    run = _Run(post, outbox, publisher, now, policy, stop_requested)
+    run.begun = begun
+    return run.run()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.store.records import OutboxError
+from bot.store.records import Begun, OutboxError
 
 # Defaults argued in docs/high-availability.md: takeover starts at most max(lease, HTTP timeout + grace) after a
 # holder's death, i.e. 32 s with the 30 s HTTP timeout.
@@ -118,3 +118,28 @@ class DaemonInfo:
     started_at: datetime
     seen_at: datetime
     live: bool
+
+
+@dataclass(frozen=True)
+class FirePlan:
+    """What a post's run may do in the lease's own round trip (issue 22): besides taking the lease, freeze a post
+    never frozen and mark its first fragment `sending` when the daemon would send it now. `now`: the caller's clock
+    (the frozen rows' stamps, and due only when the post's and its first fragment's times have come); `latest`:
+    the post's time + --catch-up (later, it is missed, not sent); `max_attempts` 0: mark nothing."""
+
+    now: datetime
+    latest: datetime
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class Fired:
+    """What a fire() did, in one transaction: `lease` is None when another daemon holds an unexpired one (`held`:
+    that lease). `begun`: the post frozen and its first fragment marked `sending` (durable, guarded by the lease,
+    which is usable: its request may leave), as begin() would report it; None when nothing was frozen or marked
+    (the run then decides as usual). `since`: the monotonic time before the call (the send grace runs from it)."""
+
+    lease: Lease | None
+    held: LeaseInfo | None
+    begun: Begun | None
+    since: float

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.model import Post
+from bot.store.pg_fire import PgFireMethods
 from bot.store.pg_query import Query
 from bot.store.pg_reads import record
 from bot.store.records import Begun, FreezeResult, first_to_send
@@ -21,8 +22,9 @@ T = TypeVar("T")
 Key = tuple[str, str]
 
 
-class PgBeginMethods:
-    """begin() over `_write` and `_freeze`, which the concrete store provides."""
+class PgBeginMethods(PgFireMethods):
+    """begin() over `_write` and `_freeze`, which the concrete store provides; fire() (pg_fire.py) is its one-round-
+    trip form at a post's time."""
 
     def _write(self, key: Key | None, body: Callable[[Query], T]) -> T:
         raise NotImplementedError

@@ -31,6 +31,9 @@ LEASE_WAIT_MIGRATION = ("ALTER TABLE leases ADD COLUMN holder_wait interval",)
 T = TypeVar("T")
 Key = tuple[str, str]
 REGISTRY_LOCK = 7_201_328_002  # pg_advisory_xact_lock key for daemon registration
+# The lease grant and, when its arguments allow it, the post's first `sending` mark: bot_fire, schema version 7
+# (bot/store/pg_fire.py has the function, its arguments and the argument why it fences as the guard below does).
+FIRE = f"SELECT f.outcome, f.db_now, (f.lease).* FROM bot_fire({', '.join(['%s'] * 15)}) f"
 
 
 def lock_post(q: Query, key: Key, *, unflushed: bool = False) -> None:
@@ -47,7 +50,7 @@ def _clock(q: Query) -> datetime:
     return now
 
 
-def _lease(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
+def lease_from_row(row: dict[str, Any], db_now: datetime, local_start: float) -> Lease:
     ttl: timedelta = row["ttl"]
     return Lease(
         post_id=row["post_id"],
@@ -122,9 +125,12 @@ def guard_holder(q: Query, key: Key, token: int) -> datetime:
 
 
 class PgLeaseMethods:
-    """Lease and registry methods over `_write`/`_read`, which the concrete store provides."""
+    """Lease and registry methods over `_write`/`_read`/`_write_one`, which the concrete store provides."""
 
     _monotonic: Callable[[], float]
+
+    def _write_one(self, body: Callable[[Query], T]) -> T:
+        raise NotImplementedError
 
     def _write(self, key: Key | None, body: Callable[[Query], T]) -> T:
         raise NotImplementedError
@@ -145,37 +151,15 @@ class PgLeaseMethods:
         """
         if ttl <= timedelta(0):
             raise ValueError("a lease needs a positive length")
-        key = (post_id, account)
         start = self._monotonic()
-
-        def body(q: Query) -> Lease | None:
-            # Not flushed by itself: nothing is sent before a guarded, flushed `sending` mark, which flushes the
-            # WAL up to it, this grant included; a grant lost in a crash only makes its holder's writes fail.
-            lock_post(q, key, unflushed=True)
-            old = q("SELECT * FROM leases WHERE post_id = %s AND account = %s FOR UPDATE", key).one()
-            now = _clock(q)
-            if old is None:
-                row = q(
-                    "INSERT INTO leases (post_id, account, token, owner, ttl, acquired_at, renewed_at, expires_at,"
-                    " usable_at, holder_wait) VALUES (%s, %s, nextval('lease_tokens'), %s, %s, %s, %s, %s, %s, %s)"
-                    " RETURNING *",
-                    (*key, owner, ttl, now, now, now + ttl, now, takeover_wait),
-                ).one()
-            elif old["expires_at"] > now:
-                return None
-            else:
-                old_wait = old["holder_wait"] if old["holder_wait"] is not None else takeover_wait
-                usable_at = max(now, old["renewed_at"] + old_wait)
-                row = q(
-                    "UPDATE leases SET token = nextval('lease_tokens'), owner = %s, ttl = %s, acquired_at = %s,"
-                    " renewed_at = %s, expires_at = %s, usable_at = %s, previous_owner = %s,"
-                    " previous_renewed_at = %s, holder_wait = %s WHERE post_id = %s AND account = %s RETURNING *",
-                    (owner, ttl, now, now, now + ttl, usable_at, old["owner"], old["renewed_at"], takeover_wait, *key),
-                ).one()
-            assert row is not None
-            return _lease(row, now, start)
-
-        return self._write(None, body)
+        # bot_fire (pg_fire.py) without a plan: the grant alone, the one implementation of it. Not flushed by itself:
+        # nothing is sent before a guarded, flushed `sending` mark, which flushes the WAL up to it, this grant
+        # included; a grant lost in a crash only makes its holder's writes fail.
+        key = json.dumps([post_id, account])  # the key lock_post locks
+        params = (key, post_id, account, owner, ttl, takeover_wait, False, *[None] * 8)
+        row = self._write_one(lambda q: q(FIRE, params).one())
+        assert row is not None
+        return None if row["outcome"] == "held" else lease_from_row(row, row["db_now"], start)
 
     def renew_lease(self, lease: Lease) -> Lease:
         """Extend the lease by its length from now (database clock), storing the holder's takeover wait again.
@@ -197,7 +181,7 @@ class PgLeaseMethods:
                         who=_who(key), token=lease.token
                     )
                 )
-            return _lease(row, row["db_now"], start)
+            return lease_from_row(row, row["db_now"], start)
 
         return self._write(None, body)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.i18n import _
+from bot.store.pg_fire import FIRE_MIGRATION
 from bot.store.pg_leases import LEASE_WAIT_MIGRATION
 from bot.store.pg_query import Query
 from bot.store.records import OutboxError
@@ -203,4 +204,5 @@ CREATE TABLE audit (
 MIGRATIONS[4] = _WEB_V4
 MIGRATIONS[5] = LEASE_WAIT_MIGRATION  # issue 18: each lease keeps its holder's takeover wait
 MIGRATIONS[6] = _DOUBT_V6
+MIGRATIONS[7] = FIRE_MIGRATION  # issue 22: bot_fire, the lease, freeze and first `sending` mark in one round trip
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -33,6 +33,7 @@ from bot.store import pg_schema
 from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
 from bot.store.pg_approvals import PgApprovalMethods
 from bot.store.pg_begin import PgBeginMethods
+from bot.store.pg_fire import prime_fire
 from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_media import PgMediaMethods
@@ -128,16 +129,25 @@ class _Connections:
             if not self._closed and not connection.closed:
                 self._idle.append(connection)
 
-    def warm(self, count: int) -> None:
+    def warm(self, count: int, prime: tuple[str, Sequence[object]]) -> None:
         """Open connections until `count` are idle, so that posts due at the same instant do not each wait for a
-        new connection (its authentication) before their first write. Best effort: an error is left for later."""
+        new connection (its authentication) before their first write; `prime`: a statement run on each new one in
+        a transaction rolled back (it fills the server's per-connection caches). Best effort: an error is left for
+        later."""
         with self._lock:
             missing = count - len(self._idle)
         for _attempt in range(missing):
             try:
-                self._put(self._connect())
+                connection = self._connect()
             except OutboxError:
                 return
+            try:
+                connection.execute("BEGIN")
+                connection.execute(*prime)
+            except psycopg.Error:
+                pass
+            self._rollback(connection)
+            self._put(connection)
 
     def _drop_idle(self) -> None:
         with self._lock:
@@ -161,11 +171,12 @@ class _Connections:
 
     def run(self, body: Callable[[Query], T], *, write: bool, single: bool = False) -> T:
         """Run `body` in one transaction (a read-only snapshot unless `write`), with the reconnection rule. `single`:
-        a read of one statement, its own snapshot, sent without BEGIN and COMMIT (one round trip, not three)."""
+        one statement, its own transaction, sent without BEGIN and COMMIT (one round trip, not three); a single
+        write whose connection breaks is in doubt (its implicit commit may have happened), never run again."""
         for attempt in (1, 2):
             connection = self._get()
             try:
-                return self._run_on(connection, body, write=write, single=single and not write)
+                return self._run_on(connection, body, write=write, single=single)
             except _Reconnect as lost:
                 if attempt == 2:
                     raise StoreUnavailable(f"lost the connection to {self.where}: {lost}") from None
@@ -183,14 +194,15 @@ class _Connections:
             nonlocal statements
             statements += 1
             if single and statements > 1:
-                raise OutboxError("a single-statement read ran a second statement (a bug in the store)")
+                raise OutboxError("a single-statement transaction ran a second statement (a bug in the store)")
             cursor = connection.execute(sql, params)
             rows = cursor.fetchall() if cursor.description is not None else []
             return Result(rows, cursor.rowcount)
 
         committing = False
         try:
-            if single:  # autocommit: the one statement is its own snapshot
+            if single:  # autocommit: the one statement is its own snapshot, or its own transaction
+                committing = write
                 return body(query)
             connection.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             result = body(query)
@@ -234,6 +246,7 @@ class PostgresOutbox(
         lease: Lease | None = None,
         send_grace: timedelta = DEFAULT_SEND_GRACE,
         monotonic: Callable[[], float] = time.monotonic,
+        sending_since: float | None = None,
     ) -> None:
         self._db = db
         self.where = db.where
@@ -242,7 +255,7 @@ class PostgresOutbox(
         self._send_grace = send_grace.total_seconds()
         self._state = threading.Lock()
         self._deadline = lease.local_deadline if lease is not None else float("inf")
-        self._sending_since: float | None = None
+        self._sending_since = sending_since
         self._lost: str | None = None
 
     @classmethod
@@ -263,8 +276,9 @@ class PostgresOutbox(
         return cls(db, monotonic=monotonic)
 
     def warm(self, connections: int) -> None:
-        """Have this many connections open and idle (before posts fire together)."""
-        self._db.warm(connections)
+        """Have this many connections open and idle (before posts fire together), each having run bot_fire once, rolled
+        back: a PL/pgSQL function is compiled and planned once per connection, milliseconds not paid at the time."""
+        self._db.warm(connections, prime_fire())
 
     def close(self) -> None:
         """Close every connection (a holder's view shares its store's connections and closes nothing)."""
@@ -284,6 +298,9 @@ class PostgresOutbox(
     def _read_one(self, body: Callable[[Query], T]) -> T:
         """A read of one statement: its own snapshot, one round trip."""
         return self._db.run(body, write=False, single=True)
+
+    def _write_one(self, body: Callable[[Query], T]) -> T:  # one statement, its own transaction: bot_fire
+        return self._db.run(body, write=True, single=True)
 
     def _write(self, key: Key | None, body: Callable[[Query], T]) -> T:
         lease = self._lease
@@ -316,12 +333,17 @@ class PostgresOutbox(
 
     # -- the holder's view -----------------------------------------------------------------------
 
-    def as_holder(self, lease: Lease, *, send_grace: timedelta = DEFAULT_SEND_GRACE) -> PostgresOutbox:
+    def as_holder(
+        self, lease: Lease, *, send_grace: timedelta = DEFAULT_SEND_GRACE, sending_since: float | None = None
+    ) -> PostgresOutbox:
         """The same store, with every write to the lease's post guarded by its token (LeaseLost otherwise).
 
-        `send_grace`: how long after mark_sending is called a request may still be started (assert_may_send).
+        `send_grace`: how long after mark_sending is called a request may still be started (assert_may_send);
+        `sending_since`: when fire() marked a fragment `sending` with the grant, the monotonic time it began.
         """
-        return PostgresOutbox(self._db, lease=lease, send_grace=send_grace, monotonic=self._monotonic)
+        return PostgresOutbox(
+            self._db, lease=lease, send_grace=send_grace, monotonic=self._monotonic, sending_since=sending_since
+        )
 
     @property
     def lease(self) -> Lease | None:

@@ -142,4 +142,5 @@ CREATE TABLE audit (
 MIGRATIONS[4] = _WEB_V4
 MIGRATIONS[5] = ()  # PostgreSQL's 5 keeps each lease's takeover wait; SQLite has no leases: in step, nothing to do
 MIGRATIONS[6] = _DOUBT_V6
+MIGRATIONS[7] = ()  # PostgreSQL's 7 is bot_fire (a server-side function, pg_fire.py); SQLite: in step, nothing to do
 SCHEMA_VERSION = max(MIGRATIONS)
