@@ -1,36 +1,22 @@
-"""The PostgreSQL outbox, for several daemons on one database. The only module that imports psycopg.
+"""The PostgreSQL outbox, for several daemons on one database. With pg_pool.py, the only modules importing psycopg.
 
 Selected by DATABASE_URL (`postgresql://user:password@host:port/dbname`); callers import this module lazily.
 The password is never shown: messages name the database as `postgresql://user@host:port/dbname`.
 
-Connections: pooled (one transaction at a time each), in autocommit mode with explicit transactions, the
-session in UTC with lock and statement timeouts and TCP keepalives (a cut network is noticed in seconds, not
-hours). Losing the connection (a restarted server, a network cut):
-
-- a read, or a write that failed before its COMMIT was sent (so the server rolled it back), is run again
-  once on a new connection: nothing half-done can result;
-- a write whose COMMIT was sent but not answered raises StoreUnavailable(in_doubt=True) and is never
-  repeated; the outbox protocol resolves it like a crash (a `sending` fragment is looked up first);
-- a server that cannot be reached raises StoreUnavailable: retry later.
+Connections: bot/store/pg_pool.py (a capped pool, the reconnection rule).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-import psycopg
-import psycopg.conninfo
-import psycopg.errors
-from psycopg.rows import DictRow, dict_row
-
-from bot.i18n import _
 from bot.model import Post
 from bot.store import pg_schema
-from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost, StoreUnavailable
+from bot.store.leases import DEFAULT_SEND_GRACE, Lease, LeaseLost
 from bot.store.pg_approvals import PgApprovalMethods
 from bot.store.pg_begin import PgBeginMethods
 from bot.store.pg_fire import prime_fire
@@ -38,200 +24,14 @@ from bot.store.pg_holds import PgHoldMethods
 from bot.store.pg_leases import PgLeaseMethods, guard_holder, guard_unleased, lock_post
 from bot.store.pg_media import PgMediaMethods
 from bot.store.pg_outbox import Key, PgOutboxMethods
-from bot.store.pg_query import Query, Result
+from bot.store.pg_pool import Connections
+from bot.store.pg_pool import describe_url as describe_url  # named here by its callers
+from bot.store.pg_query import Query
 from bot.store.pg_reads import ONE_POST, one_summary
 from bot.store.pg_web import PgWebMethods
 from bot.store.records import Begun, OutboxError, PostSummary
 
 T = TypeVar("T")
-Connection = psycopg.Connection[DictRow]
-
-CONNECT_TIMEOUT_S = 5
-SESSION_OPTIONS = "-c TimeZone=UTC -c lock_timeout=10s -c statement_timeout=30s"
-_BUSY = (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled, psycopg.errors.DeadlockDetected)
-
-
-def describe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    try:
-        parts = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.Error:
-        raise OutboxError(
-            _(
-                "DATABASE_URL is not a PostgreSQL connection URL: write it as postgresql://user:password@host:port/dbname"
-            )
-        ) from None
-    user = f"{parts['user']}@" if parts.get("user") else ""
-    hosts = str(parts.get("host") or "").split(",")
-    ports = str(parts.get("port") or "").split(",")
-    if len(ports) == 1:  # one port for every host, or none
-        ports = ports * len(hosts)
-    where = ",".join(host + (f":{port}" if port else "") for host, port in zip(hosts, ports, strict=False))
-    return f"postgresql://{user}{where}/{parts.get('dbname', '')}"
-
-
-class _Reconnect(Exception):
-    """The connection broke before COMMIT was sent: the server rolled back; the transaction may run again."""
-
-
-class _Connections:
-    """A pool of connections to one database, and the transaction runner with its reconnection rule."""
-
-    def __init__(self, url: str) -> None:
-        self.where = describe_url(url)
-        self._url = url
-        self._password = str(psycopg.conninfo.conninfo_to_dict(url).get("password") or "")
-        self._lock = threading.Lock()
-        self._open: list[Connection] = []
-        self._idle: list[Connection] = []  # open, between transactions
-        self._closed = False
-
-    def _text(self, error: BaseException) -> str:
-        text = " ".join(str(error).split())
-        return text.replace(self._password, "****") if self._password else text
-
-    def _connect(self) -> Connection:
-        try:
-            connection = psycopg.connect(
-                self._url,
-                autocommit=True,
-                row_factory=dict_row,
-                connect_timeout=CONNECT_TIMEOUT_S,
-                options=SESSION_OPTIONS,
-                keepalives=1,
-                keepalives_idle=10,
-                keepalives_interval=3,
-                keepalives_count=3,
-                tcp_user_timeout=20_000,
-            )
-        except psycopg.Error as error:
-            raise StoreUnavailable(f"cannot connect to {self.where}: {self._text(error)}") from None
-        with self._lock:
-            if self._closed:
-                connection.close()
-                raise OutboxError(f"the outbox {self.where} is closed")
-            self._open.append(connection)
-        return connection
-
-    def _get(self) -> Connection:
-        """An idle connection, or a new one. Each is used by one transaction at a time, then put back."""
-        with self._lock:
-            if self._closed:
-                raise OutboxError(f"the outbox {self.where} is closed")
-            while self._idle:
-                connection = self._idle.pop()
-                if not connection.closed:
-                    return connection
-        return self._connect()
-
-    def _put(self, connection: Connection) -> None:
-        with self._lock:
-            if not self._closed and not connection.closed:
-                self._idle.append(connection)
-
-    def warm(self, count: int, prime: tuple[str, Sequence[object]]) -> None:
-        """Open connections until `count` are idle, so that posts due at the same instant do not each wait for a
-        new connection (its authentication) before their first write; `prime`: a statement run on each new one in
-        a transaction rolled back (it fills the server's per-connection caches). Best effort: an error is left for
-        later."""
-        with self._lock:
-            missing = count - len(self._idle)
-        for _attempt in range(missing):
-            try:
-                connection = self._connect()
-            except OutboxError:
-                return
-            try:
-                connection.execute("BEGIN")
-                connection.execute(*prime)
-            except psycopg.Error:
-                pass
-            self._rollback(connection)
-            self._put(connection)
-
-    def _drop_idle(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            self._drop(connection)
-
-    def _drop(self, connection: Connection) -> None:
-        connection.close()
-        with self._lock:
-            if connection in self._open:
-                self._open.remove(connection)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            for connection in self._open:
-                connection.close()
-            self._open.clear()
-            self._idle.clear()
-
-    def run(self, body: Callable[[Query], T], *, write: bool, single: bool = False) -> T:
-        """Run `body` in one transaction (a read-only snapshot unless `write`), with the reconnection rule. `single`:
-        one statement, its own transaction, sent without BEGIN and COMMIT (one round trip, not three); a single
-        write whose connection breaks is in doubt (its implicit commit may have happened), never run again."""
-        for attempt in (1, 2):
-            connection = self._get()
-            try:
-                return self._run_on(connection, body, write=write, single=single)
-            except _Reconnect as lost:
-                if attempt == 2:
-                    raise StoreUnavailable(f"lost the connection to {self.where}: {lost}") from None
-                # the server rolled the transaction back: run it again on a new connection (the idle ones
-                # most likely broke the same way: a restarted server)
-                self._drop_idle()
-            finally:
-                self._put(connection)  # unless it was dropped (closed)
-        raise AssertionError("unreachable")
-
-    def _run_on(self, connection: Connection, body: Callable[[Query], T], *, write: bool, single: bool = False) -> T:
-        statements = 0
-
-        def query(sql: str, params: Sequence[object] = ()) -> Result:
-            nonlocal statements
-            statements += 1
-            if single and statements > 1:
-                raise OutboxError("a single-statement transaction ran a second statement (a bug in the store)")
-            cursor = connection.execute(sql, params)
-            rows = cursor.fetchall() if cursor.description is not None else []
-            return Result(rows, cursor.rowcount)
-
-        committing = False
-        try:
-            if single:  # autocommit: the one statement is its own snapshot, or its own transaction
-                committing = write
-                return body(query)
-            connection.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            result = body(query)
-            committing = True
-            connection.execute("COMMIT")
-            return result
-        except psycopg.Error as error:
-            if connection.broken or connection.closed:
-                self._drop(connection)
-                if committing and write:
-                    raise StoreUnavailable(
-                        f"the connection to {self.where} was lost while committing ({self._text(error)}): the "
-                        "change may or may not be recorded",
-                        in_doubt=True,
-                    ) from None
-                raise _Reconnect(self._text(error)) from None
-            self._rollback(connection)
-            if isinstance(error, _BUSY):
-                raise StoreUnavailable(f"{self.where} is busy ({self._text(error)}): try again") from None
-            raise OutboxError(f"{self.where}: {self._text(error)}") from None
-        except BaseException:
-            self._rollback(connection)
-            raise
-
-    def _rollback(self, connection: Connection) -> None:
-        try:
-            connection.execute("ROLLBACK")
-        except psycopg.Error:
-            self._drop(connection)
 
 
 class PostgresOutbox(
@@ -241,7 +41,7 @@ class PostgresOutbox(
 
     def __init__(
         self,
-        db: _Connections,
+        db: Connections,
         *,
         lease: Lease | None = None,
         send_grace: timedelta = DEFAULT_SEND_GRACE,
@@ -265,7 +65,7 @@ class PostgresOutbox(
         Raises FileNotFoundError when `create` is false and the bot's tables do not exist; OutboxError when
         the schema is newer than this bot's or the URL is malformed; StoreUnavailable when unreachable.
         """
-        db = _Connections(url)
+        db = Connections(url)
         try:
             if not create and db.run(pg_schema.current_version, write=False) is None:
                 raise FileNotFoundError(f"no bot tables in {db.where}: nothing has been published with this database")
