@@ -57,7 +57,7 @@ logger = logging.getLogger("bot.daemon")  # its lines are the daemon's
 HEARTBEAT_EVERY = timedelta(seconds=5)
 LIVE_WITHIN = timedelta(seconds=30)  # a daemon not seen for this long no longer counts for the plan check
 AFTER_EXPIRY = timedelta(milliseconds=50)  # retry a held lease this long after it expires
-MAX_WARM = 30  # connections opened at start, at most: the pool's cap (bot/store/pg_pool.py MAX_CONNECTIONS)
+MAX_WARM = 40  # connections opened at start, at most: the pool's cap (bot/store/pg_pool.py MAX_CONNECTIONS)
 
 
 class HolderView(Outbox, Protocol):

@@ -35,7 +35,7 @@ T = TypeVar("T")
 Connection = psycopg.Connection[DictRow]
 
 CONNECT_TIMEOUT_S = 5
-MAX_CONNECTIONS = 30  # per daemon: three daemons and some room fit PostgreSQL's default max_connections (100)
+MAX_CONNECTIONS = 40  # per daemon: two daemons and some room fit PostgreSQL's default max_connections (100)
 POOL_WAIT_S = 10.0  # the longest a transaction waits for a free connection (as long as lock_timeout)
 SESSION_OPTIONS = "-c TimeZone=UTC -c lock_timeout=10s -c statement_timeout=30s"
 _BUSY = (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled, psycopg.errors.DeadlockDetected)
