@@ -66,11 +66,13 @@ def run_main(
     For the tests that run one command on many inputs (tests/test_bad_input.py: 80 cases x 4 commands): a
     Python start-up with the bot's imports costs 0.1-0.3 s of processor time, the command on a bad file a few
     ms. Every command those tests run in-process is also run as a real subprocess by some test (run_cli).
-    Relative paths are taken from this process's folder, which must be ROOT (tests never chdir); the
-    environment is set through `monkeypatch` as run_cli sets the child's (no credentials but `env`'s). Not
-    thread-safe (stdout and stderr are redirected for the call): one call at a time. The `bot` and
-    `apscheduler` loggers, which `run` points at its stderr, are put back as they were."""
-    assert Path.cwd() == ROOT, "run_main reads relative paths from ROOT: run pytest from the project's folder"
+    Relative paths are taken from ROOT, as run_cli's: when pytest runs from another folder (tests never chdir),
+    the command runs as a subprocess after all. The environment is set through `monkeypatch` as run_cli sets the
+    child's (no credentials but `env`'s). Not thread-safe (stdout and stderr are redirected for the call): one
+    call at a time. The `bot` and `apscheduler` loggers, which `run` points at its stderr, are put back as they
+    were."""
+    if Path.cwd() != ROOT:
+        return run_cli(*args, env=env)
     for name in [name for name in os.environ if name.startswith(secretscan.CREDENTIAL_PREFIXES)]:
         monkeypatch.delenv(name)
     for name, value in (env or {}).items():
