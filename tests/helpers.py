@@ -63,9 +63,10 @@ def run_main(
     """What `run_cli(*args, env=env)` returns, from `bot.commands.main(args)` called in this process: the same
     exit status, stdout and stderr (a traceback in stderr, status 1, if it raises), with the same secrets checks.
 
-    For the tests that run one command on many inputs (tests/test_bad_input.py: 80 cases x 4 commands): a
-    Python start-up with the bot's imports costs 0.1-0.3 s of processor time, the command on a bad file a few
-    ms. Every command those tests run in-process is also run as a real subprocess by some test (run_cli).
+    For the tests that run one command on many inputs (tests/test_bad_input.py: 64 schedules x 4 commands and
+    12 .env files x 3): a Python start-up with the bot's imports costs 0.1-0.3 s of processor time, the command
+    on a bad file a few ms. Every command those tests run in-process is also run as a real subprocess by some
+    test (run_cli).
     Relative paths are taken from ROOT, as run_cli's: when pytest runs from another folder (tests never chdir),
     the command runs as a subprocess after all. The environment is set through `monkeypatch` as run_cli sets the
     child's (no credentials but `env`'s). Not thread-safe (stdout and stderr are redirected for the call): one

@@ -255,7 +255,7 @@ def _fake_env(tmp_path: Path, fake_api: FakeAPI) -> Path:
 
 # The cases whose commands run as real subprocesses (python main.py ...); the others call bot.commands.main in
 # the test's process (tests/helpers.py: run_main), which prints and exits the same, without a Python start-up
-# per command (80 cases x 4 commands). Every command and both kinds of file are among these.
+# per command (64 schedules x 4 commands, 12 .env files x 3). Every command and both kinds of file are here.
 SUBPROCESS_CASES = {
     "01-yaml-syntax.yaml",
     "13-unsplittable.yaml",
