@@ -147,6 +147,23 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+WORKERS_PER_CPU = 3
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: three workers per processor this process may use, not xdist's one.
+
+    Most of this suite's time is waiting, not computing: the end-to-end tests wait on their daemons, their
+    fake servers and PostgreSQL (the crash and HA shards use a sixth of their time on a processor), so one
+    worker per processor leaves the processors idle while the other tests queue. On the 2-core machine
+    (docs/benchmarks.md, section 7b): 6 workers. PYTEST_XDIST_AUTO_NUM_WORKERS, when set, wins (xdist's own
+    hook reads it: returning None hands over to it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return WORKERS_PER_CPU * cpus
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Once per run (the controller, not each worker): compile bot/ to bytecode before the tests start their
     daemons, so the first ones (several at once under xdist) do not each compile it while their posts are due."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import subprocess
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 from tests import secretscan
 
@@ -48,6 +54,55 @@ def run_cli(
     command = secretscan.redact("main.py " + " ".join(args))
     secretscan.assert_clean_text(result.stdout, f"the stdout of `{command}`")
     secretscan.assert_clean_text(result.stderr, f"the stderr of `{command}`")
+    return result
+
+
+def run_main(
+    *args: str, monkeypatch: pytest.MonkeyPatch, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """What `run_cli(*args, env=env)` returns, from `bot.commands.main(args)` called in this process: the same
+    exit status, stdout and stderr (a traceback in stderr, status 1, if it raises), with the same secrets checks.
+
+    For the tests that run one command on many inputs (tests/test_bad_input.py: 64 schedules x 4 commands and
+    12 .env files x 3): a Python start-up with the bot's imports costs 0.1-0.3 s of processor time, the command
+    on a bad file a few ms. Every command those tests run in-process is also run as a real subprocess by some
+    test (run_cli).
+    Relative paths are taken from ROOT, as run_cli's: when pytest runs from another folder (tests never chdir),
+    the command runs as a subprocess after all. The environment is set through `monkeypatch` as run_cli sets the
+    child's (no credentials but `env`'s). Not thread-safe (stdout and stderr are redirected for the call): one
+    call at a time. The `bot` and `apscheduler` loggers, which `run` points at its stderr, are put back as they
+    were."""
+    if Path.cwd() != ROOT:
+        return run_cli(*args, env=env)
+    for name in [name for name in os.environ if name.startswith(secretscan.CREDENTIAL_PREFIXES)]:
+        monkeypatch.delenv(name)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    secretscan.register_env(env)
+    secretscan.register_env_file(env_file_of(args, ROOT))
+    from bot.commands import main
+
+    loggers = [logging.getLogger(name) for name in ("bot", "apscheduler")]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = exit_.code if isinstance(exit_.code, int) else 1
+            except Exception:  # what the interpreter would print, and its exit status
+                traceback.print_exc()
+                code = 1
+    finally:
+        for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+    result = subprocess.CompletedProcess(["main.py", *args], code, out.getvalue(), err.getvalue())
+    command = secretscan.redact("main.py " + " ".join(args))
+    secretscan.assert_clean_text(result.stdout, f"the stdout of `{command}` (in-process)")
+    secretscan.assert_clean_text(result.stderr, f"the stderr of `{command}` (in-process)")
     return result
 
 

@@ -60,6 +60,7 @@ def office_campaign(campaign: Campaign, at: datetime, env: dict[str, str], fb_to
     )
 
 
+@pytest.mark.long
 def test_a_rejected_page_token_alerts_before_the_post_and_when_held_while_the_thread_goes_out(
     campaign: Campaign, http_receiver: HttpReceiver
 ) -> None:

@@ -107,6 +107,7 @@ def _created(campaign: Campaign, handle: str) -> datetime:
     return post.created_at
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("scope", ["app", "user"])
 def test_a_used_up_24_hour_cap_holds_the_app_or_the_account_until_its_reset(
     tmp_path: Path, api: FakeAPI, scope: str

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakeapi import FakeAPI, fake_api_fixture  # noqa: F401
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, run_cli, run_main
 from tests.mediafiles import big_jpeg
 
 BAD = "tests/data/bad"
@@ -256,10 +256,29 @@ def _fake_env(tmp_path: Path, fake_api: FakeAPI) -> Path:
     return path
 
 
+# The cases whose commands run as real subprocesses (python main.py ...); the others call bot.commands.main in
+# the test's process (tests/helpers.py: run_main), which prints and exits the same, without a Python start-up
+# per command (64 schedules x 4 commands, 12 .env files x 3). Every command and both kinds of file are here.
+SUBPROCESS_CASES = {
+    "01-yaml-syntax.yaml",
+    "13-unsplittable.yaml",
+    "30-many-problems.yaml",
+    "59-media-too-big.yaml",
+    "unterminated-quote.env",
+    "missing-token.env",
+}
+
+
 def _run_commands(
-    commands: Iterable[str], schedule: str, env_file: str, tmp_path: Path, env: dict[str, str] | None = None
+    commands: Iterable[str],
+    schedule: str,
+    env_file: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch | None,
+    env: dict[str, str] | None = None,
 ) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Each command on `schedule` as a user types it, concurrently (they are independent subprocesses)."""
+    """Each command on `schedule` as a user types it: with `monkeypatch`, one after the other in this process
+    (run_main); without it, as concurrent subprocesses."""
 
     def arguments(command: str) -> list[str]:
         if command == "preview":  # reads no credentials
@@ -267,6 +286,8 @@ def _run_commands(
         extra = ["--state-dir", str(tmp_path / "state"), "--exit-when-done"] if command == "run" else []
         return [command, "--schedule", schedule, "--env-file", env_file, *extra]
 
+    if monkeypatch is not None:
+        return {command: run_main(*arguments(command), monkeypatch=monkeypatch, env=env) for command in commands}
     with ThreadPoolExecutor(max_workers=4) as pool:
         running = {command: pool.submit(run_cli, *arguments(command), env=env, timeout=30) for command in commands}
         return {command: future.result() for command, future in running.items()}
@@ -277,16 +298,21 @@ def test_every_bad_file_has_a_case() -> None:
     assert files == sorted(CASES)
     assert sorted(p.name for p in (ROOT / ENV).glob("*.env")) == sorted(ENV_CASES)
     assert len(CASES) + len(ENV_CASES) >= 40
+    assert SUBPROCESS_CASES.issubset(set(CASES) | set(ENV_CASES))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_schedule_is_reported_and_nothing_is_sent(name: str, tmp_path: Path, fake_api: FakeAPI) -> None:
+def test_bad_schedule_is_reported_and_nothing_is_sent(
+    name: str, tmp_path: Path, fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """validate, preview, check and run: the same errors; with working credentials and the API at hand, not one
     request and no state folder."""
     _skip_if_not_checked_out_as_link(name)
     env_file = _fake_env(tmp_path, fake_api)
 
-    results = _run_commands(["validate", "preview", "check", "run"], f"{BAD}/{name}", str(env_file), tmp_path)
+    in_process = None if name in SUBPROCESS_CASES else monkeypatch
+    commands = ["validate", "preview", "check", "run"]
+    results = _run_commands(commands, f"{BAD}/{name}", str(env_file), tmp_path, in_process)
 
     for command, result in results.items():
         _assert_reported(command, result, [_expected(BAD, name, line) for line in CASES[name]])
@@ -295,15 +321,18 @@ def test_bad_schedule_is_reported_and_nothing_is_sent(name: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("name", sorted(ENV_CASES))
-def test_bad_env_file_is_reported_and_nothing_is_sent(name: str, tmp_path: Path, fake_api: FakeAPI) -> None:
+def test_bad_env_file_is_reported_and_nothing_is_sent(
+    name: str, tmp_path: Path, fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The .env gives the credentials; the real environment points the bot at the fake API (a setting the bad
     .env sets itself is left to it, or the environment would override the bad value)."""
     text = (ROOT / ENV / name).read_bytes().decode("utf-8", "replace")
     own = {key for key in _settings(fake_api) if re.search(rf"^{key}\s*=", text, re.MULTILINE)}
     environment = {key: value for key, value in _settings(fake_api).items() if key not in own}
 
+    in_process = None if name in SUBPROCESS_CASES else monkeypatch
     results = _run_commands(
-        ["validate", "check", "run"], f"{ENV}/schedule.yaml", f"{ENV}/{name}", tmp_path, env=environment
+        ["validate", "check", "run"], f"{ENV}/schedule.yaml", f"{ENV}/{name}", tmp_path, in_process, environment
     )
 
     expected = [_expected(ENV, name, line) for line in ENV_CASES[name]]

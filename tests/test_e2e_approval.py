@@ -157,6 +157,7 @@ def test_an_edit_after_approval_stops_the_post_and_a_stale_digest_records_nothin
     assert "its text changed after Despacho (via command line, " in log and "queridos" in log
 
 
+@pytest.mark.long
 def test_revoke_before_the_time_stops_the_post_and_it_is_missed_after_catch_up(
     campaign: Campaign, http_receiver: HttpReceiver
 ) -> None:

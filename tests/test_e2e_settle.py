@@ -122,6 +122,7 @@ def _assert_same_window(first_log: str, second_log: str) -> None:
     assert all(at <= datetime.fromisoformat(end) for at in planned), (end, planned)
 
 
+@pytest.mark.long
 def test_a_daemon_killed_during_the_window_continues_the_same_window_after_a_restart(
     tmp_path: Path, api: FakeAPI
 ) -> None:
@@ -162,6 +163,7 @@ def _x_fragment_state(db: Database, index: int) -> str | None:
     return str(row[0]) if row else None
 
 
+@pytest.mark.long
 def test_two_daemons_the_holder_killed_during_the_window_the_other_continues_it(
     server: PgServer, tmp_path: Path, api: FakeAPI
 ) -> None:

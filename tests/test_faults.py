@@ -93,6 +93,7 @@ def _assert_sent(campaign: Campaign, account: str, total: int) -> dict[str, Any]
     return row
 
 
+@pytest.mark.long
 def test_x_rate_limit_waits_for_the_reset_and_status_says_until_when(campaign: Campaign) -> None:
     campaign.schedule([{"id": "mensaje", "at": datetime.now(UTC)}])
     expected = campaign.fragments("mensaje", "cx")

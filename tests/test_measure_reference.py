@@ -10,6 +10,7 @@ with `python -m tests.test_measure_reference --write-npm-readings`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -315,12 +316,20 @@ def test_differential_against_both_published_counters(part: int, summary_line: C
     assert lower == [], f"seed {_SEED}: {len(lower)} texts, first: {lower[:3]!r}"
 
 
+@functools.cache
+def _node_readings_of_all(seed: int) -> tuple[list[str], list[NpmReading]]:
+    """The `_TEXTS` texts of `seed` and node's readings of them: asked once per process for the two tests that
+    need all of them (URLs, committed table), which usually run on the same worker."""
+    texts = _texts(seed, _TEXTS)
+    return texts, _node_readings(texts)
+
+
 def test_npm_urls_are_nodes() -> None:
     """bot.measure_urls finds npm twitter-text's URLs (as code point offsets) on every generated text."""
     if _npm_command() is None:
         pytest.skip("node with twitter-text 3.1.0 is not installed")
-    texts = _texts(_SEED, _TEXTS)
-    pairs = zip(texts, _node_readings(texts), strict=True)
+    texts, readings = _node_readings_of_all(_SEED)
+    pairs = zip(texts, readings, strict=True)
     ours = ([(u.start, u.end) for u in _extract_urls(_nfc(t), npm=True)] for t in texts)
     differ = [(t, urls) for (t, (_, urls)), found in zip(pairs, ours, strict=True) if found != urls]
     assert differ == []
@@ -341,8 +350,8 @@ def test_npm_emoji_readings_are_never_larger_than_ours() -> None:
 def test_the_committed_npm_readings_are_nodes() -> None:
     if _npm_command() is None:
         pytest.skip("node with twitter-text 3.1.0 is not installed: the committed readings are used as they are")
-    texts = _texts(_DEFAULT_SEED, _TEXTS)
-    assert json.loads(_NPM_READINGS.read_text(encoding="utf-8")) == _table(texts, _node_readings(texts))
+    texts, readings = _node_readings_of_all(_DEFAULT_SEED)
+    assert json.loads(_NPM_READINGS.read_text(encoding="utf-8")) == _table(texts, readings)
 
 
 def test_generated_texts_cover_every_kind_of_piece() -> None:

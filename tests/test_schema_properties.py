@@ -276,6 +276,7 @@ def test_the_campaigns_are_valid_and_every_key_is_edited(campaigns: dict[str, Pa
         assert edited == declared
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("name", CAMPAIGNS)
 def test_every_single_edit(campaigns: dict[str, Path], name: str, tmp_path: Path, summary_line: Any) -> None:
     source = campaigns[name]

@@ -4,6 +4,7 @@ PostgreSQL), users, and the real Flask app with a clock the test moves (tests/te
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from bot import passwords
 from bot.services import stores, webusers
 from bot.services.webapprove import WebApprovalStore
 from bot.services.webusers import WebSettings
@@ -85,6 +87,14 @@ class Site:
         return self.store.approval_count()
 
 
+@functools.cache
+def password_hash(name: str) -> str:
+    """The argon2id hash of a test user's password, made once per process (bot/passwords.py, the product's
+    parameters): each hash costs about 0.2 s of processor time, and every site of tests/test_web.py adds two
+    users. The users commands (`users add`, `users passwd`) hash their own (test_users_commands_...)."""
+    return passwords.hash_password(PASSWORDS[name])
+
+
 def open_site(folder: Path, url: str | None, trusted: frozenset[str] = frozenset()) -> Site:
     write_campaign(folder)
     opened = stores.open_store(url, folder / "state", create=True)
@@ -92,7 +102,9 @@ def open_site(folder: Path, url: str | None, trusted: frozenset[str] = frozenset
     store: WebApprovalStore = opened.outbox  # type: ignore[assignment]
     for name, role in ((APPROVER, "approver"), (VIEWER, "viewer")):
         secretscan.register(PASSWORDS[name], f"the web password of {name}")
-        webusers.add_user(store, name, role, PASSWORDS[name], NOW)
+        # What webusers.add_user does, with the hash made once (password_hash): the user and its audit line.
+        assert store.add_user(name, role, password_hash(name), NOW)
+        webusers.audit(store, "user-added", NOW, name, None, role)
     clock = Clock(NOW)
     campaign = Campaign(folder / "schedule.yaml", folder / "state", opened.outbox, opened.where, opened.leases)
     config = WebConfig(campaign, store, WebSettings(), trusted, clock, failure_delay=0)
