@@ -121,11 +121,13 @@ class Accounts:
         """Issue 22: ask X now, once per distinct set of credentials (`workers` at a time, on threads of their own),
         who the tokens of the posts' X accounts post as, so that the check before an X account's first post is not
         made at the post's time. Tokens whose known answer already matches are not asked again; Facebook needs no
-        check (nothing is built for it). The publisher used for a look-up is kept for its account; the other
-        accounts sharing those tokens find the answer when their publisher is made. A mismatch or a failed look-up
-        is left to the post's time, which refuses and holds the account as before. When every look-up is over it
-        logs how many X accounts were checked, in how many seconds. Returns the thread (the daemon does not wait)."""
-        accounts = [account for account in dict.fromkeys(post.account for post in posts) if checks_identity(account)]
+        check. Every account's publisher (X and Facebook) is made first, before any look-up: a post begins in its
+        lease's round trip only when its publisher is made already (bot/services/firing.py), and making one costs
+        tens of microseconds, no request. A mismatch or a failed look-up is left to the post's time, which refuses
+        and holds the account as before. When every look-up is over it logs how many X accounts were checked, in
+        how many seconds. Returns the thread (the daemon does not wait)."""
+        every = list(dict.fromkeys(post.account for post in posts))
+        accounts = [account for account in every if checks_identity(account)]
         with self._lock:
             env = self.env
         groups: dict[str, list[Account]] = {}
@@ -140,14 +142,23 @@ class Accounts:
         ]  # one account per set of tokens whose answer is not known to match all of its accounts
         started = clock()
 
-        def identify(account: Account) -> bool:
+        def make(account: Account) -> Publisher | None:
+            with self._lock:
+                found = self._publishers.get(account)
+            if found is not None:
+                return found
             try:
-                publisher = self._keep(account, env, self._checked(account, env))
+                return self._keep(account, env, self._checked(account, env))
             except CredentialsError:  # the post's run holds the account, saying which variable to fix
-                return False
+                return None
+
+        def identify(account: Account) -> bool:
+            publisher = make(account)
             return isinstance(publisher, ApprovedIdentity) and publisher.identify()
 
         def work() -> None:
+            for account in every:
+                make(account)
             with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="identity") as pool:
                 confirmed = sum(pool.map(identify, asks))
             n = sum(len(group) for group in groups.values())
