@@ -29,8 +29,8 @@ from typing import TypeVar
 
 from bot.model import Post
 from bot.states import FragmentState
-from bot.store.leases import Fired, FirePlan, LeaseInfo
-from bot.store.pg_leases import FIRE, lease_from_row
+from bot.store.leases import Fired, FirePlan
+from bot.store.pg_leases import FIRE, lease_from_row, lease_info
 from bot.store.pg_outbox import aware
 from bot.store.pg_query import Query
 from bot.store.records import Begun, FragmentRecord, FreezeResult, content_digest
@@ -144,18 +144,7 @@ class PgFireMethods:
         row = self._write_one(lambda q: q(FIRE, params).one())
         assert row is not None
         if row["outcome"] == "held":
-            held = LeaseInfo(
-                post_id=row["post_id"],
-                account=row["account"],
-                owner=row["owner"],
-                token=int(row["token"]),
-                acquired_at=row["acquired_at"],
-                renewed_at=row["renewed_at"],
-                expires_at=row["expires_at"],
-                usable_at=row["usable_at"],
-                expired=False,
-            )
-            return Fired(None, held, None, start)
+            return Fired(None, lease_info(row, expired=False), None, start)
         lease = lease_from_row(row, row["db_now"], start)
         fragments = post.fragments
         if row["outcome"] != "begun" or plan is None:

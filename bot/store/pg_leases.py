@@ -210,20 +210,7 @@ class PgLeaseMethods:
                 q("SELECT *, expires_at <= clock_timestamp() AS expired FROM leases ORDER BY post_id, account").rows
             )
         )
-        return [
-            LeaseInfo(
-                post_id=row["post_id"],
-                account=row["account"],
-                owner=row["owner"],
-                token=int(row["token"]),
-                acquired_at=row["acquired_at"],
-                renewed_at=row["renewed_at"],
-                expires_at=row["expires_at"],
-                usable_at=row["usable_at"],
-                expired=bool(row["expired"]),
-            )
-            for row in rows
-        ]
+        return [lease_info(row, expired=bool(row["expired"])) for row in rows]
 
     # -- the plan registry -----------------------------------------------------------------------
 
@@ -281,3 +268,18 @@ class PgLeaseMethods:
             DaemonInfo(row["owner"], row["plan_digest"], row["started_at"], row["seen_at"], bool(row["live"]))
             for row in rows
         ]
+
+
+def lease_info(row: dict[str, Any], expired: bool) -> LeaseInfo:
+    """A lease row as `status` and a refused grant show it."""
+    return LeaseInfo(
+        post_id=row["post_id"],
+        account=row["account"],
+        owner=row["owner"],
+        token=int(row["token"]),
+        acquired_at=row["acquired_at"],
+        renewed_at=row["renewed_at"],
+        expires_at=row["expires_at"],
+        usable_at=row["usable_at"],
+        expired=expired,
+    )
