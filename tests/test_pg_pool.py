@@ -81,3 +81,36 @@ def test_warming_never_opens_past_the_cap(pool: Connections, pg_url: str) -> Non
     before = _backends(pg_url)
     pool.warm(10, ("SELECT 1", ()))
     assert _backends(pg_url) - before == 3
+
+
+def test_a_daemon_stopped_inside_a_transaction_does_not_keep_its_locks(pg_url: str) -> None:
+    """A holder paused mid-transaction (SIGSTOP, a frozen machine) loses its session after the idle timeout:
+    its locks are freed for the daemon taking the post over, while it is still paused."""
+    stalled = Connections(pg_url, idle_in_transaction_s=1.0)
+    other = Connections(pg_url)
+    locked = threading.Event()
+    paused_until: list[float] = []
+
+    def pause_holding_the_lock(q: Query) -> Result:
+        q("SELECT pg_advisory_xact_lock(42)")
+        locked.set()
+        time.sleep(3.0)  # the client does nothing: the server sees the session idle in its transaction
+        paused_until.append(time.monotonic())
+        return q("SELECT 1")
+
+    def stall() -> None:
+        with pytest.raises(StoreUnavailable):  # the session was ended by the server, the transaction rolled back
+            stalled.run(pause_holding_the_lock, write=True)
+
+    holder = threading.Thread(target=stall)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        other.run(lambda q: q("SELECT pg_advisory_xact_lock(42)"), write=True)  # waits until the server ends it
+        got_it = time.monotonic()
+        holder.join(30)
+        assert paused_until and got_it < paused_until[0]  # freed while the holder was still paused
+    finally:
+        holder.join(30)
+        stalled.close()
+        other.close()

@@ -37,6 +37,11 @@ Connection = psycopg.Connection[DictRow]
 CONNECT_TIMEOUT_S = 5
 MAX_CONNECTIONS = 40  # per daemon: two daemons and some room fit PostgreSQL's default max_connections (100)
 POOL_WAIT_S = 10.0  # the longest a transaction waits for a free connection (as long as lock_timeout)
+# idle_in_transaction_session_timeout: a daemon stopped inside a transaction (SIGSTOP, a frozen VM, a stalled
+# process) holds the post's locks; the server ends its session after this long, so that another daemon can take
+# the post over once the lease expires instead of waiting on those locks for as long as the process is stopped.
+# Far above the few milliseconds between the statements of one of our transactions.
+IDLE_IN_TRANSACTION_S = 5
 SESSION_OPTIONS = "-c TimeZone=UTC -c lock_timeout=10s -c statement_timeout=30s"
 _BUSY = (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled, psycopg.errors.DeadlockDetected)
 
@@ -67,7 +72,13 @@ class _Reconnect(Exception):
 class Connections:
     """A pool of connections to one database, and the transaction runner with its reconnection rule."""
 
-    def __init__(self, url: str, max_open: int = MAX_CONNECTIONS, wait_s: float = POOL_WAIT_S) -> None:
+    def __init__(
+        self,
+        url: str,
+        max_open: int = MAX_CONNECTIONS,
+        wait_s: float = POOL_WAIT_S,
+        idle_in_transaction_s: float = IDLE_IN_TRANSACTION_S,
+    ) -> None:
         self.where = describe_url(url)
         self._url = url
         self._password = str(psycopg.conninfo.conninfo_to_dict(url).get("password") or "")
@@ -78,6 +89,7 @@ class Connections:
         self._closed = False
         self.max_open = max_open
         self.wait_s = wait_s
+        self._idle_ms = idle_in_transaction_s * 1000
 
     def _text(self, error: BaseException) -> str:
         text = " ".join(str(error).split())
@@ -90,7 +102,7 @@ class Connections:
                 autocommit=True,
                 row_factory=dict_row,
                 connect_timeout=CONNECT_TIMEOUT_S,
-                options=SESSION_OPTIONS,
+                options=f"{SESSION_OPTIONS} -c idle_in_transaction_session_timeout={int(self._idle_ms)}",
                 keepalives=1,
                 keepalives_idle=10,
                 keepalives_interval=3,
