@@ -296,8 +296,8 @@ def test_sigkill_of_the_publishing_daemon_another_takes_over_nothing_twice(
 def test_a_paused_holder_woken_after_its_lease_sends_nothing_twice(server: PgServer, tmp_path: Path) -> None:
     db = Database(server)
     api = FakeAPI(latency=LATENCY).start()
+    cluster = Cluster(tmp_path / "c", api, db)
     try:
-        cluster = Cluster(tmp_path / "c", api, db)
         stopped: list[int] = []
 
         def observer(event: ServerEvent) -> str | None:
@@ -330,6 +330,10 @@ def test_a_paused_holder_woken_after_its_lease_sends_nothing_twice(server: PgSer
         woken = next(i for i, p in enumerate(cluster.processes, 1) if p.pid == stopped[0])
         assert "nothing more" in cluster.campaign.log(woken) or "not sent" in cluster.campaign.log(woken)
     finally:
+        for process in cluster.processes:  # a failure must not leave them running (the stopped one above all)
+            if process.poll() is None:
+                process.kill()  # SIGKILL ends a stopped (SIGSTOP) process too
+                process.wait()
         api.stop()
         db.drop()
 
